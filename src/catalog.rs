@@ -1,0 +1,79 @@
+//! The built-in EC2 price catalog (us-east-1, Linux, on-demand, spring 2026).
+//!
+//! `data/ec2-us-east-1.csv` is compiled into the binary with `include_str!`;
+//! nothing reads a file at run time. Source and attribution: `data/README.md`.
+//! A scenario may override prices or add types (`[[pricing.instance_types]]`).
+
+use crate::scenario::Architecture;
+
+/// One EC2 instance type.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct InstanceType {
+    pub name: String,
+    pub vcpus: u32,
+    pub memory_mib: u32,
+    pub architecture: Architecture,
+    pub ondemand_usd_per_hour: f64,
+}
+
+const CSV: &str = include_str!("../data/ec2-us-east-1.csv");
+
+/// Graviton families carry a `g` right after the generation digit (c7g, m8gn).
+fn architecture_of(family: &str) -> Architecture {
+    let after_digit = family
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_digit())
+        .map(|(i, _)| &family[i + 1..])
+        .unwrap_or("");
+    if after_digit.starts_with('g') {
+        Architecture::Arm64
+    } else {
+        Architecture::X86_64
+    }
+}
+
+/// Every type of the built-in catalog, in file order.
+pub fn builtin() -> Vec<InstanceType> {
+    let mut out = Vec::with_capacity(300);
+    for (i, line) in CSV.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        // The file is ours and checked by a test; a bad row is a build defect.
+        assert!(f.len() >= 7, "data/ec2-us-east-1.csv:{}: short row", i + 1);
+        out.push(InstanceType {
+            name: f[0].to_string(),
+            vcpus: f[3].parse().expect("vcpu"),
+            memory_mib: (f[4].parse::<f64>().expect("memory") * 1024.0).round() as u32,
+            architecture: architecture_of(f[1]),
+            ondemand_usd_per_hour: f[6].parse().expect("price"),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_parses_and_matches_published_prices() {
+        let c = builtin();
+        assert_eq!(c.len(), 299);
+        let m7g = c.iter().find(|t| t.name == "m7g.xlarge").unwrap();
+        assert_eq!(m7g.ondemand_usd_per_hour, 0.1632);
+        assert_eq!(m7g.vcpus, 4);
+        assert_eq!(m7g.memory_mib, 16 * 1024);
+        assert_eq!(m7g.architecture, Architecture::Arm64);
+        let c7g = c.iter().find(|t| t.name == "c7g.xlarge").unwrap();
+        assert_eq!(c7g.ondemand_usd_per_hour, 0.145);
+        let c6i = c.iter().find(|t| t.name == "c6i.2xlarge").unwrap();
+        assert_eq!(c6i.architecture, Architecture::X86_64);
+        assert_eq!(
+            c.iter().find(|t| t.name == "c7i-flex.large").unwrap().architecture,
+            Architecture::X86_64
+        );
+        assert_eq!(
+            c.iter().find(|t| t.name == "c8gn.large").unwrap().architecture,
+            Architecture::Arm64
+        );
+    }
+}

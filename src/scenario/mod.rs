@@ -1,0 +1,285 @@
+//! The validated scenario: everything a run needs, checked and converted to
+//! engine units (µs, MiB, fractions) once.
+//!
+//! `raw` holds the serde structs that mirror the TOML file (AWS CloudFormation
+//! spelling for AWS parameters, snake_case for lmi-sim's own knobs);
+//! `validate` turns them into these types or a [`ConfigError`] naming the key
+//! path, the bad value and the allowed range. Nothing here does I/O except
+//! [`load`], which reads the file.
+
+pub mod raw;
+pub mod validate;
+
+use crate::catalog::InstanceType;
+use crate::dist::Dist;
+use crate::time::{SimDuration, SimTime};
+use crate::traffic::Traffic;
+use std::path::Path;
+
+pub use validate::ConfigError;
+
+/// CPU architecture of a capacity provider (and its functions).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+/// Language runtime; sets the default per-vCPU concurrency and the init base.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runtime {
+    Python,
+    Nodejs,
+    Java,
+    Dotnet,
+    Rust,
+}
+
+impl Runtime {
+    /// Default runtime workers per vCPU on LMI (MODEL.md §1.2) [A].
+    pub fn default_concurrency_per_vcpu(self) -> u32 {
+        match self {
+            Runtime::Nodejs => 64,
+            Runtime::Java | Runtime::Dotnet => 32,
+            Runtime::Python => 16,
+            // provided.al2023 has no published default; we take Node's (event loop). [I]
+            Runtime::Rust => 64,
+        }
+    }
+    pub fn index(self) -> usize {
+        self as usize
+    }
+    pub const ALL: [Runtime; 5] = [
+        Runtime::Python,
+        Runtime::Nodejs,
+        Runtime::Java,
+        Runtime::Dotnet,
+        Runtime::Rust,
+    ];
+}
+
+/// Where the run starts.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartState {
+    /// An already-active fleet sized for the traffic at t = 0 (default).
+    Warm,
+    /// t = 0 is `PublishVersion`: 3 instances launch, min EEs initialise; no capacity yet.
+    Publish,
+}
+
+/// How instance ages are set in a warm start. [I]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarmFleetAges {
+    /// All launched together at t = 0: they rotate together (default).
+    Same,
+    /// Ages spread evenly over the lifetime: rotations are staggered.
+    Spread,
+}
+
+/// How the scaler's CPU target is set.
+#[derive(Copy, Clone, Debug, PartialEq, serde::Serialize)]
+pub enum ScalingMode {
+    /// AWS picks; lmi-sim uses `model.auto_cpu_target_percent`.
+    Auto,
+    /// `ScalingPolicies: [{PredefinedMetricType: LambdaCapacityProviderAverageCPUUtilization, TargetValue}]`.
+    Manual { target_percent: f64 },
+}
+
+/// Policy choosing the instance type to launch. [I]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceSelection {
+    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE (MODEL.md default).
+    CheapestPerUsableVcpu,
+    /// Lowest on-demand price per hour that holds ≥ 1 EE.
+    CheapestFitting,
+}
+
+/// The capacity provider all functions attach to.
+#[derive(Clone, Debug)]
+pub struct CapacityProvider {
+    pub architecture: Architecture,
+    /// Instance types the provider may launch (after Allowed/Excluded filtering),
+    /// with prices. Never empty.
+    pub instance_types: Vec<InstanceType>,
+    /// `MaxVCpuCount`: vCPUs of all instances, launching ones included.
+    pub max_vcpu: u32,
+    pub scaling: ScalingMode,
+    /// Number of availability zones (subnets), 1–16.
+    pub availability_zones: u32,
+}
+
+/// Per-function default-Lambda settings (MODEL.md §2).
+#[derive(Clone, Debug)]
+pub struct DefaultFunction {
+    /// `MemorySize` on default Lambda, 128–10240 MB.
+    pub memory_mb: u32,
+    /// `ReservedConcurrentExecutions`, if set.
+    pub reserved_concurrency: Option<u32>,
+    /// `ProvisionedConcurrentExecutions` (0 = none).
+    pub provisioned_concurrency: u32,
+}
+
+/// The work one invocation carries: `cpu` (vCPU time at full speed) then `io` (wall wait).
+#[derive(Clone, Debug)]
+pub struct Work {
+    pub cpu: Dist,
+    pub io: Dist,
+}
+
+/// A function attached to the capacity provider.
+#[derive(Clone, Debug)]
+pub struct FunctionSpec {
+    pub name: String,
+    pub runtime: Runtime,
+    /// `MemorySize` on LMI [MB], 2048–32768, a multiple of 1024 × ratio.
+    pub memory_mb: u32,
+    /// `ExecutionEnvironmentMemoryGiBPerVCpu`: 2, 4 or 8.
+    pub gib_per_vcpu: u32,
+    /// `PerExecutionEnvironmentMaxConcurrency`: runtime-worker slots per EE.
+    pub max_concurrency: u32,
+    /// `MinExecutionEnvironments`.
+    pub min_ees: u32,
+    /// `MaxExecutionEnvironments` (`u32::MAX` when unset).
+    pub max_ees: u32,
+    /// The function's own init code, on top of the runtime base.
+    pub function_init: Dist,
+    pub work: Work,
+    pub traffic: Traffic,
+    pub default_lambda: DefaultFunction,
+}
+
+impl FunctionSpec {
+    /// vCPUs of one EE = memory GiB / ratio.
+    pub fn ee_vcpus(&self) -> u32 {
+        self.memory_mb / 1024 / self.gib_per_vcpu
+    }
+    /// Memory of one EE [MiB].
+    pub fn ee_memory_mib(&self) -> u32 {
+        self.memory_mb
+    }
+}
+
+/// A timed `PutFunctionScalingConfig` call.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingChange {
+    pub at: SimTime,
+    pub function: usize,
+    pub min_ees: u32,
+    /// `u32::MAX` when unbounded.
+    pub max_ees: u32,
+}
+
+/// The [I] values of MODEL.md: calibration knobs with documented defaults.
+#[derive(Clone, Debug)]
+pub struct ModelKnobs {
+    /// Instance launch delay (request → Running). Default constant 45 s.
+    pub instance_launch_delay: Dist,
+    /// Scaler period. Default 60 s.
+    pub scaler_interval: SimDuration,
+    /// CPU target in Auto mode [%]. Default 50.
+    pub auto_cpu_target_percent: f64,
+    /// Desired must stay below current this long before scale-in. Default 10 min.
+    pub scale_in_cooldown: SimDuration,
+    /// Largest fraction of EEs removed per scaler interval. Default 0.10.
+    pub scale_in_step: f64,
+    /// Instance age at which it is replaced. Default 14 d.
+    pub max_instance_lifetime: SimDuration,
+    /// Router skips EEs on instances at or above this CPU [%]. Default 95.
+    pub cpu_reject_threshold_percent: f64,
+    /// vCPUs each instance keeps for the OS and agent. Default 1.
+    pub reserved_vcpus_per_instance: u32,
+    /// Memory each instance keeps [MiB]. Default 1024.
+    pub reserved_memory_mib_per_instance: u32,
+    /// Runtime init base per runtime, indexed by `Runtime::index`.
+    pub runtime_init: [SimDuration; 5],
+    pub instance_selection: InstanceSelection,
+    pub warm_fleet_ages: WarmFleetAges,
+}
+
+/// Default-Lambda platform knobs (MODEL.md §2).
+#[derive(Clone, Debug)]
+pub struct DefaultLambdaKnobs {
+    /// Account concurrency quota. Default 1000.
+    pub account_concurrency: u32,
+    /// New EEs allowed per `scale_window` per function. Default 1000.
+    pub scale_burst: u32,
+    /// Default 10 s.
+    pub scale_window: SimDuration,
+    /// Idle EE keep-alive before reclaim. Default constant 10 min.
+    pub keep_alive: Dist,
+}
+
+/// Duration price tier: GB-s up to `up_to_gbs` (cumulative, per month) at `usd_per_gbs`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceTier {
+    pub up_to_gbs: f64,
+    pub usd_per_gbs: f64,
+}
+
+/// Prices and discounts (MODEL.md §3).
+#[derive(Clone, Debug)]
+pub struct Pricing {
+    /// EC2 discount fraction in [0, 1) (Savings Plans, RIs). Not applied to the fee.
+    pub ec2_discount: f64,
+    /// Name of the preset the discount came from, or "custom".
+    pub discount_name: String,
+    /// Management fee as a fraction of the on-demand price. Default 0.15.
+    pub management_fee: f64,
+    /// Discounted hourly rates are rounded to this many USD (AWS quotes $0.0001). 0 = none.
+    pub discounted_rate_precision_usd: f64,
+    pub request_usd_per_million: f64,
+    pub x86_tiers: Vec<PriceTier>,
+    pub arm_tiers: Vec<PriceTier>,
+    /// Provisioned concurrency, per GB-s provisioned.
+    pub pc_usd_per_gbs: f64,
+    /// Provisioned concurrency, per GB-s used.
+    pub pc_duration_usd_per_gbs: f64,
+    pub free_tier: bool,
+    pub free_requests: f64,
+    pub free_gbs: f64,
+    /// Hours in a month for projections. 730.
+    pub month_hours: f64,
+}
+
+/// A complete, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    pub horizon: SimDuration,
+    pub report_interval: SimDuration,
+    pub start_state: StartState,
+    pub provider: CapacityProvider,
+    pub functions: Vec<FunctionSpec>,
+    /// Sorted by time (stable for equal times: file order).
+    pub schedule: Vec<ScalingChange>,
+    pub model: ModelKnobs,
+    pub default_lambda: DefaultLambdaKnobs,
+    pub pricing: Pricing,
+}
+
+impl Scenario {
+    /// CPU target as a fraction.
+    pub fn cpu_target(&self) -> f64 {
+        match self.provider.scaling {
+            ScalingMode::Auto => self.model.auto_cpu_target_percent / 100.0,
+            ScalingMode::Manual { target_percent } => target_percent / 100.0,
+        }
+    }
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    validate::from_toml_str(&text, &path.display().to_string(), path.parent())
+}

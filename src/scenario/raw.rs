@@ -1,0 +1,1 @@
+//! Raw scenario structs (serde, mirrors the TOML file). Filled in by validate.rs work.

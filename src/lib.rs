@@ -1,13 +1,22 @@
 //! lmi-sim: a discrete-event capacity simulator for AWS Lambda Managed Instances
 //! (LMI) against default AWS Lambda.
 //!
-//! The core (`engine`, `lmi`, `default_lambda`, `metrics`, `cost`, `sim`) is pure:
-//! no I/O, no clock, no printing, no global RNG. Scenario parsing, reports,
-//! charts and the CLI sit around it.
+//! The core (`engine`, `lmi`, `default_lambda`, `sketch`, `gauge`, `cost`, `sim`)
+//! is pure: no I/O, no clock, no printing, no global RNG. Scenario parsing,
+//! reports, charts and the CLI sit around it.
 
 pub mod catalog;
+pub mod default_lambda;
 pub mod dist;
+pub mod engine;
+pub mod gauge;
+pub mod invocation;
+pub mod lmi;
 pub mod rng;
 pub mod scenario;
+pub mod sim;
+pub mod sketch;
+#[doc(hidden)]
+pub mod testkit;
 pub mod time;
 pub mod traffic;

@@ -1,0 +1,141 @@
+//! Hand-computed micro-scenarios for the LMI model.
+
+use super::*;
+use crate::dist::Dist;
+use crate::testkit;
+use crate::time::{SimDuration, SimTime};
+
+const S: u64 = 1_000_000;
+
+fn arrival(at_us: u64, cpu_us: u64, io_us: u64) -> Arrival {
+    Arrival {
+        at: SimTime(at_us),
+        function: 0,
+        cpu: SimDuration(cpu_us),
+        io: SimDuration(io_us),
+    }
+}
+
+fn offer(m: &mut Lmi, a: Arrival) {
+    m.advance_to(a.at);
+    m.arrive(&a);
+}
+
+fn zero() -> Dist {
+    Dist::Constant(SimDuration::ZERO)
+}
+
+/// One function, one EE on one c6i.xlarge (2 usable vCPUs... 4 vCPU type), no traffic.
+fn one_ee(memory_mb: u32, slots: u32) -> Scenario {
+    let mut f = testkit::function("f", zero(), zero(), 0.0);
+    f.memory_mb = memory_mb;
+    f.max_concurrency = slots;
+    f.min_ees = 1;
+    f.max_ees = 1;
+    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(3600));
+    sc.provider.availability_zones = 1;
+    sc
+}
+
+#[test]
+fn three_simultaneous_on_two_slots_throttle_exactly_one() {
+    let sc = one_ee(2048, 2);
+    let mut m = Lmi::new(&sc);
+    for _ in 0..3 {
+        offer(&mut m, arrival(10 * S, 0, 5 * S));
+    }
+    let r = m.finish(SimTime(60 * S));
+    let t = &r.functions[0];
+    assert_eq!(t.arrivals, 3);
+    assert_eq!(t.throttles, [1, 0, 0, 0, 0], "one ConcurrencyThrottles");
+    assert_eq!(t.served, 2);
+}
+
+#[test]
+fn four_cpu_jobs_share_two_vcpus_and_finish_at_two_seconds() {
+    // 4096 MB at 2 GiB/vCPU: a 2-vCPU EE.
+    let sc = one_ee(4096, 8);
+    let mut m = Lmi::new(&sc);
+    for _ in 0..4 {
+        offer(&mut m, arrival(0, S, 0));
+    }
+    m.advance_to(SimTime(2 * S - 1));
+    assert_eq!(m.funcs[0].totals.served, 0, "nothing done before t = 2 s");
+    m.advance_to(SimTime(2 * S));
+    assert_eq!(m.funcs[0].totals.served, 4, "all four done at t = 2 s");
+    let r = m.finish(SimTime(10 * S));
+    assert_eq!(r.functions[0].latency.max(), 2 * S);
+}
+
+#[test]
+fn processor_sharing_with_unequal_jobs() {
+    // 1 vCPU, jobs of 1 s and 3 s at t = 0: both at rate 1/2 until the short
+    // one is done at 2 s; the long one has 2 s left at full speed: done at 4 s.
+    let sc = one_ee(2048, 4);
+    let mut m = Lmi::new(&sc);
+    offer(&mut m, arrival(0, S, 0));
+    offer(&mut m, arrival(0, 3 * S, 0));
+    m.advance_to(SimTime(2 * S));
+    assert_eq!(m.funcs[0].totals.served, 1);
+    m.advance_to(SimTime(4 * S - 1));
+    assert_eq!(m.funcs[0].totals.served, 1);
+    m.advance_to(SimTime(4 * S));
+    assert_eq!(m.funcs[0].totals.served, 2);
+}
+
+#[test]
+fn publish_start_serves_nothing_before_launch_plus_init() {
+    let mut sc = one_ee(2048, 16);
+    sc.start_state = StartState::Publish;
+    sc.model.runtime_init = [SimDuration::ZERO; 5];
+    // launch 45 s (default) + function init 1 s.
+    let mut m = Lmi::new(&sc);
+    offer(&mut m, arrival(46 * S - 1, 0, 0));
+    assert_eq!(m.funcs[0].totals.throttles[0], 1, "1 µs before 46 s: throttled");
+    offer(&mut m, arrival(46 * S, 0, 0));
+    assert_eq!(m.funcs[0].totals.served, 1, "at 46 s: served");
+}
+
+#[test]
+fn scheduled_deactivation_throttles_everything_as_deactivated() {
+    let mut sc = one_ee(2048, 16);
+    sc.schedule.push(crate::scenario::ScalingChange {
+        at: SimTime(100 * S),
+        function: 0,
+        min_ees: 0,
+        max_ees: 0,
+    });
+    let mut m = Lmi::new(&sc);
+    offer(&mut m, arrival(50 * S, 0, S));
+    for k in 0..50 {
+        offer(&mut m, arrival(100 * S + k * S, 0, S));
+    }
+    let r = m.finish(SimTime(400 * S));
+    let t = &r.functions[0];
+    assert_eq!(t.served, 1);
+    assert_eq!(t.throttles, [0, 0, 0, 0, 50]);
+    // The fleet is gone: no instance bills after the drain.
+    assert_eq!(r.provider_rows.last().unwrap().instances_running, 0);
+}
+
+#[test]
+fn rotation_replaces_instances_without_loss() {
+    let f = testkit::function(
+        "f",
+        Dist::Constant(SimDuration(20_000)),
+        Dist::Constant(SimDuration(100_000)),
+        20.0,
+    );
+    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(3 * 3600));
+    sc.model.max_instance_lifetime = SimDuration::from_secs(3600);
+    let r = crate::sim::run(&sc, crate::sim::Platforms::Lmi);
+    let l = r.lmi.unwrap();
+    let t = &l.functions[0];
+    assert_eq!(t.throttles.iter().sum::<u64>(), 0, "no throttles across rotations");
+    assert_eq!(t.arrivals, t.served + l.in_flight_at_end[0] as u64);
+    // Three instances, rotated at 1 h and 2 h.
+    assert_eq!(l.provider.rotations, 6);
+    assert!(l.provider.launches >= 9, "launches {}", l.provider.launches);
+    // After rotation, only the replacements remain.
+    assert_eq!(l.provider_rows.last().unwrap().instances_running, 3);
+}

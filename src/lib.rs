@@ -6,12 +6,14 @@
 //! reports, charts and the CLI sit around it.
 
 pub mod catalog;
+pub mod cost;
 pub mod default_lambda;
 pub mod dist;
 pub mod engine;
 pub mod gauge;
 pub mod invocation;
 pub mod lmi;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;

@@ -93,7 +93,7 @@ impl fmt::Display for SimDuration {
             (US_PER_S, "s"),
             (1_000, "ms"),
         ] {
-            if us >= unit && us % unit == 0 {
+            if us >= unit && us.is_multiple_of(unit) {
                 return write!(f, "{}{}", us / unit, name);
             }
         }

@@ -1,0 +1,616 @@
+//! Results apart from rendering: builds the `Summary` of a run (both platforms,
+//! side by side) and turns results into bytes — `summary.json`, `timeseries.csv`,
+//! `decisions.csv` and the terminal table. Exporters never decide where bytes go.
+
+use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
+use crate::default_lambda::DefaultResult;
+use crate::invocation::ThrottleReason;
+use crate::lmi::LmiResult;
+use crate::scenario::Scenario;
+use crate::sim::{Platforms, RunResult};
+use crate::sketch::Sketch;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Version of the `summary.json` layout.
+pub const SCHEMA: &str = "lmi-sim/summary/v1";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Latency {
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+impl Latency {
+    fn of(s: &Sketch) -> Self {
+        let q = |x| s.quantile(x).map(|v| v / 1000.0);
+        Latency {
+            p50_ms: q(0.5),
+            p90_ms: q(0.9),
+            p99_ms: q(0.99),
+            max_ms: (s.count() > 0).then(|| s.max() as f64 / 1000.0),
+        }
+    }
+}
+
+/// One platform's figures (for one function, or all functions together).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct PlatformFigures {
+    pub invocations: u64,
+    pub served: u64,
+    pub in_flight_at_end: u64,
+    pub throttled: u64,
+    pub throttles: BTreeMap<&'static str, u64>,
+    pub throttle_rate: f64,
+    pub latency: Latency,
+    pub cold_starts: u64,
+    pub cold_start_rate: f64,
+    pub peak_concurrency: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LmiFleet {
+    pub peak_instances: u32,
+    pub mean_instances: f64,
+    pub peak_vcpus: u32,
+    pub peak_execution_environments: u32,
+    pub mean_execution_environments: f64,
+    pub mean_cpu_utilization: f64,
+    pub instance_hours: BTreeMap<String, f64>,
+    pub launches: u64,
+    pub launches_refused_by_max_vcpu: u64,
+    pub rotations: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LmiSummary {
+    #[serde(flatten)]
+    pub figures: PlatformFigures,
+    pub fleet: LmiFleet,
+    pub cost: LmiCost,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DefaultSummary {
+    #[serde(flatten)]
+    pub figures: PlatformFigures,
+    pub cost: DefaultCost,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FunctionSummary {
+    pub name: String,
+    pub arrivals: u64,
+    pub lmi: Option<PlatformFigures>,
+    pub default: Option<PlatformFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Comparison {
+    /// "lmi" or "default".
+    pub cheaper: &'static str,
+    pub lmi_monthly_usd: f64,
+    pub default_monthly_usd: f64,
+    /// Monthly savings of the cheaper platform [USD].
+    pub monthly_savings_usd: f64,
+    /// Savings as a fraction of the dearer platform's cost.
+    pub savings_fraction: f64,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub schema: &'static str,
+    pub lmi_sim_version: &'static str,
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub horizon_s: f64,
+    pub report_interval_s: f64,
+    pub platforms: Platforms,
+    pub arrivals: u64,
+    /// Checksum of every offered arrival (time, function, work), in hex.
+    pub arrivals_checksum: String,
+    pub functions: Vec<FunctionSummary>,
+    pub lmi: Option<LmiSummary>,
+    pub default: Option<DefaultSummary>,
+    pub comparison: Option<Comparison>,
+}
+
+fn rate(n: u64, d: u64) -> f64 {
+    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+}
+
+fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
+    let idx: Vec<usize> = match fi {
+        Some(i) => vec![i],
+        None => (0..r.functions.len()).collect(),
+    };
+    let mut lat = Sketch::new();
+    let mut f = PlatformFigures::default();
+    let mut thr = [0u64; 5];
+    for &i in &idx {
+        let t = &r.functions[i];
+        f.invocations += t.arrivals;
+        f.served += t.served;
+        f.in_flight_at_end += r.in_flight_at_end[i] as u64;
+        for k in 0..5 {
+            thr[k] += t.throttles[k];
+        }
+        lat.merge(&t.latency);
+        f.peak_concurrency += t.peak_in_flight as u64;
+    }
+    for r in ThrottleReason::LMI {
+        f.throttles.insert(r.name(), thr[r.slot()]);
+    }
+    f.throttled = thr.iter().sum();
+    f.throttle_rate = rate(f.throttled, f.invocations);
+    f.latency = Latency::of(&lat);
+    f
+}
+
+fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
+    let idx: Vec<usize> = match fi {
+        Some(i) => vec![i],
+        None => (0..r.functions.len()).collect(),
+    };
+    let mut lat = Sketch::new();
+    let mut f = PlatformFigures::default();
+    let mut thr = [0u64; 3];
+    for &i in &idx {
+        let t = &r.functions[i];
+        f.invocations += t.arrivals;
+        f.served += t.served;
+        f.in_flight_at_end += r.in_flight_at_end[i] as u64;
+        for k in 0..3 {
+            thr[k] += t.throttles[k];
+        }
+        lat.merge(&t.latency);
+        f.cold_starts += t.cold_starts;
+        f.peak_concurrency += t.peak_concurrency as u64;
+    }
+    for r in ThrottleReason::DEFAULT {
+        f.throttles.insert(r.name(), thr[r.slot()]);
+    }
+    f.throttled = thr.iter().sum();
+    f.throttle_rate = rate(f.throttled, f.invocations);
+    f.cold_start_rate = rate(f.cold_starts, f.invocations);
+    f.latency = Latency::of(&lat);
+    f
+}
+
+/// LMI cost of a run.
+pub fn lmi_cost_of(sc: &Scenario, r: &LmiResult) -> LmiCost {
+    let invocations: u64 = r.functions.iter().map(|f| f.arrivals - f.throttles.iter().sum::<u64>()).sum();
+    cost::lmi_cost(r.provider.ec2_usd, r.provider.fee_usd, invocations, sc.horizon, &sc.pricing)
+}
+
+/// Default-Lambda usage of a run (all functions share the provider's architecture).
+pub fn default_usage(r: &DefaultResult) -> DefaultUsage {
+    let mut u = DefaultUsage::default();
+    for f in &r.functions {
+        u.invocations += f.accepted;
+        u.gbs += f.gbs;
+        u.init_gbs += f.init_gbs;
+        u.pc_alloc_gbs += f.pc_alloc_gbs;
+        u.pc_used_gbs += f.pc_used_gbs;
+    }
+    u
+}
+
+pub fn default_cost_of(sc: &Scenario, r: &DefaultResult) -> DefaultCost {
+    cost::default_cost(default_usage(r), sc.provider.architecture, sc.horizon, &sc.pricing)
+}
+
+/// Builds the summary of a run.
+pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summary {
+    let lmi = run.lmi.as_ref().map(|r| {
+        let h = sc.horizon.0 as f64;
+        let mut hours = BTreeMap::new();
+        for (i, s) in r.provider.instance_seconds.iter().enumerate() {
+            if *s > 0.0 {
+                hours.insert(r.instance_types[i].name.clone(), s / 3600.0);
+            }
+        }
+        let ee_area: f64 = r.functions.iter().map(|f| f.ee_area).sum();
+        LmiSummary {
+            figures: lmi_figures(r, None),
+            fleet: LmiFleet {
+                peak_instances: r.provider.peak_instances,
+                mean_instances: r.provider.instance_area / h,
+                peak_vcpus: r.provider.peak_vcpus,
+                peak_execution_environments: r.functions.iter().map(|f| f.peak_ees).sum(),
+                mean_execution_environments: ee_area / h,
+                mean_cpu_utilization: if r.provider.usable_area > 0.0 {
+                    r.provider.busy_area / r.provider.usable_area
+                } else {
+                    0.0
+                },
+                instance_hours: hours,
+                launches: r.provider.launches,
+                launches_refused_by_max_vcpu: r.provider.launches_refused,
+                rotations: r.provider.rotations,
+            },
+            cost: lmi_cost_of(sc, r),
+        }
+    });
+    let default = run.default.as_ref().map(|r| DefaultSummary {
+        figures: default_figures(r, None),
+        cost: default_cost_of(sc, r),
+    });
+    let functions = sc
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FunctionSummary {
+            name: f.name.clone(),
+            arrivals: run.offered.total[i],
+            lmi: run.lmi.as_ref().map(|r| lmi_figures(r, Some(i))),
+            default: run.default.as_ref().map(|r| default_figures(r, Some(i))),
+        })
+        .collect();
+    let comparison = match (&lmi, &default) {
+        (Some(l), Some(d)) => {
+            let (a, b) = (l.cost.monthly_usd, d.cost.monthly_usd);
+            let cheaper = if a <= b { "lmi" } else { "default" };
+            let dearer = a.max(b);
+            Some(Comparison {
+                cheaper,
+                lmi_monthly_usd: a,
+                default_monthly_usd: b,
+                monthly_savings_usd: (a - b).abs(),
+                savings_fraction: if dearer > 0.0 { (a - b).abs() / dearer } else { 0.0 },
+            })
+        }
+        _ => None,
+    };
+    Summary {
+        schema: SCHEMA,
+        lmi_sim_version: VERSION,
+        scenario: sc.name.clone(),
+        description: sc.description.clone(),
+        seed: sc.seed,
+        horizon_s: sc.horizon.as_secs_f64(),
+        report_interval_s: sc.report_interval.as_secs_f64(),
+        platforms,
+        arrivals: run.offered.total.iter().sum(),
+        arrivals_checksum: format!("{:016x}", run.offered.checksum),
+        functions,
+        lmi,
+        default,
+        comparison,
+    }
+}
+
+/// `summary.json` bytes.
+pub fn summary_json(s: &Summary) -> String {
+    let mut out = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.3}")).unwrap_or_default()
+}
+
+/// Column names of `timeseries.csv`, in order.
+pub const TIMESERIES_COLUMNS: &[&str] = &[
+    "interval_start_s",
+    "interval_end_s",
+    "function",
+    "arrivals",
+    "lmi_served",
+    "lmi_accepted",
+    "lmi_throttles_concurrency",
+    "lmi_throttles_cpu",
+    "lmi_throttles_memory",
+    "lmi_throttles_disk",
+    "lmi_throttles_deactivated",
+    "lmi_in_flight",
+    "lmi_slots",
+    "lmi_ees_initializing",
+    "lmi_ees_ready",
+    "lmi_ees_draining",
+    "lmi_cpu_utilization",
+    "lmi_slot_saturation",
+    "lmi_latency_p50_ms",
+    "lmi_latency_p99_ms",
+    "provider_instances_launching",
+    "provider_instances_running",
+    "provider_instances_draining",
+    "provider_vcpus",
+    "provider_cpu_utilization",
+    "lmi_ec2_usd",
+    "lmi_fee_usd",
+    "lmi_requests_usd",
+    "lmi_cost_usd",
+    "default_served",
+    "default_throttles_account",
+    "default_throttles_reserved",
+    "default_throttles_scaling_rate",
+    "default_concurrency",
+    "default_peak_concurrency",
+    "default_warm_idle",
+    "default_cold_starts",
+    "default_latency_p50_ms",
+    "default_latency_p99_ms",
+    "default_duration_usd",
+    "default_init_usd",
+    "default_requests_usd",
+    "default_provisioned_usd",
+    "default_cost_usd",
+];
+
+/// `timeseries.csv`: one row per report interval per function. Provider columns
+/// (`provider_*`, `lmi_ec2_usd`, `lmi_fee_usd`) describe the whole capacity
+/// provider and repeat on each function's row.
+pub fn timeseries_csv(sc: &Scenario, run: &RunResult, s: &Summary) -> String {
+    let mut out = String::with_capacity(256 * run.intervals.len() * sc.functions.len().max(1));
+    out.push_str(&TIMESERIES_COLUMNS.join(","));
+    out.push('\n');
+    let req = sc.pricing.request_usd_per_million / 1e6;
+    let eff = s.default.as_ref().map(|d| d.cost.effective_usd_per_gbs).unwrap_or(0.0);
+    let m = cost::months(sc.horizon, &sc.pricing);
+    // Requests after the free tier, spread evenly over intervals by count.
+    let def_req_factor = s
+        .default
+        .as_ref()
+        .map(|d| {
+            let n: u64 = run.default.as_ref().map(|r| default_usage(r).invocations).unwrap_or(0);
+            if n > 0 && m > 0.0 { d.cost.requests_usd / n as f64 } else { req }
+        })
+        .unwrap_or(req);
+    for (k, (a, b)) in run.intervals.iter().enumerate() {
+        for (fi, f) in sc.functions.iter().enumerate() {
+            let _ = write!(
+                out,
+                "{},{},{},{}",
+                a.as_secs_f64(),
+                b.as_secs_f64(),
+                f.name,
+                run.offered.per_interval[fi][k]
+            );
+            match run.lmi.as_ref().and_then(|r| r.rows[fi].get(k).map(|row| (r, row))) {
+                Some((r, row)) => {
+                    let p = &r.provider_rows[k];
+                    let req_usd = row.accepted as f64 * req;
+                    let _ = write!(
+                        out,
+                        ",{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{},{},{},{:.4},{:.6},{:.6},{:.6},{:.6}",
+                        row.served,
+                        row.accepted,
+                        row.throttles[0],
+                        row.throttles[1],
+                        row.throttles[2],
+                        row.throttles[3],
+                        row.throttles[4],
+                        row.in_flight,
+                        row.slots,
+                        row.ees_initializing,
+                        row.ees_ready,
+                        row.ees_draining,
+                        row.cpu_utilization,
+                        row.slot_saturation,
+                        opt(row.latency_p50_ms),
+                        opt(row.latency_p99_ms),
+                        p.instances_launching,
+                        p.instances_running,
+                        p.instances_draining,
+                        p.vcpus,
+                        p.cpu_utilization,
+                        p.ec2_usd,
+                        p.fee_usd,
+                        req_usd,
+                        p.ec2_usd + p.fee_usd + req_usd,
+                    );
+                }
+                None => out.push_str(&",".repeat(25)),
+            }
+            match run.default.as_ref().and_then(|r| r.rows[fi].get(k)) {
+                Some(row) => {
+                    let dur = row.gbs * eff;
+                    let init = row.init_gbs * eff;
+                    let reqs = row.accepted as f64 * def_req_factor;
+                    let pc = row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs
+                        + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
+                    let _ = write!(
+                        out,
+                        ",{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",
+                        row.served,
+                        row.throttles[0],
+                        row.throttles[1],
+                        row.throttles[2],
+                        row.concurrency,
+                        row.peak_concurrency,
+                        row.warm_idle,
+                        row.cold_starts,
+                        opt(row.latency_p50_ms),
+                        opt(row.latency_p99_ms),
+                        dur,
+                        init,
+                        reqs,
+                        pc,
+                        dur + init + reqs + pc,
+                    );
+                }
+                None => out.push_str(&",".repeat(15)),
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `decisions.csv`: every scaler decision.
+pub fn decisions_csv(r: Option<&LmiResult>) -> String {
+    let mut out = String::from(
+        "time_s,function,cpu_utilization,slot_saturation,ready_ees,total_ees,desired_ees,action,delta_ees,instances_launched,launches_refused_by_max_vcpu\n",
+    );
+    if let Some(r) = r {
+        for d in &r.decisions {
+            let _ = writeln!(
+                out,
+                "{},{},{:.4},{:.4},{},{},{},{},{},{},{}",
+                d.time_s,
+                d.function,
+                d.cpu_utilization,
+                d.slot_saturation,
+                d.ready,
+                d.total,
+                d.desired,
+                d.action,
+                d.delta,
+                d.instances_launched,
+                d.refused_by_max_vcpu
+            );
+        }
+    }
+    out
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x >= 1000.0 => format!("{:.2} s", x / 1000.0),
+        Some(x) => format!("{x:.1} ms"),
+        None => "-".into(),
+    }
+}
+
+fn usd(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        let whole = x.round() as i64;
+        let s = whole.abs().to_string();
+        let mut g = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                g.push(',');
+            }
+            g.push(c);
+        }
+        format!("{}${g}", if whole < 0 { "-" } else { "" })
+    } else {
+        format!("${x:.2}")
+    }
+}
+
+/// The terminal summary: both platforms in columns.
+pub fn terminal(s: &Summary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "lmi-sim {} — scenario `{}` (seed {}, horizon {:.1} h, {} arrivals)",
+        s.lmi_sim_version,
+        s.scenario,
+        s.seed,
+        s.horizon_s / 3600.0,
+        s.arrivals
+    );
+    let l = s.lmi.as_ref();
+    let d = s.default.as_ref();
+    let row = |o: &mut String, name: &str, a: String, b: String| {
+        let _ = writeln!(o, "  {name:<32} {a:>18} {b:>18}");
+    };
+    row(&mut o, "", "LMI".into(), "default Lambda".into());
+    let lf = l.map(|x| &x.figures);
+    let df = d.map(|x| &x.figures);
+    let both = |f: &dyn Fn(&PlatformFigures) -> String| {
+        (
+            lf.map(f).unwrap_or_else(|| "-".into()),
+            df.map(f).unwrap_or_else(|| "-".into()),
+        )
+    };
+    let (a, b) = both(&|f| f.invocations.to_string());
+    row(&mut o, "invocations", a, b);
+    let (a, b) = both(&|f| f.served.to_string());
+    row(&mut o, "served", a, b);
+    let (a, b) = both(&|f| f.throttled.to_string());
+    row(&mut o, "throttled", a, b);
+    for r in ThrottleReason::LMI {
+        if let Some(f) = lf
+            && f.throttles[r.name()] > 0
+        {
+            row(&mut o, &format!("  {}", r.name()), f.throttles[r.name()].to_string(), "".into());
+        }
+    }
+    for r in ThrottleReason::DEFAULT {
+        if let Some(f) = df
+            && f.throttles[r.name()] > 0
+        {
+            row(&mut o, &format!("  {}", r.name()), "".into(), f.throttles[r.name()].to_string());
+        }
+    }
+    let (a, b) = both(&|f| format!("{:.3}%", f.throttle_rate * 100.0));
+    row(&mut o, "throttle rate", a, b);
+    let (a, b) = both(&|f| ms(f.latency.p50_ms));
+    row(&mut o, "latency p50", a, b);
+    let (a, b) = both(&|f| ms(f.latency.p90_ms));
+    row(&mut o, "latency p90", a, b);
+    let (a, b) = both(&|f| ms(f.latency.p99_ms));
+    row(&mut o, "latency p99", a, b);
+    let (a, b) = both(&|f| ms(f.latency.max_ms));
+    row(&mut o, "latency max", a, b);
+    let (a, b) = both(&|f| format!("{} ({:.3}%)", f.cold_starts, f.cold_start_rate * 100.0));
+    row(&mut o, "cold starts", a, b);
+    let (a, b) = both(&|f| f.peak_concurrency.to_string());
+    row(&mut o, "peak concurrency", a, b);
+    if let Some(l) = l {
+        let fl = &l.fleet;
+        row(&mut o, "instances peak / mean", format!("{} / {:.1}", fl.peak_instances, fl.mean_instances), "".into());
+        row(
+            &mut o,
+            "EEs peak / mean",
+            format!("{} / {:.1}", fl.peak_execution_environments, fl.mean_execution_environments),
+            "".into(),
+        );
+        row(&mut o, "mean CPU utilization", format!("{:.1}%", fl.mean_cpu_utilization * 100.0), "".into());
+        for (t, h) in &fl.instance_hours {
+            row(&mut o, &format!("  {t} instance-hours"), format!("{h:.1}"), "".into());
+        }
+    }
+    let _ = writeln!(o, "  cost");
+    let lc = l.map(|x| &x.cost);
+    let dc = d.map(|x| &x.cost);
+    let pair = |a: Option<f64>, b: Option<f64>| {
+        (
+            a.map(usd).unwrap_or_else(|| "-".into()),
+            b.map(usd).unwrap_or_else(|| "-".into()),
+        )
+    };
+    let (a, b) = pair(lc.map(|c| c.requests_usd), dc.map(|c| c.requests_usd));
+    row(&mut o, "  requests", a, b);
+    let (a, b) = pair(lc.map(|c| c.ec2_usd), None);
+    row(&mut o, "  EC2", a, b);
+    let (a, b) = pair(lc.map(|c| c.management_fee_usd), None);
+    row(&mut o, "  management fee (15%)", a, b);
+    let (a, b) = pair(None, dc.map(|c| c.duration_usd));
+    row(&mut o, "  duration (GB-s)", a, b);
+    let (a, b) = pair(None, dc.map(|c| c.init_usd));
+    row(&mut o, "  INIT (GB-s)", a, b);
+    if dc.is_some_and(|c| c.provisioned_usd > 0.0) {
+        let (a, b) = pair(None, dc.map(|c| c.provisioned_usd));
+        row(&mut o, "  provisioned concurrency", a, b);
+    }
+    let (a, b) = pair(lc.map(|c| c.total_usd), dc.map(|c| c.total_usd));
+    row(&mut o, "  total for the horizon", a, b);
+    let (a, b) = pair(lc.map(|c| c.monthly_usd), dc.map(|c| c.monthly_usd));
+    row(&mut o, "  per 730-hour month", a, b);
+    let (a, b) = pair(
+        lc.and_then(|c| c.per_million_invocations_usd),
+        dc.and_then(|c| c.per_million_invocations_usd),
+    );
+    row(&mut o, "  per million invocations", a, b);
+    if let Some(c) = &s.comparison {
+        let _ = writeln!(
+            o,
+            "  → {} is cheaper by {} per month ({:.0}%)",
+            if c.cheaper == "lmi" { "LMI" } else { "default Lambda" },
+            usd(c.monthly_savings_usd),
+            c.savings_fraction * 100.0
+        );
+    }
+    o
+}

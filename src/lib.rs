@@ -6,6 +6,8 @@
 //! reports, charts and the CLI sit around it.
 
 pub mod catalog;
+pub mod charts;
+pub mod cli;
 pub mod cost;
 pub mod default_lambda;
 pub mod dist;
@@ -13,6 +15,7 @@ pub mod engine;
 pub mod gauge;
 pub mod invocation;
 pub mod lmi;
+pub mod output;
 pub mod report;
 pub mod rng;
 pub mod scenario;

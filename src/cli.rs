@@ -1,0 +1,182 @@
+//! The command line: arguments as typed (clap), turned into validated options,
+//! then a straight pipeline — scenario → simulation → exporters → files.
+//! Exit codes: 0 success, 2 bad input (scenario, arguments, files), 1 other failures.
+
+use crate::report;
+use crate::scenario::{self, ConfigError};
+use crate::sim::{self, Platforms};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lmi-sim",
+    version,
+    about = "Capacity simulator for AWS Lambda Managed Instances against default Lambda"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum PlatformArg {
+    Lmi,
+    Default,
+    Both,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario and write summary.json, timeseries.csv, decisions.csv and charts.
+    Run {
+        /// Scenario file (TOML).
+        file: PathBuf,
+        /// Output root; results go to <out>/<scenario name>/.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which platforms to simulate.
+        #[arg(long, value_enum, default_value = "both")]
+        platform: PlatformArg,
+        /// Skip the PNG charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print wall time, simulated invocations per second and events per second.
+        #[arg(long)]
+        stats: bool,
+    },
+    /// Check a scenario file without running it.
+    Validate {
+        /// Scenario file (TOML).
+        file: PathBuf,
+    },
+}
+
+/// Errors that end the program, with their exit codes.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    #[error("cannot write outputs to {path}: {message}")]
+    Output { path: String, message: String },
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Config(_) => 2,
+            CliError::Output { .. } => 1,
+        }
+    }
+}
+
+/// Parses arguments, runs, prints errors; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match execute(cli.command) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+pub fn execute(cmd: Command) -> Result<(), CliError> {
+    match cmd {
+        Command::Validate { file } => {
+            let sc = scenario::load(&file)?;
+            println!(
+                "{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
+                file.display(),
+                sc.name,
+                sc.functions.len(),
+                sc.horizon,
+                sc.provider.instance_types.len()
+            );
+            Ok(())
+        }
+        Command::Run {
+            file,
+            out,
+            seed,
+            platform,
+            no_charts,
+            quiet,
+            stats,
+        } => {
+            let mut sc = scenario::load(&file)?;
+            if let Some(s) = seed {
+                sc.seed = s;
+            }
+            let platforms = match platform {
+                PlatformArg::Lmi => Platforms::Lmi,
+                PlatformArg::Default => Platforms::Default,
+                PlatformArg::Both => Platforms::Both,
+            };
+            let t0 = Instant::now();
+            let run = sim::run(&sc, platforms);
+            let sim_wall = t0.elapsed();
+            let summary = report::summarize(&sc, &run, platforms);
+            let mut files = vec![
+                ("summary.json".to_string(), report::summary_json(&summary).into_bytes()),
+                (
+                    "timeseries.csv".to_string(),
+                    report::timeseries_csv(&sc, &run, &summary).into_bytes(),
+                ),
+                (
+                    "decisions.csv".to_string(),
+                    report::decisions_csv(run.lmi.as_ref()).into_bytes(),
+                ),
+            ];
+            let mut chart_note = None;
+            if !no_charts {
+                match crate::charts::render_run(&sc, &run, &summary) {
+                    Ok(pngs) => files.extend(pngs),
+                    Err(e) => chart_note = Some(format!("charts not written: {e}")),
+                }
+            }
+            let dir = crate::output::run_dir(&out, &sc.name);
+            crate::output::write_all(&dir, &files).map_err(|e| CliError::Output {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
+            if !quiet {
+                print!("{}", report::terminal(&summary));
+                println!("  outputs: {}/ ({} files)", dir.display(), files.len());
+            }
+            if let Some(n) = chart_note {
+                eprintln!("warning: {n}");
+            }
+            if stats {
+                let inv = summary.arrivals as f64;
+                let events = run.lmi.as_ref().map(|r| r.events).unwrap_or(0)
+                    + run.default.as_ref().map(|r| r.events).unwrap_or(0);
+                let s = sim_wall.as_secs_f64();
+                eprintln!(
+                    "stats: simulation {:.3} s wall, {} invocations, {:.2} M invocations/s, {:.2} M events/s, total {:.3} s",
+                    s,
+                    summary.arrivals,
+                    inv / s / 1e6,
+                    events as f64 / s / 1e6,
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+    }
+}

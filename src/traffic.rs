@@ -314,7 +314,8 @@ impl ArrivalGen {
                 continue;
             }
             let at = self.t;
-            self.t += US_PER_S as f64 / r;
+            // Whole microseconds: no drift over millions of arrivals.
+            self.t += (US_PER_S as f64 / r).round().max(1.0);
             return Some(SimTime(at as u64));
         }
     }

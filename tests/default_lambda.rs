@@ -1,0 +1,170 @@
+//! Hand-computed micro-scenarios and statistical checks for default Lambda,
+//! and the cost figures of MODEL.md §3 reproduced by simulation.
+
+use lmi_sim::cost::cents;
+use lmi_sim::default_lambda::DefaultLambda;
+use lmi_sim::dist::Dist;
+use lmi_sim::invocation::Arrival;
+use lmi_sim::report;
+use lmi_sim::sim::{run, Platforms};
+use lmi_sim::testkit;
+use lmi_sim::time::{SimDuration, SimTime};
+use lmi_sim::traffic::{ArrivalProcess, RateShape, Traffic};
+
+const S: u64 = 1_000_000;
+
+fn a(at: u64, cpu: u64, io: u64) -> Arrival {
+    Arrival {
+        at: SimTime(at),
+        function: 0,
+        cpu: SimDuration(cpu),
+        io: SimDuration(io),
+    }
+}
+
+fn zero() -> Dist {
+    Dist::Constant(SimDuration::ZERO)
+}
+
+fn offer(m: &mut DefaultLambda, x: Arrival) {
+    m.advance_to(x.at);
+    m.arrive(&x);
+}
+
+#[test]
+fn keep_alive_boundary_is_exact_to_the_microsecond() {
+    let mut f = testkit::function("f", zero(), zero(), 0.0);
+    f.function_init = zero();
+    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(3600));
+    sc.model.runtime_init = [SimDuration::ZERO; 5];
+    let ttl = 600 * S;
+    // Warm: the EE went idle at t = 1 s (0-length work), expires at 1 s + TTL.
+    let mut m = DefaultLambda::new(&sc);
+    offer(&mut m, a(S, 0, 0));
+    offer(&mut m, a(S + ttl - 1, 0, 0));
+    let r = m.finish(SimTime(3600 * S));
+    assert_eq!(r.functions[0].cold_starts, 1, "1 µs before the TTL ends: warm");
+    let mut m = DefaultLambda::new(&sc);
+    offer(&mut m, a(S, 0, 0));
+    offer(&mut m, a(S + ttl + 1, 0, 0));
+    let r = m.finish(SimTime(3600 * S));
+    assert_eq!(r.functions[0].cold_starts, 2, "1 µs after the TTL ends: cold");
+}
+
+#[test]
+fn scaling_rate_allows_1000_new_environments_per_10_seconds() {
+    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![testkit::function("f", zero(), zero(), 0.0)], SimDuration::from_secs(60));
+    sc.default_lambda.account_concurrency = 10_000;
+    let mut m = DefaultLambda::new(&sc);
+    for _ in 0..5000 {
+        offer(&mut m, a(0, 0, S));
+    }
+    m.advance_to(SimTime(10 * S - 1));
+    let r = m.finish(SimTime(60 * S));
+    let f = &r.functions[0];
+    assert_eq!(f.cold_starts, 1000);
+    assert_eq!(f.throttles, [0, 0, 4000], "4,000 ScalingRate throttles");
+}
+
+#[test]
+fn account_concurrency_throttles_with_reason() {
+    let sc = testkit::scenario(&["c6i.2xlarge"], vec![testkit::function("f", zero(), zero(), 0.0)], SimDuration::from_secs(60));
+    let mut m = DefaultLambda::new(&sc);
+    for _ in 0..1200 {
+        offer(&mut m, a(0, 0, S));
+    }
+    let r = m.finish(SimTime(60 * S));
+    // 1,000 of account concurrency: the burst of 1,000 is not the binding limit.
+    assert_eq!(r.functions[0].throttles, [200, 0, 0]);
+}
+
+#[test]
+fn cpu_stretches_below_1769_mb() {
+    let mut f = testkit::function("f", zero(), zero(), 0.0);
+    f.default_lambda.memory_mb = 512;
+    f.function_init = zero();
+    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(60));
+    sc.model.runtime_init = [SimDuration::ZERO; 5];
+    let mut m = DefaultLambda::new(&sc);
+    offer(&mut m, a(0, S, 0));
+    let r = m.finish(SimTime(60 * S));
+    let expect = (1769.0f64 / 512.0 * 1e6).round() as u64; // 3.455078 s
+    assert_eq!(r.functions[0].latency.max(), expect);
+    // IO is not stretched.
+    let mut m = DefaultLambda::new(&sc);
+    offer(&mut m, a(0, 0, S));
+    assert_eq!(m.finish(SimTime(60 * S)).functions[0].latency.max(), S);
+}
+
+#[test]
+fn both_platforms_see_identical_arrivals_and_work() {
+    let sc = testkit::scenario(
+        &["c6i.2xlarge"],
+        vec![testkit::function(
+            "f",
+            Dist::Exponential { mean_us: 20_000.0 },
+            Dist::Exponential { mean_us: 80_000.0 },
+            50.0,
+        )],
+        SimDuration::from_secs(1800),
+    );
+    let r = run(&sc, Platforms::Both);
+    assert_ne!(r.lmi_checksum, 0);
+    assert_eq!(r.lmi_checksum, r.default_checksum);
+    assert_eq!(r.lmi_checksum, r.offered.checksum);
+    // And the same as a run of either platform alone.
+    assert_eq!(run(&sc, Platforms::Lmi).lmi_checksum, r.lmi_checksum);
+    assert_eq!(run(&sc, Platforms::Default).default_checksum, r.default_checksum);
+    let l = r.lmi.unwrap();
+    let d = r.default.unwrap();
+    assert_eq!(l.functions[0].arrivals, d.functions[0].arrivals);
+}
+
+#[test]
+fn littles_law_holds_for_busy_environments() {
+    let seed = 2024;
+    let rate = 40.0;
+    let mean_io_s = 0.25;
+    let mut f = testkit::function("f", zero(), Dist::Exponential { mean_us: mean_io_s * 1e6 }, rate);
+    f.function_init = zero();
+    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(6 * 3600));
+    sc.model.runtime_init = [SimDuration::ZERO; 5];
+    sc.default_lambda.account_concurrency = 100_000;
+    sc.seed = seed;
+    let r = run(&sc, Platforms::Default);
+    let d = r.default.unwrap();
+    let busy_mean = d.functions[0].busy_area / sc.horizon.0 as f64;
+    let little = rate * mean_io_s;
+    let err = (busy_mean / little - 1.0).abs();
+    assert!(err < 0.02, "mean busy {busy_mean:.4} vs λ·E[S] {little} ({:.2}%), seed {seed}", err * 100.0);
+}
+
+/// MODEL.md §3 / seed 003: 5 M invocations × 0.5 s × 512 MB on x86 = $21.83,
+/// and $84.33 at 2 GB. Simulated over 7.3 h (1% of a 730-h month) with
+/// evenly spaced arrivals: exactly 50,000 invocations, projected ×100.
+#[test]
+fn seed_003_figures_reproduce_by_simulation() {
+    for (mem, expect) in [(512, 21.83), (2048, 84.33)] {
+        let mut f = testkit::function("webhook", zero(), Dist::Constant(SimDuration::from_millis(500)), 0.0);
+        f.default_lambda.memory_mb = mem;
+        // 5 M per 730 h: one every 525.6 ms.
+        f.traffic = Traffic::Synthetic {
+            shape: RateShape::Constant { rate: 1.0 / 0.5256 },
+            process: ArrivalProcess::Uniform,
+            rate_multiplier: 1.0,
+        };
+        let sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(73 * 360));
+        let r = run(&sc, Platforms::Default);
+        assert_eq!(r.offered.total[0], 50_000);
+        let d = r.default.as_ref().unwrap();
+        // The first few requests find no idle EE (each cold start takes
+        // 1.09 s): their INIT is billed on top, which the article leaves out.
+        assert!(d.functions[0].cold_starts <= 4);
+        let c = report::default_cost_of(&sc, d);
+        let months = 0.01;
+        assert_eq!(cents(c.duration_usd / months), if mem == 512 { 20.83 } else { 83.33 });
+        assert_eq!(cents(c.requests_usd / months), 1.00);
+        assert_eq!(cents(c.monthly_usd - c.init_usd / months), expect, "{mem} MB: {c:?}");
+        assert!(c.init_usd / months < 0.02);
+    }
+}

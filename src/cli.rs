@@ -64,6 +64,8 @@ pub enum Command {
 pub enum CliError {
     #[error("{0}")]
     Config(#[from] ConfigError),
+    #[error("{0}")]
+    Source(String),
     #[error("cannot write outputs to {path}: {message}")]
     Output { path: String, message: String },
 }
@@ -71,7 +73,7 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Config(_) => 2,
+            CliError::Config(_) | CliError::Source(_) => 2,
             CliError::Output { .. } => 1,
         }
     }
@@ -129,7 +131,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 PlatformArg::Both => Platforms::Both,
             };
             let t0 = Instant::now();
-            let run = sim::run(&sc, platforms);
+            let run = sim::run(&sc, platforms).map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
             let summary = report::summarize(&sc, &run, platforms);
             let mut files = vec![

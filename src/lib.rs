@@ -24,4 +24,5 @@ pub mod sketch;
 #[doc(hidden)]
 pub mod testkit;
 pub mod time;
+pub mod trace;
 pub mod traffic;

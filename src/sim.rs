@@ -11,7 +11,7 @@ use crate::lmi::{Lmi, LmiResult};
 use crate::rng::{stream, SimRng};
 use crate::scenario::{FunctionSpec, Scenario};
 use crate::time::{SimDuration, SimTime};
-use crate::traffic::{ArrivalGen, Traffic};
+use crate::traffic::{ArrivalGen, Request, RequestSource, SourceError, Traffic};
 
 /// Which platforms to simulate.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -31,46 +31,44 @@ impl Platforms {
     }
 }
 
-/// The offered rate at t = 0 (sizes a warm fleet).
-pub fn initial_rate(t: &Traffic) -> f64 {
-    match t {
+/// Opens the request source of function `fi`.
+pub fn open_source(
+    sc: &Scenario,
+    fi: usize,
+    f: &FunctionSpec,
+) -> Result<Box<dyn RequestSource>, SourceError> {
+    let horizon = SimTime::ZERO + sc.horizon;
+    Ok(match &f.traffic {
         Traffic::Synthetic {
             shape,
+            process,
             rate_multiplier,
-            ..
-        } => shape.rate(0.0) * rate_multiplier,
-    }
+        } => Box::new(ArrivalGen::new(
+            shape.clone(),
+            *process,
+            *rate_multiplier,
+            stream(sc.seed, "arrivals", fi as u64),
+            horizon,
+        )),
+        Traffic::Trace(spec) => crate::trace::open(spec, sc, fi, horizon)?,
+    })
 }
 
 /// One function's request source: arrival times plus sampled work.
 struct Source {
-    arrivals_gen: ArrivalGen,
+    requests: Box<dyn RequestSource>,
     cpu: crate::dist::Dist,
     io: crate::dist::Dist,
     rng_cpu: SimRng,
     rng_io: SimRng,
     function: u32,
-    next: Option<SimTime>,
+    next: Option<Request>,
 }
 
 impl Source {
-    fn new(sc: &Scenario, fi: usize, f: &FunctionSpec) -> Self {
-        let horizon = SimTime::ZERO + sc.horizon;
-        let arrivals_gen = match &f.traffic {
-            Traffic::Synthetic {
-                shape,
-                process,
-                rate_multiplier,
-            } => ArrivalGen::new(
-                shape.clone(),
-                *process,
-                *rate_multiplier,
-                stream(sc.seed, "arrivals", fi as u64),
-                horizon,
-            ),
-        };
+    fn new(sc: &Scenario, fi: usize, f: &FunctionSpec) -> Result<Self, SourceError> {
         let mut s = Source {
-            arrivals_gen,
+            requests: open_source(sc, fi, f)?,
             cpu: f.work.cpu.clone(),
             io: f.work.io.clone(),
             rng_cpu: stream(sc.seed, "work_cpu", fi as u64),
@@ -78,19 +76,24 @@ impl Source {
             function: fi as u32,
             next: None,
         };
-        s.next = s.arrivals_gen.next_arrival();
-        s
+        s.next = s.requests.next_request()?;
+        Ok(s)
     }
 
-    fn take(&mut self) -> Arrival {
-        let at = self.next.expect("take on an exhausted source");
-        self.next = self.arrivals_gen.next_arrival();
-        Arrival {
-            at,
+    fn take(&mut self) -> Result<Arrival, SourceError> {
+        let r = self.next.take().expect("take on an exhausted source");
+        self.next = self.requests.next_request()?;
+        // Work is sampled for every request, used or not, so that a trace's
+        // durations never shift the streams of other requests.
+        let cpu = self.cpu.sample(&mut self.rng_cpu);
+        let io = self.io.sample(&mut self.rng_io);
+        let (cpu, io) = r.work.unwrap_or((cpu, io));
+        Ok(Arrival {
+            at: r.at,
             function: self.function,
-            cpu: self.cpu.sample(&mut self.rng_cpu),
-            io: self.io.sample(&mut self.rng_io),
-        }
+            cpu,
+            io,
+        })
     }
 }
 
@@ -100,34 +103,43 @@ pub struct ArrivalStream {
 }
 
 impl ArrivalStream {
-    pub fn new(sc: &Scenario) -> Self {
-        ArrivalStream {
-            sources: sc
-                .functions
-                .iter()
-                .enumerate()
-                .map(|(i, f)| Source::new(sc, i, f))
-                .collect(),
-        }
+    pub fn new(sc: &Scenario) -> Result<Self, SourceError> {
+        let sources = sc
+            .functions
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Source::new(sc, i, f))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ArrivalStream { sources })
+    }
+
+    /// Offered rates at t = 0, per function.
+    pub fn initial_rates(&self) -> Vec<f64> {
+        self.sources.iter().map(|s| s.requests.initial_rate()).collect()
+    }
+
+    /// Malformed rows skipped, per function.
+    pub fn skipped_rows(&self) -> Vec<u64> {
+        self.sources.iter().map(|s| s.requests.skipped_rows()).collect()
     }
 
     /// Fills `buf` from the front; returns how many were written (0 at the end).
-    pub fn fill(&mut self, buf: &mut [Arrival]) -> usize {
+    pub fn fill(&mut self, buf: &mut [Arrival]) -> Result<usize, SourceError> {
         let mut n = 0;
         while n < buf.len() {
             let mut best: Option<(SimTime, usize)> = None;
             for (i, s) in self.sources.iter().enumerate() {
-                if let Some(t) = s.next
-                    && best.is_none_or(|(bt, _)| t < bt)
+                if let Some(r) = s.next
+                    && best.is_none_or(|(bt, _)| r.at < bt)
                 {
-                    best = Some((t, i));
+                    best = Some((r.at, i));
                 }
             }
             let Some((_, i)) = best else { break };
-            buf[n] = self.sources[i].take();
+            buf[n] = self.sources[i].take()?;
             n += 1;
         }
-        n
+        Ok(n)
     }
 }
 
@@ -150,6 +162,8 @@ pub struct RunResult {
     /// Checksums of what each platform was offered (equal by construction).
     pub lmi_checksum: u64,
     pub default_checksum: u64,
+    /// Malformed trace rows skipped, per function.
+    pub skipped_rows: Vec<u64>,
 }
 
 const CHUNK: usize = 4096;
@@ -174,13 +188,15 @@ pub fn intervals(horizon: SimDuration, every: SimDuration) -> Vec<(SimTime, SimT
     v
 }
 
-/// Runs a scenario on the chosen platforms.
-pub fn run(sc: &Scenario, platforms: Platforms) -> RunResult {
+/// Runs a scenario on the chosen platforms. Fails only when a trace source
+/// meets a malformed row (and is not told to skip them).
+pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError> {
     let horizon = SimTime::ZERO + sc.horizon;
     let ivs = intervals(sc.horizon, sc.report_interval);
-    let mut lmi = platforms.lmi().then(|| Lmi::new(sc));
+    let mut stream_ = ArrivalStream::new(sc)?;
+    let rates = stream_.initial_rates();
+    let mut lmi = platforms.lmi().then(|| Lmi::new(sc, &rates));
     let mut def = platforms.default().then(|| DefaultLambda::new(sc));
-    let mut stream_ = ArrivalStream::new(sc);
     let mut buf = vec![Arrival::default(); CHUNK];
     let nf = sc.functions.len();
     let mut offered = Offered {
@@ -191,7 +207,7 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> RunResult {
     let (mut lsum, mut dsum) = (offered.checksum, offered.checksum);
     let every = sc.report_interval.0.max(1);
     loop {
-        let n = stream_.fill(&mut buf);
+        let n = stream_.fill(&mut buf)?;
         if n == 0 {
             break;
         }
@@ -217,12 +233,13 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> RunResult {
             }
         }
     }
-    RunResult {
+    Ok(RunResult {
+        skipped_rows: stream_.skipped_rows(),
         lmi: lmi.map(|m| m.finish(horizon)),
         default: def.map(|m| m.finish(horizon)),
         offered,
         intervals: ivs,
         lmi_checksum: if platforms.lmi() { lsum } else { 0 },
         default_checksum: if platforms.default() { dsum } else { 0 },
-    }
+    })
 }

@@ -77,6 +77,44 @@ pub enum Traffic {
         /// Multiplies the whole curve ("what if traffic grows 3×").
         rate_multiplier: f64,
     },
+    /// Replayed from a trace file (see `crate::trace`).
+    Trace(crate::trace::TraceSpec),
+}
+
+/// One request from a source: its arrival time and, when the source knows it
+/// (a trace with durations), its work; otherwise the function's work
+/// distributions are sampled.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Request {
+    pub at: SimTime,
+    /// (cpu, io) given by the source.
+    pub work: Option<(SimDuration, SimDuration)>,
+}
+
+/// An error a source meets while producing requests (a bad trace row).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct SourceError(pub String);
+
+/// A lazy, time-ordered stream of requests for one function.
+pub trait RequestSource: Send {
+    /// The next request before the horizon, `Ok(None)` at the end.
+    fn next_request(&mut self) -> Result<Option<Request>, SourceError>;
+    /// Offered rate at t = 0 [1/s], to size a warm fleet.
+    fn initial_rate(&self) -> f64;
+    /// Rows skipped as malformed (traces with `--skip-bad-rows`).
+    fn skipped_rows(&self) -> u64 {
+        0
+    }
+}
+
+impl RequestSource for ArrivalGen {
+    fn next_request(&mut self) -> Result<Option<Request>, SourceError> {
+        Ok(self.next_arrival().map(|at| Request { at, work: None }))
+    }
+    fn initial_rate(&self) -> f64 {
+        self.rate(0.0)
+    }
 }
 
 fn us(d: SimDuration) -> f64 {

@@ -108,13 +108,13 @@ fn both_platforms_see_identical_arrivals_and_work() {
         )],
         SimDuration::from_secs(1800),
     );
-    let r = run(&sc, Platforms::Both);
+    let r = run(&sc, Platforms::Both).unwrap();
     assert_ne!(r.lmi_checksum, 0);
     assert_eq!(r.lmi_checksum, r.default_checksum);
     assert_eq!(r.lmi_checksum, r.offered.checksum);
     // And the same as a run of either platform alone.
-    assert_eq!(run(&sc, Platforms::Lmi).lmi_checksum, r.lmi_checksum);
-    assert_eq!(run(&sc, Platforms::Default).default_checksum, r.default_checksum);
+    assert_eq!(run(&sc, Platforms::Lmi).unwrap().lmi_checksum, r.lmi_checksum);
+    assert_eq!(run(&sc, Platforms::Default).unwrap().default_checksum, r.default_checksum);
     let l = r.lmi.unwrap();
     let d = r.default.unwrap();
     assert_eq!(l.functions[0].arrivals, d.functions[0].arrivals);
@@ -131,7 +131,7 @@ fn littles_law_holds_for_busy_environments() {
     sc.model.runtime_init = [SimDuration::ZERO; 5];
     sc.default_lambda.account_concurrency = 100_000;
     sc.seed = seed;
-    let r = run(&sc, Platforms::Default);
+    let r = run(&sc, Platforms::Default).unwrap();
     let d = r.default.unwrap();
     let busy_mean = d.functions[0].busy_area / sc.horizon.0 as f64;
     let little = rate * mean_io_s;
@@ -154,7 +154,7 @@ fn seed_003_figures_reproduce_by_simulation() {
             rate_multiplier: 1.0,
         };
         let sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(73 * 360));
-        let r = run(&sc, Platforms::Default);
+        let r = run(&sc, Platforms::Default).unwrap();
         assert_eq!(r.offered.total[0], 50_000);
         let d = r.default.as_ref().unwrap();
         // The first few requests find no idle EE (each cold start takes

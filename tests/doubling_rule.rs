@@ -47,7 +47,7 @@ fn scenario(after: RateShape, minutes_after: u64, seed: u64) -> Scenario {
 
 /// (throttles, arrivals) of LMI in report intervals [from, to) (minutes).
 fn throttled(sc: &Scenario, from: usize, to: usize) -> (u64, u64) {
-    let r = run(sc, Platforms::Lmi);
+    let r = run(sc, Platforms::Lmi).unwrap();
     let l = r.lmi.unwrap();
     let rows = &l.rows[0];
     let t: u64 = rows[from..to].iter().map(|x| x.throttles.iter().sum::<u64>()).sum();

@@ -101,7 +101,7 @@ proptest! {
     #[test]
     fn invocations_are_conserved_and_limits_hold(p in params()) {
         let sc = build(&p);
-        let r = run(&sc, Platforms::Both);
+        let r = run(&sc, Platforms::Both).unwrap();
         let l = r.lmi.as_ref().unwrap();
         let d = r.default.as_ref().unwrap();
         let lf = &l.functions[0];
@@ -162,7 +162,7 @@ fn same_seed_gives_byte_identical_outputs() {
     };
     let sc = build(&p);
     let out = || {
-        let r = run(&sc, Platforms::Both);
+        let r = run(&sc, Platforms::Both).unwrap();
         let s = report::summarize(&sc, &r, Platforms::Both);
         (
             report::summary_json(&s),
@@ -178,6 +178,6 @@ fn same_seed_gives_byte_identical_outputs() {
     // A different seed changes the run.
     let mut sc2 = sc.clone();
     sc2.seed = 100;
-    let r2 = run(&sc2, Platforms::Both);
+    let r2 = run(&sc2, Platforms::Both).unwrap();
     assert_ne!(report::summary_json(&report::summarize(&sc2, &r2, Platforms::Both)), a.0);
 }

@@ -260,6 +260,7 @@ fn full_example_lands_in_the_right_fields() {
                 }
             );
         }
+        other => panic!("expected synthetic traffic, got {other:?}"),
     }
     assert_eq!(f.default_lambda.memory_mb, 2048);
     assert_eq!(f.default_lambda.reserved_concurrency, Some(100));

@@ -11,12 +11,12 @@ impl Lmi {
     /// Builds the already-active fleet of a warm start: every function gets the
     /// EEs its t = 0 traffic needs at the CPU target (at least its minimum), Ready
     /// at t = 0 on instances Running at t = 0.
-    pub(super) fn warm_start(&mut self, sc: &Scenario) {
+    pub(super) fn warm_start(&mut self, sc: &Scenario, rates: &[f64]) {
         for (fi, spec) in sc.functions.iter().enumerate() {
             if self.funcs[fi].deactivated {
                 continue;
             }
-            let rate = crate::sim::initial_rate(&spec.traffic);
+            let rate = rates.get(fi).copied().unwrap_or(0.0);
             let cpu_s = spec.work.cpu.mean_us() / 1e6;
             let io_s = spec.work.io.mean_us() / 1e6;
             let per_ee_cpu = rate * cpu_s / spec.ee_vcpus().max(1) as f64;

@@ -358,7 +358,9 @@ pub fn effective_rate(od: f64, discount: f64, precision: f64) -> f64 {
 }
 
 impl Lmi {
-    pub fn new(sc: &Scenario) -> Self {
+    /// A model of the scenario's provider; `initial_rates` [1/s per function]
+    /// size a warm start's fleet.
+    pub fn new(sc: &Scenario, initial_rates: &[f64]) -> Self {
         let types = sc.provider.instance_types.clone();
         let rv = sc.model.reserved_vcpus_per_instance;
         let rm = sc.model.reserved_memory_mib_per_instance;
@@ -488,7 +490,7 @@ impl Lmi {
         }
         m.q.push(SimTime::ZERO + m.scaler_interval, Ev::ScalerTick);
         match sc.start_state {
-            StartState::Warm => m.warm_start(sc),
+            StartState::Warm => m.warm_start(sc, initial_rates),
             StartState::Publish => {
                 for f in 0..m.funcs.len() {
                     if !m.funcs[f].deactivated {

@@ -40,7 +40,7 @@ fn one_ee(memory_mb: u32, slots: u32) -> Scenario {
 #[test]
 fn three_simultaneous_on_two_slots_throttle_exactly_one() {
     let sc = one_ee(2048, 2);
-    let mut m = Lmi::new(&sc);
+    let mut m = Lmi::new(&sc, &[0.0]);
     for _ in 0..3 {
         offer(&mut m, arrival(10 * S, 0, 5 * S));
     }
@@ -55,7 +55,7 @@ fn three_simultaneous_on_two_slots_throttle_exactly_one() {
 fn four_cpu_jobs_share_two_vcpus_and_finish_at_two_seconds() {
     // 4096 MB at 2 GiB/vCPU: a 2-vCPU EE.
     let sc = one_ee(4096, 8);
-    let mut m = Lmi::new(&sc);
+    let mut m = Lmi::new(&sc, &[0.0]);
     for _ in 0..4 {
         offer(&mut m, arrival(0, S, 0));
     }
@@ -72,7 +72,7 @@ fn processor_sharing_with_unequal_jobs() {
     // 1 vCPU, jobs of 1 s and 3 s at t = 0: both at rate 1/2 until the short
     // one is done at 2 s; the long one has 2 s left at full speed: done at 4 s.
     let sc = one_ee(2048, 4);
-    let mut m = Lmi::new(&sc);
+    let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(0, S, 0));
     offer(&mut m, arrival(0, 3 * S, 0));
     m.advance_to(SimTime(2 * S));
@@ -89,7 +89,7 @@ fn publish_start_serves_nothing_before_launch_plus_init() {
     sc.start_state = StartState::Publish;
     sc.model.runtime_init = [SimDuration::ZERO; 5];
     // launch 45 s (default) + function init 1 s.
-    let mut m = Lmi::new(&sc);
+    let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(46 * S - 1, 0, 0));
     assert_eq!(m.funcs[0].totals.throttles[0], 1, "1 µs before 46 s: throttled");
     offer(&mut m, arrival(46 * S, 0, 0));
@@ -105,7 +105,7 @@ fn scheduled_deactivation_throttles_everything_as_deactivated() {
         min_ees: 0,
         max_ees: 0,
     });
-    let mut m = Lmi::new(&sc);
+    let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(50 * S, 0, S));
     for k in 0..50 {
         offer(&mut m, arrival(100 * S + k * S, 0, S));
@@ -128,7 +128,7 @@ fn rotation_replaces_instances_without_loss() {
     );
     let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(3 * 3600));
     sc.model.max_instance_lifetime = SimDuration::from_secs(3600);
-    let r = crate::sim::run(&sc, crate::sim::Platforms::Lmi);
+    let r = crate::sim::run(&sc, crate::sim::Platforms::Lmi).unwrap();
     let l = r.lmi.unwrap();
     let t = &l.functions[0];
     assert_eq!(t.throttles.iter().sum::<u64>(), 0, "no throttles across rotations");

@@ -51,6 +51,9 @@ pub enum Command {
         /// Print wall time, simulated invocations per second and events per second.
         #[arg(long)]
         stats: bool,
+        /// Count and skip malformed trace rows instead of failing.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -120,8 +123,12 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             no_charts,
             quiet,
             stats,
+            skip_bad_rows,
         } => {
             let mut sc = scenario::load(&file)?;
+            if skip_bad_rows {
+                crate::trace::skip_bad_rows(&mut sc);
+            }
             if let Some(s) = seed {
                 sc.seed = s;
             }

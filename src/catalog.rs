@@ -68,11 +68,17 @@ mod tests {
         let c6i = c.iter().find(|t| t.name == "c6i.2xlarge").unwrap();
         assert_eq!(c6i.architecture, Architecture::X86_64);
         assert_eq!(
-            c.iter().find(|t| t.name == "c7i-flex.large").unwrap().architecture,
+            c.iter()
+                .find(|t| t.name == "c7i-flex.large")
+                .unwrap()
+                .architecture,
             Architecture::X86_64
         );
         assert_eq!(
-            c.iter().find(|t| t.name == "c8gn.large").unwrap().architecture,
+            c.iter()
+                .find(|t| t.name == "c8gn.large")
+                .unwrap()
+                .architecture,
             Architecture::Arm64
         );
     }

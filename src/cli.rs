@@ -142,7 +142,10 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             let sim_wall = t0.elapsed();
             let summary = report::summarize(&sc, &run, platforms);
             let mut files = vec![
-                ("summary.json".to_string(), report::summary_json(&summary).into_bytes()),
+                (
+                    "summary.json".to_string(),
+                    report::summary_json(&summary).into_bytes(),
+                ),
                 (
                     "timeseries.csv".to_string(),
                     report::timeseries_csv(&sc, &run, &summary).into_bytes(),

@@ -120,7 +120,8 @@ pub fn default_cost(
     let requests_usd = req_month * m;
     let duration_usd = u.gbs * effective;
     let init_usd = u.init_gbs * effective;
-    let provisioned_usd = u.pc_alloc_gbs * p.pc_usd_per_gbs + u.pc_used_gbs * p.pc_duration_usd_per_gbs;
+    let provisioned_usd =
+        u.pc_alloc_gbs * p.pc_usd_per_gbs + u.pc_used_gbs * p.pc_duration_usd_per_gbs;
     let total = requests_usd + duration_usd + init_usd + provisioned_usd;
     DefaultCost {
         requests_usd,
@@ -155,7 +156,13 @@ mod tests {
         assert!((eff - 0.0457).abs() < 1e-12);
         let ec2 = 2000.0 * eff;
         let fee = 2000.0 * 0.1632 * p.management_fee;
-        let c = lmi_cost(ec2, fee, 100_000_000, SimDuration::from_secs(730 * 3600), &p);
+        let c = lmi_cost(
+            ec2,
+            fee,
+            100_000_000,
+            SimDuration::from_secs(730 * 3600),
+            &p,
+        );
         assert_eq!(cents(c.ec2_usd), 91.40);
         assert_eq!(cents(c.management_fee_usd), 48.96);
         assert_eq!(cents(c.requests_usd), 20.00);
@@ -194,7 +201,12 @@ mod tests {
             gbs: 400_000.0,
             ..Default::default()
         };
-        let c = default_cost(u, Architecture::X86_64, SimDuration::from_secs(730 * 3600), &p);
+        let c = default_cost(
+            u,
+            Architecture::X86_64,
+            SimDuration::from_secs(730 * 3600),
+            &p,
+        );
         assert_eq!(cents(c.total_usd), 0.0);
     }
 }

@@ -10,7 +10,7 @@ use crate::dist::Dist;
 use crate::engine::EventQueue;
 use crate::gauge::Gauge;
 use crate::invocation::{Arrival, ThrottleReason};
-use crate::rng::{stream, SimRng};
+use crate::rng::{SimRng, stream};
 use crate::scenario::Scenario;
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};

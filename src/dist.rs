@@ -115,7 +115,10 @@ mod tests {
         v.sort_unstable();
         let med = v[v.len() / 2] as f64;
         let p99 = v[v.len() * 99 / 100] as f64;
-        assert!((med / 100_000.0 - 1.0).abs() < 0.02, "median {med} (seed 3)");
+        assert!(
+            (med / 100_000.0 - 1.0).abs() < 0.02,
+            "median {med} (seed 3)"
+        );
         assert!((p99 / 1_000_000.0 - 1.0).abs() < 0.05, "p99 {p99} (seed 3)");
     }
 
@@ -124,7 +127,16 @@ mod tests {
         let d = Dist::Empirical {
             points: vec![(0.0, 10.0), (0.5, 20.0), (1.0, 100.0)],
         };
-        assert_eq!(interpolate(match &d { Dist::Empirical { points } => points, _ => unreachable!() }, 0.25), 15.0);
+        assert_eq!(
+            interpolate(
+                match &d {
+                    Dist::Empirical { points } => points,
+                    _ => unreachable!(),
+                },
+                0.25
+            ),
+            15.0
+        );
         assert!((d.mean_us() - (0.5 * 15.0 + 0.5 * 60.0)).abs() < 1e-9);
         let mut rng = stream(1, "test", 0);
         for _ in 0..1000 {

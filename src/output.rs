@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 /// Writes `files` (name, bytes) into `dir`, replacing what was there.
 pub fn write_all(dir: &Path, files: &[(String, Vec<u8>)]) -> io::Result<()> {
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
     let base = dir
         .file_name()

@@ -185,8 +185,18 @@ fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
 
 /// LMI cost of a run.
 pub fn lmi_cost_of(sc: &Scenario, r: &LmiResult) -> LmiCost {
-    let invocations: u64 = r.functions.iter().map(|f| f.arrivals - f.throttles.iter().sum::<u64>()).sum();
-    cost::lmi_cost(r.provider.ec2_usd, r.provider.fee_usd, invocations, sc.horizon, &sc.pricing)
+    let invocations: u64 = r
+        .functions
+        .iter()
+        .map(|f| f.arrivals - f.throttles.iter().sum::<u64>())
+        .sum();
+    cost::lmi_cost(
+        r.provider.ec2_usd,
+        r.provider.fee_usd,
+        invocations,
+        sc.horizon,
+        &sc.pricing,
+    )
 }
 
 /// Default-Lambda usage of a run (all functions share the provider's architecture).
@@ -203,7 +213,12 @@ pub fn default_usage(r: &DefaultResult) -> DefaultUsage {
 }
 
 pub fn default_cost_of(sc: &Scenario, r: &DefaultResult) -> DefaultCost {
-    cost::default_cost(default_usage(r), sc.provider.architecture, sc.horizon, &sc.pricing)
+    cost::default_cost(
+        default_usage(r),
+        sc.provider.architecture,
+        sc.horizon,
+        &sc.pricing,
+    )
 }
 
 /// Builds the summary of a run.
@@ -263,7 +278,11 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
                 lmi_monthly_usd: a,
                 default_monthly_usd: b,
                 monthly_savings_usd: (a - b).abs(),
-                savings_fraction: if dearer > 0.0 { (a - b).abs() / dearer } else { 0.0 },
+                savings_fraction: if dearer > 0.0 {
+                    (a - b).abs() / dearer
+                } else {
+                    0.0
+                },
             })
         }
         _ => None,
@@ -288,7 +307,8 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
 
 /// `summary.json` bytes.
 pub fn summary_json(s: &Summary) -> String {
-    let mut out = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     out.push('\n');
     out
 }
@@ -353,15 +373,27 @@ pub fn timeseries_csv(sc: &Scenario, run: &RunResult, s: &Summary) -> String {
     out.push_str(&TIMESERIES_COLUMNS.join(","));
     out.push('\n');
     let req = sc.pricing.request_usd_per_million / 1e6;
-    let eff = s.default.as_ref().map(|d| d.cost.effective_usd_per_gbs).unwrap_or(0.0);
+    let eff = s
+        .default
+        .as_ref()
+        .map(|d| d.cost.effective_usd_per_gbs)
+        .unwrap_or(0.0);
     let m = cost::months(sc.horizon, &sc.pricing);
     // Requests after the free tier, spread evenly over intervals by count.
     let def_req_factor = s
         .default
         .as_ref()
         .map(|d| {
-            let n: u64 = run.default.as_ref().map(|r| default_usage(r).invocations).unwrap_or(0);
-            if n > 0 && m > 0.0 { d.cost.requests_usd / n as f64 } else { req }
+            let n: u64 = run
+                .default
+                .as_ref()
+                .map(|r| default_usage(r).invocations)
+                .unwrap_or(0);
+            if n > 0 && m > 0.0 {
+                d.cost.requests_usd / n as f64
+            } else {
+                req
+            }
         })
         .unwrap_or(req);
     for (k, (a, b)) in run.intervals.iter().enumerate() {
@@ -374,7 +406,11 @@ pub fn timeseries_csv(sc: &Scenario, run: &RunResult, s: &Summary) -> String {
                 f.name,
                 run.offered.per_interval[fi][k]
             );
-            match run.lmi.as_ref().and_then(|r| r.rows[fi].get(k).map(|row| (r, row))) {
+            match run
+                .lmi
+                .as_ref()
+                .and_then(|r| r.rows[fi].get(k).map(|row| (r, row)))
+            {
                 Some((r, row)) => {
                     let p = &r.provider_rows[k];
                     let req_usd = row.accepted as f64 * req;
@@ -533,14 +569,24 @@ pub fn terminal(s: &Summary) -> String {
         if let Some(f) = lf
             && f.throttles[r.name()] > 0
         {
-            row(&mut o, &format!("  {}", r.name()), f.throttles[r.name()].to_string(), "".into());
+            row(
+                &mut o,
+                &format!("  {}", r.name()),
+                f.throttles[r.name()].to_string(),
+                "".into(),
+            );
         }
     }
     for r in ThrottleReason::DEFAULT {
         if let Some(f) = df
             && f.throttles[r.name()] > 0
         {
-            row(&mut o, &format!("  {}", r.name()), "".into(), f.throttles[r.name()].to_string());
+            row(
+                &mut o,
+                &format!("  {}", r.name()),
+                "".into(),
+                f.throttles[r.name()].to_string(),
+            );
         }
     }
     let (a, b) = both(&|f| format!("{:.3}%", f.throttle_rate * 100.0));
@@ -559,16 +605,34 @@ pub fn terminal(s: &Summary) -> String {
     row(&mut o, "peak concurrency", a, b);
     if let Some(l) = l {
         let fl = &l.fleet;
-        row(&mut o, "instances peak / mean", format!("{} / {:.1}", fl.peak_instances, fl.mean_instances), "".into());
+        row(
+            &mut o,
+            "instances peak / mean",
+            format!("{} / {:.1}", fl.peak_instances, fl.mean_instances),
+            "".into(),
+        );
         row(
             &mut o,
             "EEs peak / mean",
-            format!("{} / {:.1}", fl.peak_execution_environments, fl.mean_execution_environments),
+            format!(
+                "{} / {:.1}",
+                fl.peak_execution_environments, fl.mean_execution_environments
+            ),
             "".into(),
         );
-        row(&mut o, "mean CPU utilization", format!("{:.1}%", fl.mean_cpu_utilization * 100.0), "".into());
+        row(
+            &mut o,
+            "mean CPU utilization",
+            format!("{:.1}%", fl.mean_cpu_utilization * 100.0),
+            "".into(),
+        );
         for (t, h) in &fl.instance_hours {
-            row(&mut o, &format!("  {t} instance-hours"), format!("{h:.1}"), "".into());
+            row(
+                &mut o,
+                &format!("  {t} instance-hours"),
+                format!("{h:.1}"),
+                "".into(),
+            );
         }
     }
     let _ = writeln!(o, "  cost");
@@ -607,7 +671,11 @@ pub fn terminal(s: &Summary) -> String {
         let _ = writeln!(
             o,
             "  → {} is cheaper by {} per month ({:.0}%)",
-            if c.cheaper == "lmi" { "LMI" } else { "default Lambda" },
+            if c.cheaper == "lmi" {
+                "LMI"
+            } else {
+                "default Lambda"
+            },
             usd(c.monthly_savings_usd),
             c.savings_fraction * 100.0
         );

@@ -8,7 +8,7 @@
 use crate::default_lambda::{DefaultLambda, DefaultResult};
 use crate::invocation::Arrival;
 use crate::lmi::{Lmi, LmiResult};
-use crate::rng::{stream, SimRng};
+use crate::rng::{SimRng, stream};
 use crate::scenario::{FunctionSpec, Scenario};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{ArrivalGen, Request, RequestSource, SourceError, Traffic};
@@ -115,12 +115,18 @@ impl ArrivalStream {
 
     /// Offered rates at t = 0, per function.
     pub fn initial_rates(&self) -> Vec<f64> {
-        self.sources.iter().map(|s| s.requests.initial_rate()).collect()
+        self.sources
+            .iter()
+            .map(|s| s.requests.initial_rate())
+            .collect()
     }
 
     /// Malformed rows skipped, per function.
     pub fn skipped_rows(&self) -> Vec<u64> {
-        self.sources.iter().map(|s| s.requests.skipped_rows()).collect()
+        self.sources
+            .iter()
+            .map(|s| s.requests.skipped_rows())
+            .collect()
     }
 
     /// Fills `buf` from the front; returns how many were written (0 at the end).

@@ -40,14 +40,32 @@ pub fn default_pricing() -> Pricing {
         discounted_rate_precision_usd: 0.0001,
         request_usd_per_million: 0.20,
         x86_tiers: vec![
-            PriceTier { up_to_gbs: 6e9, usd_per_gbs: 0.0000166667 },
-            PriceTier { up_to_gbs: 15e9, usd_per_gbs: 0.000015 },
-            PriceTier { up_to_gbs: f64::INFINITY, usd_per_gbs: 0.0000133334 },
+            PriceTier {
+                up_to_gbs: 6e9,
+                usd_per_gbs: 0.0000166667,
+            },
+            PriceTier {
+                up_to_gbs: 15e9,
+                usd_per_gbs: 0.000015,
+            },
+            PriceTier {
+                up_to_gbs: f64::INFINITY,
+                usd_per_gbs: 0.0000133334,
+            },
         ],
         arm_tiers: vec![
-            PriceTier { up_to_gbs: 7.5e9, usd_per_gbs: 0.0000133334 },
-            PriceTier { up_to_gbs: 18.75e9, usd_per_gbs: 0.0000120001 },
-            PriceTier { up_to_gbs: f64::INFINITY, usd_per_gbs: 0.0000106667 },
+            PriceTier {
+                up_to_gbs: 7.5e9,
+                usd_per_gbs: 0.0000133334,
+            },
+            PriceTier {
+                up_to_gbs: 18.75e9,
+                usd_per_gbs: 0.0000120001,
+            },
+            PriceTier {
+                up_to_gbs: f64::INFINITY,
+                usd_per_gbs: 0.0000106667,
+            },
         ],
         pc_usd_per_gbs: 0.0000041667,
         pc_duration_usd_per_gbs: 0.0000097222,

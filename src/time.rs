@@ -140,7 +140,10 @@ mod tests {
     fn parses_units() {
         assert_eq!(parse_duration("45s").unwrap(), SimDuration::from_secs(45));
         assert_eq!(parse_duration("1.5m").unwrap(), SimDuration::from_secs(90));
-        assert_eq!(parse_duration("14d").unwrap(), SimDuration::from_secs(14 * 86_400));
+        assert_eq!(
+            parse_duration("14d").unwrap(),
+            SimDuration::from_secs(14 * 86_400)
+        );
         assert_eq!(parse_duration("250ms").unwrap(), SimDuration(250_000));
         assert_eq!(parse_duration("7us").unwrap(), SimDuration(7));
         assert_eq!(parse_duration("2").unwrap(), SimDuration::from_secs(2));

@@ -439,7 +439,9 @@ mod tests {
             stream(1, "arrivals", 0),
             SimTime(10 * US_PER_S),
         );
-        let v: Vec<u64> = std::iter::from_fn(|| g.next_arrival()).map(|t| t.0).collect();
+        let v: Vec<u64> = std::iter::from_fn(|| g.next_arrival())
+            .map(|t| t.0)
+            .collect();
         assert_eq!(v.len(), 20);
         assert_eq!(v[1] - v[0], 500_000);
     }

@@ -46,7 +46,10 @@ fn run_writes_complete_outputs() {
     let o = run(&["run", &f, "--out", out.to_str().unwrap(), "--no-charts"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("LMI") && stdout.contains("default Lambda"), "{stdout}");
+    assert!(
+        stdout.contains("LMI") && stdout.contains("default Lambda"),
+        "{stdout}"
+    );
     let dir = out.join("tiny");
     for f in ["summary.json", "timeseries.csv", "decisions.csv"] {
         assert!(dir.join(f).exists(), "{f} missing");
@@ -71,11 +74,23 @@ fn seed_flag_and_platform_flag() {
     let d = tempfile::tempdir().unwrap();
     let f = write(d.path(), "tiny.toml", GOOD);
     let out = d.path().join("out");
-    let o = run(&["run", &f, "--out", out.to_str().unwrap(), "--no-charts", "--seed", "5", "--platform", "lmi", "-q"]);
+    let o = run(&[
+        "run",
+        &f,
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+        "--seed",
+        "5",
+        "--platform",
+        "lmi",
+        "-q",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(o.stdout.is_empty(), "--quiet prints nothing");
     let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("tiny/summary.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("tiny/summary.json")).unwrap())
+            .unwrap();
     assert_eq!(s["seed"], 5);
     assert!(s["default"].is_null());
     assert!(s["lmi"].is_object());
@@ -89,7 +104,13 @@ fn validate_accepts_good_and_bundled_scenarios() {
     assert!(o.status.success(), "{}", stderr(&o));
     for e in std::fs::read_dir("scenarios").unwrap() {
         let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "toml") && !p.file_name().unwrap().to_string_lossy().starts_with("sweep") {
+        if p.extension().is_some_and(|x| x == "toml")
+            && !p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sweep")
+        {
             let o = run(&["validate", p.to_str().unwrap()]);
             assert!(o.status.success(), "{}: {}", p.display(), stderr(&o));
         }
@@ -101,24 +122,93 @@ fn validate_accepts_good_and_bundled_scenarios() {
 #[test]
 fn bad_inputs_exit_2_with_clear_messages() {
     let cases: &[(&str, &str, &str, &[&str])] = &[
-        ("malformed TOML", "name = \"tiny\"", "name = \"tiny", &["bad.toml", "line"]),
+        (
+            "malformed TOML",
+            "name = \"tiny\"",
+            "name = \"tiny",
+            &["bad.toml", "line"],
+        ),
         ("unknown key", "", "colour = \"red\"\n", &["colour"]),
-        ("wrong type", "MemorySize = 2048", "MemorySize = \"big\"", &["functions[0].MemorySize"]),
-        ("memory 1000 MB", "MemorySize = 2048", "MemorySize = 1000", &["functions[0].MemorySize", "2048"]),
-        ("ratio 3", "MemorySize = 2048", "MemorySize = 6144\nExecutionEnvironmentMemoryGiBPerVCpu = 3", &["ExecutionEnvironmentMemoryGiBPerVCpu", "4 or 8"]),
-        ("concurrency 0", "MemorySize = 2048", "MemorySize = 2048\nPerExecutionEnvironmentMaxConcurrency = 0", &["PerExecutionEnvironmentMaxConcurrency"]),
-        ("MaxVCpuCount 1", "[[functions]]", "[capacity_provider.CapacityProviderScalingConfig]\nMaxVCpuCount = 1\n[[functions]]", &["MaxVCpuCount", "2"]),
-        ("min > max", "MemorySize = 2048", "MemorySize = 2048\nMinExecutionEnvironments = 5\nMaxExecutionEnvironments = 2", &["MinExecutionEnvironments"]),
-        ("min 0 with max > 0", "MemorySize = 2048", "MemorySize = 2048\nMinExecutionEnvironments = 0\nMaxExecutionEnvironments = 4", &["MinExecutionEnvironments", "0"]),
-        ("unknown instance type", "[\"c7i.2xlarge\"]", "[\"c7i.huge\"]", &["AllowedInstanceTypes", "c7i.huge"]),
-        ("architecture mismatch", "[capacity_provider.InstanceRequirements]", "[capacity_provider.InstanceRequirements]\nArchitectures = [\"arm64\"]", &["c7i.2xlarge", "arm64"]),
-        ("default memory 64", "rate = 20", "rate = 20\n[functions.default_lambda]\nMemorySize = 64", &["default_lambda.MemorySize", "128"]),
-        ("discount 1.0", "rate = 20", "rate = 20\n[pricing]\ndiscount = 1.0", &["pricing.discount"]),
-        ("unknown runtime", "python3.13", "cobol85", &["Runtime", "python"]),
+        (
+            "wrong type",
+            "MemorySize = 2048",
+            "MemorySize = \"big\"",
+            &["functions[0].MemorySize"],
+        ),
+        (
+            "memory 1000 MB",
+            "MemorySize = 2048",
+            "MemorySize = 1000",
+            &["functions[0].MemorySize", "2048"],
+        ),
+        (
+            "ratio 3",
+            "MemorySize = 2048",
+            "MemorySize = 6144\nExecutionEnvironmentMemoryGiBPerVCpu = 3",
+            &["ExecutionEnvironmentMemoryGiBPerVCpu", "4 or 8"],
+        ),
+        (
+            "concurrency 0",
+            "MemorySize = 2048",
+            "MemorySize = 2048\nPerExecutionEnvironmentMaxConcurrency = 0",
+            &["PerExecutionEnvironmentMaxConcurrency"],
+        ),
+        (
+            "MaxVCpuCount 1",
+            "[[functions]]",
+            "[capacity_provider.CapacityProviderScalingConfig]\nMaxVCpuCount = 1\n[[functions]]",
+            &["MaxVCpuCount", "2"],
+        ),
+        (
+            "min > max",
+            "MemorySize = 2048",
+            "MemorySize = 2048\nMinExecutionEnvironments = 5\nMaxExecutionEnvironments = 2",
+            &["MinExecutionEnvironments"],
+        ),
+        (
+            "min 0 with max > 0",
+            "MemorySize = 2048",
+            "MemorySize = 2048\nMinExecutionEnvironments = 0\nMaxExecutionEnvironments = 4",
+            &["MinExecutionEnvironments", "0"],
+        ),
+        (
+            "unknown instance type",
+            "[\"c7i.2xlarge\"]",
+            "[\"c7i.huge\"]",
+            &["AllowedInstanceTypes", "c7i.huge"],
+        ),
+        (
+            "architecture mismatch",
+            "[capacity_provider.InstanceRequirements]",
+            "[capacity_provider.InstanceRequirements]\nArchitectures = [\"arm64\"]",
+            &["c7i.2xlarge", "arm64"],
+        ),
+        (
+            "default memory 64",
+            "rate = 20",
+            "rate = 20\n[functions.default_lambda]\nMemorySize = 64",
+            &["default_lambda.MemorySize", "128"],
+        ),
+        (
+            "discount 1.0",
+            "rate = 20",
+            "rate = 20\n[pricing]\ndiscount = 1.0",
+            &["pricing.discount"],
+        ),
+        (
+            "unknown runtime",
+            "python3.13",
+            "cobol85",
+            &["Runtime", "python"],
+        ),
     ];
     for (what, from, to, needles) in cases {
         let d = tempfile::tempdir().unwrap();
-        let text = if from.is_empty() { format!("{to}{GOOD}") } else { GOOD.replacen(from, to, 1) };
+        let text = if from.is_empty() {
+            format!("{to}{GOOD}")
+        } else {
+            GOOD.replacen(from, to, 1)
+        };
         assert_ne!(text, GOOD, "{what}: the replacement did not apply");
         let f = write(d.path(), "bad.toml", &text);
         let out = d.path().join("out");
@@ -126,7 +216,10 @@ fn bad_inputs_exit_2_with_clear_messages() {
         let msg = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{what}: {msg}");
         assert!(!msg.contains("panicked"), "{what}: {msg}");
-        assert!(msg.contains("bad.toml"), "{what}: message does not name the file: {msg}");
+        assert!(
+            msg.contains("bad.toml"),
+            "{what}: message does not name the file: {msg}"
+        );
         for n in *needles {
             assert!(msg.contains(n), "{what}: message lacks `{n}`: {msg}");
         }

@@ -6,7 +6,7 @@ use lmi_sim::default_lambda::DefaultLambda;
 use lmi_sim::dist::Dist;
 use lmi_sim::invocation::Arrival;
 use lmi_sim::report;
-use lmi_sim::sim::{run, Platforms};
+use lmi_sim::sim::{Platforms, run};
 use lmi_sim::testkit;
 use lmi_sim::time::{SimDuration, SimTime};
 use lmi_sim::traffic::{ArrivalProcess, RateShape, Traffic};
@@ -43,17 +43,27 @@ fn keep_alive_boundary_is_exact_to_the_microsecond() {
     offer(&mut m, a(S, 0, 0));
     offer(&mut m, a(S + ttl - 1, 0, 0));
     let r = m.finish(SimTime(3600 * S));
-    assert_eq!(r.functions[0].cold_starts, 1, "1 µs before the TTL ends: warm");
+    assert_eq!(
+        r.functions[0].cold_starts, 1,
+        "1 µs before the TTL ends: warm"
+    );
     let mut m = DefaultLambda::new(&sc);
     offer(&mut m, a(S, 0, 0));
     offer(&mut m, a(S + ttl + 1, 0, 0));
     let r = m.finish(SimTime(3600 * S));
-    assert_eq!(r.functions[0].cold_starts, 2, "1 µs after the TTL ends: cold");
+    assert_eq!(
+        r.functions[0].cold_starts, 2,
+        "1 µs after the TTL ends: cold"
+    );
 }
 
 #[test]
 fn scaling_rate_allows_1000_new_environments_per_10_seconds() {
-    let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![testkit::function("f", zero(), zero(), 0.0)], SimDuration::from_secs(60));
+    let mut sc = testkit::scenario(
+        &["c6i.2xlarge"],
+        vec![testkit::function("f", zero(), zero(), 0.0)],
+        SimDuration::from_secs(60),
+    );
     sc.default_lambda.account_concurrency = 10_000;
     let mut m = DefaultLambda::new(&sc);
     for _ in 0..5000 {
@@ -68,7 +78,11 @@ fn scaling_rate_allows_1000_new_environments_per_10_seconds() {
 
 #[test]
 fn account_concurrency_throttles_with_reason() {
-    let sc = testkit::scenario(&["c6i.2xlarge"], vec![testkit::function("f", zero(), zero(), 0.0)], SimDuration::from_secs(60));
+    let sc = testkit::scenario(
+        &["c6i.2xlarge"],
+        vec![testkit::function("f", zero(), zero(), 0.0)],
+        SimDuration::from_secs(60),
+    );
     let mut m = DefaultLambda::new(&sc);
     for _ in 0..1200 {
         offer(&mut m, a(0, 0, S));
@@ -113,8 +127,14 @@ fn both_platforms_see_identical_arrivals_and_work() {
     assert_eq!(r.lmi_checksum, r.default_checksum);
     assert_eq!(r.lmi_checksum, r.offered.checksum);
     // And the same as a run of either platform alone.
-    assert_eq!(run(&sc, Platforms::Lmi).unwrap().lmi_checksum, r.lmi_checksum);
-    assert_eq!(run(&sc, Platforms::Default).unwrap().default_checksum, r.default_checksum);
+    assert_eq!(
+        run(&sc, Platforms::Lmi).unwrap().lmi_checksum,
+        r.lmi_checksum
+    );
+    assert_eq!(
+        run(&sc, Platforms::Default).unwrap().default_checksum,
+        r.default_checksum
+    );
     let l = r.lmi.unwrap();
     let d = r.default.unwrap();
     assert_eq!(l.functions[0].arrivals, d.functions[0].arrivals);
@@ -125,7 +145,14 @@ fn littles_law_holds_for_busy_environments() {
     let seed = 2024;
     let rate = 40.0;
     let mean_io_s = 0.25;
-    let mut f = testkit::function("f", zero(), Dist::Exponential { mean_us: mean_io_s * 1e6 }, rate);
+    let mut f = testkit::function(
+        "f",
+        zero(),
+        Dist::Exponential {
+            mean_us: mean_io_s * 1e6,
+        },
+        rate,
+    );
     f.function_init = zero();
     let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(6 * 3600));
     sc.model.runtime_init = [SimDuration::ZERO; 5];
@@ -136,7 +163,11 @@ fn littles_law_holds_for_busy_environments() {
     let busy_mean = d.functions[0].busy_area / sc.horizon.0 as f64;
     let little = rate * mean_io_s;
     let err = (busy_mean / little - 1.0).abs();
-    assert!(err < 0.02, "mean busy {busy_mean:.4} vs λ·E[S] {little} ({:.2}%), seed {seed}", err * 100.0);
+    assert!(
+        err < 0.02,
+        "mean busy {busy_mean:.4} vs λ·E[S] {little} ({:.2}%), seed {seed}",
+        err * 100.0
+    );
 }
 
 /// MODEL.md §3 / seed 003: 5 M invocations × 0.5 s × 512 MB on x86 = $21.83,
@@ -145,7 +176,12 @@ fn littles_law_holds_for_busy_environments() {
 #[test]
 fn seed_003_figures_reproduce_by_simulation() {
     for (mem, expect) in [(512, 21.83), (2048, 84.33)] {
-        let mut f = testkit::function("webhook", zero(), Dist::Constant(SimDuration::from_millis(500)), 0.0);
+        let mut f = testkit::function(
+            "webhook",
+            zero(),
+            Dist::Constant(SimDuration::from_millis(500)),
+            0.0,
+        );
         f.default_lambda.memory_mb = mem;
         // 5 M per 730 h: one every 525.6 ms.
         f.traffic = Traffic::Synthetic {
@@ -162,9 +198,16 @@ fn seed_003_figures_reproduce_by_simulation() {
         assert!(d.functions[0].cold_starts <= 4);
         let c = report::default_cost_of(&sc, d);
         let months = 0.01;
-        assert_eq!(cents(c.duration_usd / months), if mem == 512 { 20.83 } else { 83.33 });
+        assert_eq!(
+            cents(c.duration_usd / months),
+            if mem == 512 { 20.83 } else { 83.33 }
+        );
         assert_eq!(cents(c.requests_usd / months), 1.00);
-        assert_eq!(cents(c.monthly_usd - c.init_usd / months), expect, "{mem} MB: {c:?}");
+        assert_eq!(
+            cents(c.monthly_usd - c.init_usd / months),
+            expect,
+            "{mem} MB: {c:?}"
+        );
         assert!(c.init_usd / months < 0.02);
     }
 }

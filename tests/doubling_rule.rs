@@ -4,7 +4,7 @@
 
 use lmi_sim::dist::Dist;
 use lmi_sim::scenario::Scenario;
-use lmi_sim::sim::{run, Platforms};
+use lmi_sim::sim::{Platforms, run};
 use lmi_sim::testkit;
 use lmi_sim::time::SimDuration;
 use lmi_sim::traffic::{ArrivalProcess, RateShape, Segment, Traffic};
@@ -15,8 +15,14 @@ const WARMUP_MIN: usize = 30;
 fn scenario(after: RateShape, minutes_after: u64, seed: u64) -> Scenario {
     let mut f = testkit::function(
         "api",
-        Dist::lognormal_from_median_p99(SimDuration::from_millis(30), SimDuration::from_millis(150)),
-        Dist::lognormal_from_median_p99(SimDuration::from_millis(120), SimDuration::from_millis(600)),
+        Dist::lognormal_from_median_p99(
+            SimDuration::from_millis(30),
+            SimDuration::from_millis(150),
+        ),
+        Dist::lognormal_from_median_p99(
+            SimDuration::from_millis(120),
+            SimDuration::from_millis(600),
+        ),
         BASE,
     );
     f.memory_mb = 4096; // 2-vCPU EEs, 32 slots (Python default)
@@ -50,7 +56,10 @@ fn throttled(sc: &Scenario, from: usize, to: usize) -> (u64, u64) {
     let r = run(sc, Platforms::Lmi).unwrap();
     let l = r.lmi.unwrap();
     let rows = &l.rows[0];
-    let t: u64 = rows[from..to].iter().map(|x| x.throttles.iter().sum::<u64>()).sum();
+    let t: u64 = rows[from..to]
+        .iter()
+        .map(|x| x.throttles.iter().sum::<u64>())
+        .sum();
     let a: u64 = r.offered.per_interval[0][from..to].iter().sum();
     (t, a)
 }
@@ -77,7 +86,10 @@ fn step_to_3x_throttles_then_clears() {
         let after10 = throttled(&sc, WARMUP_MIN + 10, WARMUP_MIN + 30);
         println!("3x step: first 5 min {first5:?}, after 10 min {after10:?}");
         assert!(rate(first5) >= 0.01, "3x step: {first5:?} (seed {seed})");
-        assert_eq!(after10.0, 0, "3x step: throttles remain after 10 min (seed {seed})");
+        assert_eq!(
+            after10.0, 0,
+            "3x step: throttles remain after 10 min (seed {seed})"
+        );
     }
 }
 
@@ -93,7 +105,10 @@ fn ramp_doubling_every_10_minutes_barely_throttles() {
         let sc = scenario(ramp, 30, seed);
         let r = throttled(&sc, WARMUP_MIN, WARMUP_MIN + 30);
         println!("ramp x2/10 min: {r:?} = {:.4}%", rate(r) * 100.0);
-        assert!(rate(r) < 0.001, "ramp doubling every 10 min: {r:?} (seed {seed})");
+        assert!(
+            rate(r) < 0.001,
+            "ramp doubling every 10 min: {r:?} (seed {seed})"
+        );
     }
 }
 
@@ -109,6 +124,9 @@ fn ramp_doubling_every_minute_throttles() {
         let sc = scenario(ramp, 5, seed);
         let r = throttled(&sc, WARMUP_MIN, WARMUP_MIN + 5);
         println!("ramp x2/1 min: {r:?} = {:.4}%", rate(r) * 100.0);
-        assert!(rate(r) >= 0.01, "ramp doubling every 60 s: {r:?} (seed {seed})");
+        assert!(
+            rate(r) >= 0.01,
+            "ramp doubling every 60 s: {r:?} (seed {seed})"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use lmi_sim::dist::Dist;
 use lmi_sim::report;
 use lmi_sim::scenario::{ScalingChange, Scenario};
-use lmi_sim::sim::{run, Platforms};
+use lmi_sim::sim::{Platforms, run};
 use lmi_sim::testkit;
 use lmi_sim::time::{SimDuration, SimTime};
 use lmi_sim::traffic::{ArrivalProcess, RateShape, Traffic};
@@ -29,7 +29,13 @@ struct Params {
 
 fn params() -> impl Strategy<Value = Params> {
     (
-        (any::<u64>(), 1.0..200.0f64, 1.0..1500.0f64, 0..80u64, 0..400u64),
+        (
+            any::<u64>(),
+            1.0..200.0f64,
+            1.0..1500.0f64,
+            0..80u64,
+            0..400u64,
+        ),
         prop::sample::select(vec![2u32, 4, 8]),
         1..64u32,
         1..6u32,
@@ -40,7 +46,17 @@ fn params() -> impl Strategy<Value = Params> {
         prop::option::of(10..50u64),
     )
         .prop_map(
-            |((seed, base, peak, cpu_ms, io_ms), memory_gib, slots, min, max, max_vcpu, azs, lifetime_min, deactivate_at_min)| Params {
+            |(
+                (seed, base, peak, cpu_ms, io_ms),
+                memory_gib,
+                slots,
+                min,
+                max,
+                max_vcpu,
+                azs,
+                lifetime_min,
+                deactivate_at_min,
+            )| Params {
                 seed,
                 base,
                 peak,
@@ -61,8 +77,12 @@ fn params() -> impl Strategy<Value = Params> {
 fn build(p: &Params) -> Scenario {
     let mut f = testkit::function(
         "f",
-        Dist::Exponential { mean_us: p.cpu_ms as f64 * 1000.0 },
-        Dist::Exponential { mean_us: p.io_ms as f64 * 1000.0 },
+        Dist::Exponential {
+            mean_us: p.cpu_ms as f64 * 1000.0,
+        },
+        Dist::Exponential {
+            mean_us: p.io_ms as f64 * 1000.0,
+        },
         p.base,
     );
     f.memory_mb = p.memory_gib * 1024;
@@ -83,14 +103,28 @@ fn build(p: &Params) -> Scenario {
         process: ArrivalProcess::Poisson,
         rate_multiplier: 1.0,
     };
-    let mut sc = testkit::scenario(&["c7i.xlarge", "c7i.2xlarge", "c7i.4xlarge"], vec![f], SimDuration::from_secs(3600));
+    let mut sc = testkit::scenario(
+        &["c7i.xlarge", "c7i.2xlarge", "c7i.4xlarge"],
+        vec![f],
+        SimDuration::from_secs(3600),
+    );
     sc.seed = p.seed;
     sc.provider.max_vcpu = p.max_vcpu.max(16);
     sc.provider.availability_zones = p.azs;
     sc.model.max_instance_lifetime = SimDuration::from_secs(p.lifetime_min * 60);
     if let Some(m) = p.deactivate_at_min {
-        sc.schedule.push(ScalingChange { at: SimTime(m * 60_000_000), function: 0, min_ees: 0, max_ees: 0 });
-        sc.schedule.push(ScalingChange { at: SimTime((m + 5) * 60_000_000), function: 0, min_ees: 1, max_ees: p.max });
+        sc.schedule.push(ScalingChange {
+            at: SimTime(m * 60_000_000),
+            function: 0,
+            min_ees: 0,
+            max_ees: 0,
+        });
+        sc.schedule.push(ScalingChange {
+            at: SimTime((m + 5) * 60_000_000),
+            function: 0,
+            min_ees: 1,
+            max_ees: p.max,
+        });
     }
     sc
 }
@@ -179,5 +213,8 @@ fn same_seed_gives_byte_identical_outputs() {
     let mut sc2 = sc.clone();
     sc2.seed = 100;
     let r2 = run(&sc2, Platforms::Both).unwrap();
-    assert_ne!(report::summary_json(&report::summarize(&sc2, &r2, Platforms::Both)), a.0);
+    assert_ne!(
+        report::summary_json(&report::summarize(&sc2, &r2, Platforms::Both)),
+        a.0
+    );
 }

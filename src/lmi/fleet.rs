@@ -173,12 +173,16 @@ impl Lmi {
         self.g_instances.add(now, 1.0);
         let live = self.g_instances.value() as u32;
         self.provider.peak_instances = self.provider.peak_instances.max(live);
-        let (od, eff) = (self.insts[id as usize].od_usd_h, self.insts[id as usize].eff_usd_h);
+        let (od, eff) = (
+            self.insts[id as usize].od_usd_h,
+            self.insts[id as usize].eff_usd_h,
+        );
         self.g_od_rate.add(now, od);
         self.g_eff_rate.add(now, eff);
         let delay = self.launch_delay.sample(&mut self.rng_launch);
         let tag = self.insts[id as usize].tag;
-        self.q.push(now + delay, Ev::InstanceRunning { inst: id, tag });
+        self.q
+            .push(now + delay, Ev::InstanceRunning { inst: id, tag });
         Some(id)
     }
 
@@ -194,7 +198,8 @@ impl Lmi {
         let reservations = std::mem::take(&mut inst.reservations);
         let replaces = inst.replaces;
         self.g_usable.add(now, usable);
-        self.q.push(now + self.lifetime, Ev::Retire { inst: id, tag });
+        self.q
+            .push(now + self.lifetime, Ev::Retire { inst: id, tag });
         for (fi, count) in reservations {
             let shape = self.funcs[fi as usize].shape;
             for _ in 0..count {
@@ -314,8 +319,7 @@ impl Lmi {
             _ => return,
         }
         e.state = EeState::Ready;
-        let (fi, vcpus, slots, replaces) =
-            (e.function as usize, e.vcpus, e.slots, e.replaces);
+        let (fi, vcpus, slots, replaces) = (e.function as usize, e.vcpus, e.slots, e.replaces);
         let f = &mut self.funcs[fi];
         f.ready_vcpus.add(now, vcpus as f64);
         f.ready_slots.add(now, slots as f64);

@@ -15,12 +15,12 @@ use crate::dist::Dist;
 use crate::engine::EventQueue;
 use crate::gauge::{Gauge, Window};
 use crate::invocation::{Arrival, ThrottleReason};
-use crate::rng::{stream, SimRng};
+use crate::rng::{SimRng, stream};
 use crate::scenario::{Scenario, StartState};
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
 use policy::{Decision, EeShape, ScalerPolicy, Signals, TargetTracking};
-use route::{RouteHeap, NONE};
+use route::{NONE, RouteHeap};
 
 /// EE lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -562,7 +562,13 @@ impl Lmi {
         if a.cpu.0 > 0 {
             self.start_cpu(id, a.cpu.0, a.io.0, now.0);
         } else if a.io.0 > 0 {
-            self.q.push(now + a.io, Ev::IoDone { ee: id, arrival: now.0 });
+            self.q.push(
+                now + a.io,
+                Ev::IoDone {
+                    ee: id,
+                    arrival: now.0,
+                },
+            );
         } else {
             self.complete(id, now.0);
         }
@@ -701,10 +707,22 @@ impl Lmi {
             }
             e.pop_job();
             if j.io > 0 {
-                self.q.push(SimTime(now + j.io), Ev::IoDone { ee: id, arrival: j.arrival });
+                self.q.push(
+                    SimTime(now + j.io),
+                    Ev::IoDone {
+                        ee: id,
+                        arrival: j.arrival,
+                    },
+                );
             } else {
                 // Completes now: keep EE state consistent before re-borrowing.
-                self.q.push(SimTime(now), Ev::IoDone { ee: id, arrival: j.arrival });
+                self.q.push(
+                    SimTime(now),
+                    Ev::IoDone {
+                        ee: id,
+                        arrival: j.arrival,
+                    },
+                );
             }
         }
         let e = &self.ees[id as usize];
@@ -863,7 +881,11 @@ impl Lmi {
             let slots = f.sw_slots.take(&f.ready_slots, now);
             let sig = Signals {
                 cpu_utilization: if rv > 0.0 { (busy / rv).min(1.0) } else { 0.0 },
-                slot_saturation: if slots > 0.0 { (infl / slots).min(1.0) } else { 0.0 },
+                slot_saturation: if slots > 0.0 {
+                    (infl / slots).min(1.0)
+                } else {
+                    0.0
+                },
                 ready,
                 total,
                 min_ees: f.min,

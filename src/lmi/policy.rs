@@ -176,7 +176,13 @@ mod tests {
     fn target_tracking_scales_out_and_waits_to_scale_in() {
         let mut p = TargetTracking::new(1, SimDuration::from_secs(600), 0.1);
         let d = p.decide(0, SimTime(0), &sig(10, 10, 0.9, 0.4));
-        assert_eq!(d, Decision { desired: 18, action: ScaleAction::Out(8) });
+        assert_eq!(
+            d,
+            Decision {
+                desired: 18,
+                action: ScaleAction::Out(8)
+            }
+        );
         let d = p.decide(0, SimTime(0), &sig(20, 20, 0.25, 0.1));
         assert_eq!(d.desired, 10);
         assert_eq!(d.action, ScaleAction::Cooldown);
@@ -195,12 +201,17 @@ mod tests {
             .into_iter()
             .filter(|t| t.name.starts_with("c6i."))
             .collect();
-        let ee = EeShape { vcpus: 2, memory_mib: 4096 };
+        let ee = EeShape {
+            vcpus: 2,
+            memory_mib: 4096,
+        };
         let i = InstanceSelection::CheapestPerUsableVcpu
             .choose(&types, ee, 1, 1024)
             .unwrap();
         assert_eq!(types[i].name, "c6i.16xlarge");
-        let j = InstanceSelection::CheapestFitting.choose(&types, ee, 1, 1024).unwrap();
+        let j = InstanceSelection::CheapestFitting
+            .choose(&types, ee, 1, 1024)
+            .unwrap();
         // c6i.large has 1 usable vCPU: too small for a 2-vCPU EE.
         assert_eq!(types[j].name, "c6i.xlarge");
         assert_eq!(types[j].architecture, Architecture::X86_64);

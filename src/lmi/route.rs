@@ -95,7 +95,11 @@ impl RouteHeap {
                 break;
             }
             let r = l + 1;
-            let c = if r < n && self.heap[r] < self.heap[l] { r } else { l };
+            let c = if r < n && self.heap[r] < self.heap[l] {
+                r
+            } else {
+                l
+            };
             if self.heap[i] <= self.heap[c] {
                 break;
             }

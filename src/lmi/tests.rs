@@ -91,7 +91,10 @@ fn publish_start_serves_nothing_before_launch_plus_init() {
     // launch 45 s (default) + function init 1 s.
     let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(46 * S - 1, 0, 0));
-    assert_eq!(m.funcs[0].totals.throttles[0], 1, "1 µs before 46 s: throttled");
+    assert_eq!(
+        m.funcs[0].totals.throttles[0], 1,
+        "1 µs before 46 s: throttled"
+    );
     offer(&mut m, arrival(46 * S, 0, 0));
     assert_eq!(m.funcs[0].totals.served, 1, "at 46 s: served");
 }
@@ -131,7 +134,11 @@ fn rotation_replaces_instances_without_loss() {
     let r = crate::sim::run(&sc, crate::sim::Platforms::Lmi).unwrap();
     let l = r.lmi.unwrap();
     let t = &l.functions[0];
-    assert_eq!(t.throttles.iter().sum::<u64>(), 0, "no throttles across rotations");
+    assert_eq!(
+        t.throttles.iter().sum::<u64>(),
+        0,
+        "no throttles across rotations"
+    );
     assert_eq!(t.arrivals, t.served + l.in_flight_at_end[0] as u64);
     // Three instances, rotated at 1 h and 2 h.
     assert_eq!(l.provider.rotations, 6);

@@ -138,8 +138,8 @@ fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
         f.invocations += t.arrivals;
         f.served += t.served;
         f.in_flight_at_end += r.in_flight_at_end[i] as u64;
-        for k in 0..5 {
-            thr[k] += t.throttles[k];
+        for (acc, n) in thr.iter_mut().zip(t.throttles) {
+            *acc += n;
         }
         lat.merge(&t.latency);
         f.peak_concurrency += t.peak_in_flight as u64;
@@ -166,8 +166,8 @@ fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
         f.invocations += t.arrivals;
         f.served += t.served;
         f.in_flight_at_end += r.in_flight_at_end[i] as u64;
-        for k in 0..3 {
-            thr[k] += t.throttles[k];
+        for (acc, n) in thr.iter_mut().zip(t.throttles) {
+            *acc += n;
         }
         lat.merge(&t.latency);
         f.cold_starts += t.cold_starts;
@@ -522,7 +522,7 @@ fn usd(x: f64) -> String {
         let s = whole.abs().to_string();
         let mut g = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 g.push(',');
             }
             g.push(c);

@@ -63,11 +63,11 @@ impl TimeUnit {
 /// "minute", "5 minutes", "10 s", "hour", "2 hours", "day".
 pub fn period_name(secs: f64) -> String {
     let s = secs.round().max(0.0) as u64;
-    let (n, unit) = if s >= 86_400 && s % 86_400 == 0 {
+    let (n, unit) = if s >= 86_400 && s.is_multiple_of(86_400) {
         (s / 86_400, "day")
-    } else if s >= 3600 && s % 3600 == 0 {
+    } else if s >= 3600 && s.is_multiple_of(3600) {
         (s / 3600, "hour")
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         (s / 60, "minute")
     } else {
         return format!("{s} s");
@@ -122,6 +122,8 @@ pub struct ChartData {
     pub x_end: f64,
     /// Length of a bucket [s] (a whole number of report intervals).
     pub bucket_s: f64,
+    /// Report intervals per bucket (1: no merging).
+    pub bucket_intervals: usize,
     /// Bucket start and end, in `unit`s.
     pub t0: Vec<f64>,
     pub t1: Vec<f64>,
@@ -137,8 +139,12 @@ pub struct ChartData {
 }
 
 impl ChartData {
+    /// Number of buckets.
     pub fn len(&self) -> usize {
         self.t0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.t0.is_empty()
     }
     /// "per minute", "per 10 minutes".
     pub fn per(&self) -> String {
@@ -207,7 +213,7 @@ fn bucket_size(n: usize, every_us: u64) -> usize {
     }
     for &s in NICE_S {
         let us = s * 1_000_000;
-        if us % every_us == 0 {
+        if us.is_multiple_of(every_us) {
             let g = (us / every_us) as usize;
             if g >= g0 && g <= 2 * g0 {
                 return g;
@@ -229,14 +235,24 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
     let unit = TimeUnit::for_horizon(horizon_s);
     let req_price = sc.pricing.request_usd_per_million / 1e6;
 
-    let mut raw = Raw::default();
-    raw.offered = (0..n)
+    let offered: Vec<f64> = (0..n)
         .map(|k| {
             fns.iter()
-                .map(|&f| run.offered.per_interval.get(f).and_then(|v| v.get(k)).copied().unwrap_or(0) as f64)
+                .map(|&f| {
+                    run.offered
+                        .per_interval
+                        .get(f)
+                        .and_then(|v| v.get(k))
+                        .copied()
+                        .unwrap_or(0) as f64
+                })
                 .sum()
         })
         .collect();
+    let mut raw = Raw {
+        offered,
+        ..Raw::default()
+    };
 
     if let Some(r) = run.lmi.as_ref() {
         for k in 0..n {
@@ -244,7 +260,12 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
             // Share of provider-wide EC2 and fee: by EE vCPUs held in the interval.
             let weight = |f: usize| -> f64 {
                 let row = r.rows.get(f).and_then(|v| v.get(k));
-                let vcpus = sc.functions.get(f).map(|s| s.ee_vcpus()).unwrap_or(1).max(1) as f64;
+                let vcpus = sc
+                    .functions
+                    .get(f)
+                    .map(|s| s.ee_vcpus())
+                    .unwrap_or(1)
+                    .max(1) as f64;
                 row.map(|x| (x.ees_ready + x.ees_initializing + x.ees_draining) as f64 * vcpus)
                     .unwrap_or(0.0)
             };
@@ -261,7 +282,8 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                     }
                 }
             };
-            let (mut thr, mut infl, mut slots, mut ready, mut init, mut req) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            let (mut thr, mut infl, mut slots, mut ready, mut init, mut req) =
+                (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
             let (mut cpu, mut cpu_w) = (0.0, 0.0);
             let mut lat = Lat::default();
             for &f in &fns {
@@ -274,7 +296,12 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 ready += row.ees_ready as f64;
                 init += row.ees_initializing as f64;
                 req += row.accepted as f64 * req_price;
-                let vcpus = sc.functions.get(f).map(|s| s.ee_vcpus()).unwrap_or(1).max(1) as f64;
+                let vcpus = sc
+                    .functions
+                    .get(f)
+                    .map(|s| s.ee_vcpus())
+                    .unwrap_or(1)
+                    .max(1) as f64;
                 let w = (row.ees_ready as f64 * vcpus).max(1e-9);
                 cpu += row.cpu_utilization * w;
                 cpu_w += w;
@@ -287,7 +314,11 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
             raw.l_init.push(init);
             raw.l_run.push(p.instances_running as f64);
             raw.l_launch.push(p.instances_launching as f64);
-            raw.l_cpu.push(if cpu_w > 0.0 { 100.0 * cpu / cpu_w } else { 0.0 });
+            raw.l_cpu.push(if cpu_w > 0.0 {
+                100.0 * cpu / cpu_w
+            } else {
+                0.0
+            });
             raw.l_cpu_w.push(cpu_w);
             raw.l_pcpu.push(100.0 * p.cpu_utilization);
             raw.l_lat.push(lat);
@@ -299,18 +330,27 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
 
     if let Some(r) = run.default.as_ref() {
         // Same arithmetic as `report::timeseries_csv`.
-        let eff = summary.default.as_ref().map(|d| d.cost.effective_usd_per_gbs).unwrap_or(0.0);
+        let eff = summary
+            .default
+            .as_ref()
+            .map(|d| d.cost.effective_usd_per_gbs)
+            .unwrap_or(0.0);
         let m = crate::cost::months(sc.horizon, &sc.pricing);
         let def_req_factor = summary
             .default
             .as_ref()
             .map(|d| {
                 let inv = default_usage(r).invocations;
-                if inv > 0 && m > 0.0 { d.cost.requests_usd / inv as f64 } else { req_price }
+                if inv > 0 && m > 0.0 {
+                    d.cost.requests_usd / inv as f64
+                } else {
+                    req_price
+                }
             })
             .unwrap_or(req_price);
         for k in 0..n {
-            let (mut thr, mut cold, mut dur, mut init, mut req, mut pc) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+            let (mut thr, mut cold, mut dur, mut init, mut req, mut pc) =
+                (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
             let mut lat = Lat::default();
             for &f in &fns {
                 let Some(row) = r.rows.get(f).and_then(|v| v.get(k)) else {
@@ -321,7 +361,8 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 dur += row.gbs * eff;
                 init += row.init_gbs * eff;
                 req += row.accepted as f64 * def_req_factor;
-                pc += row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
+                pc += row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs
+                    + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
                 lat.add(row.served, row.latency_p50_ms, row.latency_p99_ms);
             }
             raw.d_thr.push(thr);
@@ -336,11 +377,22 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
 
     // Bucketing.
     let g = bucket_size(n, sc.report_interval.0);
-    let ranges: Vec<(usize, usize)> = (0..n.div_ceil(g)).map(|b| (b * g, ((b + 1) * g).min(n))).collect();
-    let sum = |v: &[f64]| -> Vec<f64> { ranges.iter().map(|&(a, b)| v[a..b].iter().sum()).collect() };
-    let max = |v: &[f64]| -> Vec<f64> { ranges.iter().map(|&(a, b)| v[a..b].iter().copied().fold(0.0, f64::max)).collect() };
+    let ranges: Vec<(usize, usize)> = (0..n.div_ceil(g))
+        .map(|b| (b * g, ((b + 1) * g).min(n)))
+        .collect();
+    let sum =
+        |v: &[f64]| -> Vec<f64> { ranges.iter().map(|&(a, b)| v[a..b].iter().sum()).collect() };
+    let max = |v: &[f64]| -> Vec<f64> {
+        ranges
+            .iter()
+            .map(|&(a, b)| v[a..b].iter().copied().fold(0.0, f64::max))
+            .collect()
+    };
     let mean = |v: &[f64]| -> Vec<f64> {
-        ranges.iter().map(|&(a, b)| v[a..b].iter().sum::<f64>() / (b - a).max(1) as f64).collect()
+        ranges
+            .iter()
+            .map(|&(a, b)| v[a..b].iter().sum::<f64>() / (b - a).max(1) as f64)
+            .collect()
     };
     let cum = |v: &[f64]| -> Vec<f64> {
         let mut acc = 0.0;
@@ -438,8 +490,16 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
     });
     let (lmi_monthly, def_monthly) = match sel {
         Selection::All => (
-            summary.lmi.as_ref().map(|l| l.cost.monthly_usd).or(lmi_total.map(project)),
-            summary.default.as_ref().map(|d| d.cost.monthly_usd).or(def_total.map(project)),
+            summary
+                .lmi
+                .as_ref()
+                .map(|l| l.cost.monthly_usd)
+                .or(lmi_total.map(project)),
+            summary
+                .default
+                .as_ref()
+                .map(|d| d.cost.monthly_usd)
+                .or(def_total.map(project)),
         ),
         Selection::Function(_) => (lmi_total.map(project), def_total.map(project)),
     };
@@ -448,6 +508,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         unit,
         x_end: (horizon_s / us).max(1e-9),
         bucket_s: g as f64 * sc.report_interval.as_secs_f64(),
+        bucket_intervals: g,
         t0,
         t1,
         offered: sum(&raw.offered),

@@ -15,7 +15,9 @@
 mod data;
 mod draw;
 
-pub use data::{ChartData, DefaultSeries, LmiSeries, MAX_BUCKETS, Selection, TimeUnit, build, period_name};
+pub use data::{
+    ChartData, DefaultSeries, LmiSeries, MAX_BUCKETS, Selection, TimeUnit, build, period_name,
+};
 
 use crate::report::Summary;
 use crate::scenario::Scenario;
@@ -32,18 +34,18 @@ pub const TITLE_H: u32 = 64;
 /// Outer margin left, right and bottom [px].
 pub const OUTER: u32 = 12;
 /// Width of the legend column on the right [px].
-pub const LEGEND_W: u32 = 360;
+pub const LEGEND_W: u32 = 380;
 /// Left label area (y tick labels and the y-axis title) [px].
 pub const Y_AREA: u32 = 118;
 /// Right label area (secondary y axis; blank when unused) [px].
 pub const Y2_AREA: u32 = 96;
 /// Bottom label area of the lowest panel (time ticks and axis title) [px].
-pub const X_AREA: u32 = 70;
+pub const X_AREA: u32 = 64;
 /// Gap above each panel's plot [px].
-pub const PANEL_GAP: u32 = 16;
+pub const PANEL_GAP: u32 = 26;
 /// First x pixel of every plot area.
 pub const PLOT_LEFT: i32 = (OUTER + Y_AREA) as i32;
-/// Last x pixel of every plot area (inclusive).
+/// The x pixel of the horizon (right edge of every plot area).
 pub const PLOT_RIGHT: i32 = (WIDTH - OUTER - LEGEND_W - Y2_AREA) as i32;
 
 /// Title font size [px].
@@ -71,7 +73,7 @@ pub mod colors {
     pub const INSTANCES_RUNNING: (u8, u8, u8) = (0x54, 0x27, 0x8f);
     pub const INSTANCES_LAUNCHING: (u8, u8, u8) = (0xa0, 0x8c, 0xd8);
     pub const CPU_EE: (u8, u8, u8) = (0x23, 0x8b, 0x45);
-    pub const CPU_PROVIDER: (u8, u8, u8) = (0x08, 0x51, 0x9c);
+    pub const CPU_PROVIDER: (u8, u8, u8) = (0xae, 0x01, 0x7e);
     pub const CPU_TARGET: (u8, u8, u8) = (0x25, 0x25, 0x25);
 
     pub const LMI_EC2: (u8, u8, u8) = (0x08, 0x51, 0x9c);
@@ -123,8 +125,8 @@ pub fn time_to_px(t_s: f64, horizon_s: f64) -> i32 {
         return PLOT_LEFT;
     }
     let frac = t_s / horizon_s;
-    // plotters: limit.0 + floor(len · frac + 1e-3), len = right − left + 1.
-    let len = (PLOT_RIGHT + 1 - PLOT_LEFT) as f64;
+    // plotters: left + floor((right − left) · frac + 1e-3).
+    let len = (PLOT_RIGHT - PLOT_LEFT) as f64;
     PLOT_LEFT + (len * frac + 1e-3).floor() as i32
 }
 
@@ -132,7 +134,13 @@ pub fn time_to_px(t_s: f64, horizon_s: f64) -> i32 {
 fn file_stem(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if s.is_empty() { "function".into() } else { s }
 }
@@ -200,13 +208,19 @@ fn render_set(
     out: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<(), ChartError> {
     let name = |chart: &str| format!("{prefix}{chart}.png");
-    out.push(render_one(&name("throttles"), |b| draw::throttles(b, subject, d))?);
+    out.push(render_one(&name("throttles"), |b| {
+        draw::throttles(b, subject, d)
+    })?);
     if d.lmi.is_some() {
-        out.push(render_one(&name("lmi-capacity"), |b| draw::capacity(b, subject, d))?);
+        out.push(render_one(&name("lmi-capacity"), |b| {
+            draw::capacity(b, subject, d)
+        })?);
     }
     if d.lmi.is_some() || d.default.is_some() {
         out.push(render_one(&name("cost"), |b| draw::cost(b, subject, d))?);
-        out.push(render_one(&name("latency"), |b| draw::latency(b, subject, d))?);
+        out.push(render_one(&name("latency"), |b| {
+            draw::latency(b, subject, d)
+        })?);
     }
     Ok(())
 }
@@ -218,7 +232,11 @@ fn render_set(
 /// a run with several functions also gets one set per function, prefixed
 /// with its name (`checkout-throttles.png`). Charts of a platform that was
 /// not simulated are left out (`lmi-capacity.png` needs LMI).
-pub fn render_run(sc: &Scenario, run: &RunResult, summary: &Summary) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
+pub fn render_run(
+    sc: &Scenario,
+    run: &RunResult,
+    summary: &Summary,
+) -> Result<Vec<(String, Vec<u8>)>, ChartError> {
     fonts()?;
     let multi = sc.functions.len() > 1;
     let subject = |function: Option<&'static str>| Subject {
@@ -263,6 +281,6 @@ mod tests {
     #[test]
     fn time_mapping_ends() {
         assert_eq!(time_to_px(0.0, 100.0), PLOT_LEFT);
-        assert_eq!(time_to_px(100.0, 100.0), PLOT_RIGHT + 1);
+        assert_eq!(time_to_px(100.0, 100.0), PLOT_RIGHT);
     }
 }

@@ -66,6 +66,7 @@ pub struct DefaultFunctionTotals {
 struct Done {
     function: u32,
     provisioned: bool,
+    tag: u32,
     latency_us: u64,
 }
 
@@ -110,6 +111,8 @@ pub struct DefaultLambda {
     next_report: SimTime,
     pc_alloc_mark: SimTime,
     now: SimTime,
+    notify: Vec<bool>,
+    done_buf: Vec<(u32, u32)>,
 }
 
 /// Everything the default-Lambda run produced.
@@ -189,13 +192,20 @@ impl DefaultLambda {
             next_report: SimTime::ZERO + sc.report_interval,
             pc_alloc_mark: SimTime::ZERO,
             now: SimTime::ZERO,
+            notify: vec![false; sc.functions.len()],
+            done_buf: Vec::with_capacity(64),
         }
     }
 
     /// Processes completions at or before `t`, closing report intervals.
+    /// Returns `true` if it stopped early after completing an invocation of a
+    /// notifying function (see [`DefaultLambda::completions`]).
     #[inline]
-    pub fn advance_to(&mut self, t: SimTime) {
+    pub fn advance_to(&mut self, t: SimTime) -> bool {
         loop {
+            if !self.done_buf.is_empty() {
+                return true;
+            }
             let te = self.q.peek_time().unwrap_or(SimTime::MAX);
             if self.next_report <= t && self.next_report <= te {
                 let at = self.next_report;
@@ -213,6 +223,22 @@ impl DefaultLambda {
             }
         }
         self.now = t;
+        false
+    }
+
+    /// The model's clock.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Completions of notifying functions' invocations, as (function, tag).
+    pub fn completions(&mut self) -> &mut Vec<(u32, u32)> {
+        &mut self.done_buf
+    }
+
+    /// Asks for completion notices of function `f`'s invocations.
+    pub fn notify(&mut self, f: usize) {
+        self.notify[f] = true;
     }
 
     fn done(&mut self, d: Done) {
@@ -233,11 +259,14 @@ impl DefaultLambda {
         f.totals.served += 1;
         f.cur_latency.record(d.latency_us);
         f.totals.latency.record(d.latency_us);
+        if self.notify[d.function as usize] {
+            self.done_buf.push((d.function, d.tag));
+        }
     }
 
-    /// Offers one invocation (after `advance_to(a.at)`).
+    /// Offers one invocation (after `advance_to(a.at)`); `Some(reason)` if throttled.
     #[inline]
-    pub fn arrive(&mut self, a: &Arrival) {
+    pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
         let now = a.at;
         let fi = a.function as usize;
         let f = &mut self.funcs[fi];
@@ -251,7 +280,7 @@ impl DefaultLambda {
         if let Some(reason) = limited {
             f.cur.throttles[reason.slot()] += 1;
             f.totals.throttles[reason.slot()] += 1;
-            return;
+            return Some(reason);
         }
         let run_us = (a.cpu.0 as f64 * f.cpu_stretch).round() as u64 + a.io.0;
         let mut provisioned = false;
@@ -286,7 +315,7 @@ impl DefaultLambda {
                     let r = ThrottleReason::ScalingRate;
                     f.cur.throttles[r.slot()] += 1;
                     f.totals.throttles[r.slot()] += 1;
-                    return;
+                    return Some(r);
                 }
                 if f.tokens == self.burst {
                     // A full bucket does not accumulate: restart its clock.
@@ -325,9 +354,11 @@ impl DefaultLambda {
             Done {
                 function: a.function,
                 provisioned,
+                tag: a.tag,
                 latency_us: latency,
             },
         );
+        None
     }
 
     fn close_interval(&mut self, at: SimTime) {
@@ -361,6 +392,8 @@ impl DefaultLambda {
 
     /// Runs to the horizon and returns the results.
     pub fn finish(mut self, horizon: SimTime) -> DefaultResult {
+        self.notify.iter_mut().for_each(|n| *n = false);
+        self.done_buf.clear();
         self.advance_to(horizon);
         let last_closed = SimTime(self.next_report.0 - self.report_interval.0);
         if horizon > last_closed {

@@ -14,6 +14,9 @@ pub struct Arrival {
     pub cpu: SimDuration,
     /// Wall-clock wait that holds a slot but no CPU (after the CPU phase).
     pub io: SimDuration,
+    /// Opaque to the platforms; handed back with the completion notice to an
+    /// event source that asked for one (a retry slot, an SQS batch).
+    pub tag: u32,
 }
 
 /// Why a platform turned a request away. Each throttle has exactly one reason.

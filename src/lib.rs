@@ -21,6 +21,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod sketch;
+pub mod source;
 #[doc(hidden)]
 pub mod testkit;
 pub mod time;

@@ -10,6 +10,7 @@ use crate::invocation::Arrival;
 use crate::lmi::{Lmi, LmiResult};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{FunctionSpec, Scenario};
+use crate::source::{Platform, SourceResult};
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::{ArrivalGen, Request, RequestSource, SourceError, Traffic};
 
@@ -93,6 +94,7 @@ impl Source {
             function: self.function,
             cpu,
             io,
+            tag: 0,
         })
     }
 }
@@ -163,6 +165,9 @@ pub struct Offered {
 pub struct RunResult {
     pub lmi: Option<LmiResult>,
     pub default: Option<DefaultResult>,
+    /// Event-source figures (queues, retries, DLQ) per platform.
+    pub lmi_sources: SourceResult,
+    pub default_sources: SourceResult,
     pub offered: Offered,
     pub intervals: Vec<(SimTime, SimTime)>,
     /// Checksums of what each platform was offered (equal by construction).
@@ -201,8 +206,12 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError
     let ivs = intervals(sc.horizon, sc.report_interval);
     let mut stream_ = ArrivalStream::new(sc)?;
     let rates = stream_.initial_rates();
-    let mut lmi = platforms.lmi().then(|| Lmi::new(sc, &rates));
-    let mut def = platforms.default().then(|| DefaultLambda::new(sc));
+    let mut lmi = platforms
+        .lmi()
+        .then(|| Platform::new(Lmi::new(sc, &rates), sc, "lmi_source"));
+    let mut def = platforms
+        .default()
+        .then(|| Platform::new(DefaultLambda::new(sc), sc, "default_source"));
     let mut buf = vec![Arrival::default(); CHUNK];
     let nf = sc.functions.len();
     let mut offered = Offered {
@@ -228,21 +237,37 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError
             for a in chunk {
                 lsum = mix(lsum, a);
                 m.advance_to(a.at);
-                m.arrive(a);
+                m.offer(a);
             }
         }
         if let Some(m) = def.as_mut() {
             for a in chunk {
                 dsum = mix(dsum, a);
                 m.advance_to(a.at);
-                m.arrive(a);
+                m.offer(a);
             }
         }
     }
+    let (lmi, lmi_sources) = match lmi {
+        Some(p) => {
+            let (m, s) = p.finish(horizon);
+            (Some(m.finish(horizon)), s)
+        }
+        None => (None, SourceResult::default()),
+    };
+    let (default, default_sources) = match def {
+        Some(p) => {
+            let (m, s) = p.finish(horizon);
+            (Some(m.finish(horizon)), s)
+        }
+        None => (None, SourceResult::default()),
+    };
     Ok(RunResult {
         skipped_rows: stream_.skipped_rows(),
-        lmi: lmi.map(|m| m.finish(horizon)),
-        default: def.map(|m| m.finish(horizon)),
+        lmi,
+        default,
+        lmi_sources,
+        default_sources,
         offered,
         intervals: ivs,
         lmi_checksum: if platforms.lmi() { lsum } else { 0 },

@@ -19,6 +19,7 @@ fn a(at: u64, cpu: u64, io: u64) -> Arrival {
         function: 0,
         cpu: SimDuration(cpu),
         io: SimDuration(io),
+        tag: 0,
     }
 }
 

@@ -46,6 +46,7 @@ struct Job {
     finish_v: f64,
     io: u64,
     arrival: u64,
+    tag: u32,
 }
 
 #[derive(Debug)]
@@ -241,7 +242,7 @@ pub struct ProviderTotals {
 #[derive(Copy, Clone, Debug)]
 enum Ev {
     CpuDone { ee: u32, tag: u32 },
-    IoDone { ee: u32, arrival: u64 },
+    IoDone { ee: u32, tag: u32, arrival: u64 },
     EeReady { ee: u32, epoch: u32 },
     InstanceRunning { inst: u32, tag: u32 },
     Retire { inst: u32, tag: u32 },
@@ -333,6 +334,8 @@ pub struct Lmi {
     now: SimTime,
     launches_this_tick: u32,
     refused_this_tick: u32,
+    notify: Vec<bool>,
+    done: Vec<(u32, u32)>,
 }
 
 /// Everything the LMI run produced.
@@ -484,6 +487,8 @@ impl Lmi {
             now: SimTime::ZERO,
             launches_this_tick: 0,
             refused_this_tick: 0,
+            notify: vec![false; sc.functions.len()],
+            done: Vec::with_capacity(64),
         };
         for (i, _) in sc.schedule.iter().enumerate() {
             m.q.push(sc.schedule[i].at, Ev::Schedule { idx: i as u32 });
@@ -508,10 +513,16 @@ impl Lmi {
         self.policy = p;
     }
 
-    /// Processes every event at or before `t`, closing report intervals on the way.
+    /// Processes every event at or before `t`, closing report intervals on the
+    /// way. Returns `true` if it stopped early, right after an event that
+    /// completed an invocation of a function whose source asked to be told
+    /// (see [`Lmi::completions`]); `now()` is then that event's time.
     #[inline]
-    pub fn advance_to(&mut self, t: SimTime) {
+    pub fn advance_to(&mut self, t: SimTime) -> bool {
         loop {
+            if !self.done.is_empty() {
+                return true;
+            }
             let te = self.q.peek_time().unwrap_or(SimTime::MAX);
             if self.next_report <= t && self.next_report <= te {
                 let at = self.next_report;
@@ -529,11 +540,28 @@ impl Lmi {
             }
         }
         self.now = t;
+        false
     }
 
-    /// Offers one invocation (after `advance_to(a.at)`).
+    /// The model's clock.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Completions of invocations of notifying functions since the last call,
+    /// as (function, tag); the caller drains it.
+    pub fn completions(&mut self) -> &mut Vec<(u32, u32)> {
+        &mut self.done
+    }
+
+    /// Asks for completion notices of function `f`'s invocations.
+    pub fn notify(&mut self, f: usize) {
+        self.notify[f] = true;
+    }
+
+    /// Offers one invocation (after `advance_to(a.at)`); `Some(reason)` if throttled.
     #[inline]
-    pub fn arrive(&mut self, a: &Arrival) {
+    pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
         let now = a.at;
         let fi = a.function as usize;
         let f = &mut self.funcs[fi];
@@ -549,7 +577,7 @@ impl Lmi {
             };
             f.cur.throttles[reason.slot()] += 1;
             f.totals.throttles[reason.slot()] += 1;
-            return;
+            return Some(reason);
         };
         f.cur.accepted += 1;
         f.inflight.add(now, 1.0);
@@ -560,22 +588,26 @@ impl Lmi {
         self.ees[id as usize].inflight += 1;
         self.refresh_route(id);
         if a.cpu.0 > 0 {
-            self.start_cpu(id, a.cpu.0, a.io.0, now.0);
+            self.start_cpu(id, a.cpu.0, a.io.0, now.0, a.tag);
         } else if a.io.0 > 0 {
             self.q.push(
                 now + a.io,
                 Ev::IoDone {
                     ee: id,
+                    tag: a.tag,
                     arrival: now.0,
                 },
             );
         } else {
-            self.complete(id, now.0);
+            self.complete(id, a.tag, now.0);
         }
+        None
     }
 
     /// Runs to the horizon and returns the results.
     pub fn finish(mut self, horizon: SimTime) -> LmiResult {
+        self.notify.iter_mut().for_each(|n| *n = false);
+        self.done.clear();
         self.advance_to(horizon);
         // A last partial interval, if the horizon is not a multiple of it.
         let last_closed = SimTime(self.next_report.0 - self.report_interval.0);
@@ -622,7 +654,7 @@ impl Lmi {
                     self.cpu_done(ee);
                 }
             }
-            Ev::IoDone { ee, arrival } => self.complete(ee, arrival),
+            Ev::IoDone { ee, tag, arrival } => self.complete(ee, tag, arrival),
             Ev::EeReady { ee, epoch } => {
                 if self.ees[ee as usize].epoch == epoch {
                     self.ee_ready(ee);
@@ -654,7 +686,7 @@ impl Lmi {
     // ---- the invocation path -------------------------------------------------
 
     #[inline]
-    fn start_cpu(&mut self, id: u32, cpu: u64, io: u64, arrival: u64) {
+    fn start_cpu(&mut self, id: u32, cpu: u64, io: u64, arrival: u64, tag: u32) {
         let now = self.now.0;
         let e = &mut self.ees[id as usize];
         e.settle(now);
@@ -666,6 +698,7 @@ impl Lmi {
             finish_v: e.vtime + cpu as f64,
             io,
             arrival,
+            tag,
         });
         let after = e.busy_vcpus();
         self.reschedule_cpu(id);
@@ -711,6 +744,7 @@ impl Lmi {
                     SimTime(now + j.io),
                     Ev::IoDone {
                         ee: id,
+                        tag: j.tag,
                         arrival: j.arrival,
                     },
                 );
@@ -720,6 +754,7 @@ impl Lmi {
                     SimTime(now),
                     Ev::IoDone {
                         ee: id,
+                        tag: j.tag,
                         arrival: j.arrival,
                     },
                 );
@@ -755,7 +790,7 @@ impl Lmi {
         }
     }
 
-    fn complete(&mut self, id: u32, arrival: u64) {
+    fn complete(&mut self, id: u32, tag: u32, arrival: u64) {
         let now = self.now;
         let (fi, drained) = {
             let e = &mut self.ees[id as usize];
@@ -772,6 +807,9 @@ impl Lmi {
         f.totals.latency.record(lat);
         f.cur.served += 1;
         f.totals.served += 1;
+        if self.notify[fi] {
+            self.done.push((fi as u32, tag));
+        }
         if drained {
             self.stop_ee(id);
         } else {

@@ -13,6 +13,7 @@ fn arrival(at_us: u64, cpu_us: u64, io_us: u64) -> Arrival {
         function: 0,
         cpu: SimDuration(cpu_us),
         io: SimDuration(io_us),
+        tag: 0,
     }
 }
 

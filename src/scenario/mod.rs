@@ -132,6 +132,68 @@ pub struct Work {
     pub io: Dist,
 }
 
+/// How a function's work from the batch of an SQS poll is formed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchWork {
+    /// The batch's work is the sum of its messages' work (a handler that
+    /// processes messages one after another).
+    Summed,
+    /// One draw of the function's work per batch (a handler whose time does not
+    /// depend on the batch size).
+    PerBatch,
+}
+
+/// SQS event source mapping settings (MODEL.md §1.8).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SqsSpec {
+    /// `BatchSize`, 1–10,000.
+    pub batch_size: u32,
+    /// `MaximumBatchingWindowInSeconds`.
+    pub batch_window: SimDuration,
+    /// The queue's `VisibilityTimeout`.
+    pub visibility_timeout: SimDuration,
+    /// The redrive policy's `maxReceiveCount`, ≥ 1.
+    pub max_receive_count: u32,
+    /// `ScalingConfig.MaximumConcurrency` of the mapping (2–1000), if set.
+    pub maximum_concurrency: Option<u32>,
+    pub batch_work: BatchWork,
+    /// Concurrent batches the pollers start with. [I] 5
+    pub initial_concurrency: u32,
+    /// Added per minute while messages wait. [I] 300
+    pub scale_up_per_minute: u32,
+    /// Upper bound of poller concurrency without `MaximumConcurrency`. [I] 1250
+    pub max_pollers: u32,
+    /// A poller that was throttled waits this long before it polls again. [I] 1 s
+    pub throttle_backoff: SimDuration,
+    /// Fraction of invocations that fail (function errors). [I] 0
+    pub error_rate: f64,
+}
+
+/// Where a function's invocations come from, and what a throttle means.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SourceSpec {
+    /// A throttle is an error to the caller (default).
+    Sync,
+    /// The caller retries throttles: `max_attempts` in all, full-jitter
+    /// exponential backoff `U(0, min(cap, base·2^(k−1)))` before attempt k+1.
+    SyncRetry {
+        max_attempts: u32,
+        base_delay: SimDuration,
+        max_delay: SimDuration,
+    },
+    /// Lambda's internal queue: throttles are retried with backoff (1 s doubling
+    /// to 5 min) until `max_event_age`; function errors get `max_retry_attempts`
+    /// retries, 1 and 2 minutes apart.
+    Async {
+        max_event_age: SimDuration,
+        max_retry_attempts: u32,
+        error_rate: f64,
+    },
+    /// An SQS queue drained by an event source mapping.
+    Sqs(SqsSpec),
+}
+
 /// A function attached to the capacity provider.
 #[derive(Clone, Debug)]
 pub struct FunctionSpec {
@@ -152,6 +214,8 @@ pub struct FunctionSpec {
     pub work: Work,
     pub traffic: Traffic,
     pub default_lambda: DefaultFunction,
+    /// Invocation source (synchronous unless set).
+    pub source: SourceSpec,
 }
 
 impl FunctionSpec {

@@ -17,6 +17,7 @@ use super::{
 use crate::catalog::{self, InstanceType};
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime, parse_duration};
+use crate::trace::{Selection, Spread, TraceFormat, TraceSpec};
 use crate::traffic::{ArrivalProcess, RateShape, Segment, Traffic};
 use std::fmt::Display;
 use std::path::Path;
@@ -81,14 +82,14 @@ const NAME_RULE: &str =
     "a non-empty name of at most 128 letters, digits, `_`, `.` and `-` (not `.` or `..`)";
 const RUNTIME_FORMS: &str = "an AWS runtime id: python3.N (e.g. \"python3.13\"), nodejsNN.x (e.g. \"nodejs22.x\"), javaNN (e.g. \"java21\"), dotnetN (e.g. \"dotnet8\"), \"provided.al2023\" or \"provided.al2\" (Rust); or a family name: \"python\", \"nodejs\", \"java\", \"dotnet\", \"rust\"";
 const METRIC: &str = "LambdaCapacityProviderAverageCPUUtilization";
+const TRACE_SOURCES: &str = "\"azure2019\", \"azure2021\", \"csv\"";
 
 /// Parses and validates a scenario. `file` names the file in messages;
-/// `base_dir` is where relative paths in the file would resolve (no key uses
-/// one yet).
+/// `base_dir` is where relative paths in the file resolve (trace files in
+/// `[functions.traffic]`); `None`: the current directory.
 pub fn from_toml_str(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario> {
-    let _ = base_dir;
     let raw = parse_raw(text, file)?;
-    Cx { file }.scenario(raw)
+    Cx { file, base_dir }.scenario(raw)
 }
 
 /// The first layer alone: TOML → raw structs (syntax, types, unknown keys).
@@ -154,7 +155,9 @@ fn hint(path: &str) -> Option<String> {
         "functions.default_lambda.ReservedConcurrentExecutions" => "an integer >= 1",
         "functions.default_lambda.ProvisionedConcurrentExecutions" => "an integer >= 0",
         "functions.Runtime" => RUNTIME_FORMS,
-        "functions.traffic" => "a table with `shape` and the shape's keys",
+        "functions.traffic" => {
+            "a table with `shape` and the shape's keys, or `source` (a trace) and the trace's keys"
+        }
         "functions.work" => "a table with `cpu` and/or `io`",
         "functions" => "an array of tables: [[functions]]",
         "scaling_schedule" => "an array of tables: [[scaling_schedule]]",
@@ -218,6 +221,8 @@ fn hint(path: &str) -> Option<String> {
 /// Validation context: the file name for messages.
 struct Cx<'a> {
     file: &'a str,
+    /// Where relative paths resolve.
+    base_dir: Option<&'a Path>,
 }
 
 fn quoted(s: &str) -> String {
@@ -506,6 +511,9 @@ impl Cx<'_> {
     // -------------------------------------------------------------- traffic
 
     fn traffic(&self, key: &str, t: &Table) -> Result<Traffic> {
+        if t.contains_key("source") {
+            return Ok(Traffic::Trace(self.trace(key, t)?));
+        }
         let process = match t.get("process") {
             None => ArrivalProcess::Poisson,
             Some(Value::String(s)) if s == "poisson" => ArrivalProcess::Poisson,
@@ -530,6 +538,310 @@ impl Cx<'_> {
             shape,
             process,
             rate_multiplier,
+        })
+    }
+
+    // --------------------------------------------------------------- traces
+
+    /// A trace source: `[functions.traffic]` with `source = ...`. Files must
+    /// exist (they are opened, not read); rows are read during the run.
+    fn trace(&self, key: &str, t: &Table) -> Result<TraceSpec> {
+        let k = |s: &str| format!("{key}.{s}");
+        let source = match t.get("source") {
+            Some(Value::String(s)) => s.as_str(),
+            Some(o) => return Err(self.bad(k("source"), o, format!("one of {TRACE_SOURCES}"))),
+            None => return Err(self.missing(k("source"), format!("one of {TRACE_SOURCES}"))),
+        };
+        const COMMON: [&str; 8] = [
+            "source",
+            "path",
+            "cpu_share",
+            "window_start",
+            "window_end",
+            "offset",
+            "rate_multiplier",
+            "loop_count",
+        ];
+        let csv_format = match t.get("format") {
+            None => "requests",
+            Some(Value::String(f)) if f == "requests" || f == "counts" => f.as_str(),
+            Some(o) => {
+                return Err(self.bad(
+                    k("format"),
+                    o,
+                    "\"requests\" (default: one row per request) or \"counts\" (per-interval counts)",
+                ));
+            }
+        };
+        let extra: &[&str] = match source {
+            "azure2019" => &[
+                "durations_path",
+                "memory_path",
+                "function",
+                "top",
+                "select",
+                "spread",
+            ],
+            "azure2021" => &["reorder_window", "use_durations", "time_origin"],
+            "csv" if csv_format == "requests" => &[
+                "format",
+                "timestamp_column",
+                "duration_column",
+                "use_durations",
+                "reorder_window",
+                "time_origin",
+            ],
+            "csv" => &[
+                "format",
+                "interval_start_column",
+                "count_column",
+                "interval",
+                "spread",
+                "time_origin",
+            ],
+            other => {
+                return Err(self.bad(
+                    k("source"),
+                    quoted(other),
+                    format!("one of {TRACE_SOURCES} (omit `source` for a synthetic `shape`)"),
+                ));
+            }
+        };
+        let mut allowed: Vec<&str> = COMMON.to_vec();
+        allowed.extend_from_slice(extra);
+        let context = if source == "csv" {
+            format!("for source = \"csv\", format = \"{csv_format}\"")
+        } else {
+            format!("for source = \"{source}\"")
+        };
+        self.check_keys(key, t, &allowed, &context)?;
+
+        let path = self.trace_path(key, t, "path")?.ok_or_else(|| {
+            self.missing(
+                k("path"),
+                "the trace file, relative to the scenario file's directory",
+            )
+        })?;
+        let string = |name: &str, default: &str| -> Result<String> {
+            match t.get(name) {
+                None => Ok(default.to_string()),
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+                Some(o) => Err(self.bad(k(name), o, "a non-empty column name")),
+            }
+        };
+        let format = match source {
+            "azure2019" => {
+                let n = ["function", "top", "select"]
+                    .iter()
+                    .filter(|x| t.contains_key(**x))
+                    .count();
+                let sel_form = "exactly one of `function = \"<HashFunction prefix>\"`, `top = N` (the N functions with the most invocations, summed) or `select = \"all\"`";
+                if n != 1 {
+                    return Err(self.bad(
+                        k("function"),
+                        if n == 0 { "(missing)" } else { "(several)" },
+                        sel_form,
+                    ));
+                }
+                let selection = if let Some(v) = t.get("function") {
+                    match v {
+                        Value::String(s)
+                            if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                        {
+                            Selection::Function(s.clone())
+                        }
+                        o => {
+                            return Err(self.bad(
+                                k("function"),
+                                o,
+                                "a HashFunction prefix (hex digits, e.g. \"5af842b4\")",
+                            ));
+                        }
+                    }
+                } else if let Some(v) = t.get("top") {
+                    match v {
+                        Value::Integer(i) if (1..=10_000_000).contains(i) => {
+                            Selection::Top(*i as u32)
+                        }
+                        o => return Err(self.bad(k("top"), o, "an integer in 1..=10000000")),
+                    }
+                } else {
+                    match t.get("select") {
+                        Some(Value::String(s)) if s == "all" => Selection::All,
+                        Some(o) => return Err(self.bad(k("select"), o, "\"all\"")),
+                        None => return Err(self.missing(k("select"), sel_form)),
+                    }
+                };
+                TraceFormat::Azure2019 {
+                    selection,
+                    durations_path: self.trace_path(key, t, "durations_path")?,
+                    memory_path: self.trace_path(key, t, "memory_path")?,
+                }
+            }
+            "azure2021" => TraceFormat::Azure2021,
+            _ if csv_format == "requests" => TraceFormat::CsvRequests {
+                timestamp_column: string("timestamp_column", "timestamp")?,
+                duration_column: match t.get("duration_column") {
+                    None => None,
+                    Some(_) => Some(string("duration_column", "duration")?),
+                },
+            },
+            _ => TraceFormat::CsvCounts {
+                interval_start_column: string("interval_start_column", "interval_start")?,
+                count_column: string("count_column", "count")?,
+                interval: match t.get("interval") {
+                    None => None,
+                    Some(v) => {
+                        let d = self.value_duration(&k("interval"), v)?;
+                        if d.0 == 0 {
+                            return Err(self.bad(k("interval"), v, "a duration > 0"));
+                        }
+                        Some(d)
+                    }
+                },
+            },
+        };
+        let mut spec = TraceSpec::new(format, path);
+        if let Some(v) = t.get("cpu_share") {
+            spec.cpu_share = match num_value(v) {
+                Some(x) if (0.0..=1.0).contains(&x) => x,
+                _ => {
+                    return Err(self.bad(
+                        k("cpu_share"),
+                        v,
+                        "a number in [0, 1]: the fraction of a traced duration that is CPU work (default 0.1)",
+                    ));
+                }
+            };
+        }
+        spec.spread = match t.get("spread") {
+            None => Spread::Poisson,
+            Some(Value::String(s)) if s == "poisson" => Spread::Poisson,
+            Some(Value::String(s)) if s == "uniform" => Spread::Uniform,
+            Some(Value::String(s)) if s == "start" => Spread::Start,
+            Some(o) => {
+                return Err(self.bad(
+                    k("spread"),
+                    o,
+                    "\"poisson\" (default: uniform random times in the interval), \"uniform\" (evenly spaced) or \"start\" (all at the interval's start)",
+                ));
+            }
+        };
+        spec.window_start = self.tdur(key, t, "window_start", Some(SimDuration::ZERO))?;
+        if let Some(v) = t.get("window_end") {
+            let we = self.value_duration(&k("window_end"), v)?;
+            if we <= spec.window_start {
+                return Err(self.bad(
+                    k("window_end"),
+                    v,
+                    format!("a trace time after window_start ({})", spec.window_start),
+                ));
+            }
+            spec.window_end = Some(we);
+        }
+        spec.offset = self.tdur(key, t, "offset", Some(SimDuration::ZERO))?;
+        if let Some(v) = t.get("rate_multiplier") {
+            spec.rate_multiplier = match num_value(v) {
+                Some(m) if m.is_finite() && m > 0.0 && m <= 1e6 => m,
+                _ => return Err(self.bad(k("rate_multiplier"), v, "a number in (0, 1e6]")),
+            };
+        }
+        if let Some(v) = t.get("loop_count") {
+            spec.loop_count = match v {
+                Value::Integer(i) if (1..=1_000_000).contains(i) => *i as u32,
+                o => return Err(self.bad(k("loop_count"), o, "an integer in 1..=1000000")),
+            };
+        }
+        if t.contains_key("reorder_window") {
+            spec.reorder_window = self.tdur(key, t, "reorder_window", None)?;
+        }
+        if let Some(v) = t.get("use_durations") {
+            spec.use_durations = match v {
+                Value::Boolean(b) => *b,
+                o => return Err(self.bad(k("use_durations"), o, "true or false")),
+            };
+        }
+        if let Some(v) = t.get("time_origin") {
+            let allowed = "the trace time that becomes τ = 0: seconds as a number (in the trace's units) or an RFC 3339 string like \"2021-01-31T00:00:00Z\"";
+            spec.time_origin = Some(match v {
+                Value::Integer(i) if i.unsigned_abs() < 10_000_000_000_000 => *i * 1_000_000,
+                Value::Float(f) if f.is_finite() && f.abs() < 1e13 => (*f * 1e6).round() as i64,
+                Value::String(s) => crate::trace::rfc3339::parse_us(s)
+                    .ok_or_else(|| self.bad(k("time_origin"), v, allowed))?,
+                o => return Err(self.bad(k("time_origin"), o, allowed)),
+            });
+        }
+        Ok(spec)
+    }
+
+    /// A trace file key: resolved against the scenario's directory and opened
+    /// (not read) to check it exists.
+    fn trace_path(&self, key: &str, t: &Table, name: &str) -> Result<Option<std::path::PathBuf>> {
+        let k = format!("{key}.{name}");
+        let rel = match t.get(name) {
+            None => return Ok(None),
+            Some(Value::String(s)) if !s.is_empty() => s,
+            Some(o) => {
+                return Err(self.bad(
+                    k,
+                    o,
+                    "a file path, relative to the scenario file's directory",
+                ));
+            }
+        };
+        let p = match self.base_dir {
+            Some(d) if Path::new(rel).is_relative() => d.join(rel),
+            _ => std::path::PathBuf::from(rel),
+        };
+        if let Err(e) = std::fs::File::open(&p) {
+            return Err(self.bad(
+                k,
+                quoted(rel),
+                format!(
+                    "cannot open the trace file {}: {e} (paths are relative to the scenario file's directory)",
+                    p.display()
+                ),
+            ));
+        }
+        if p.is_dir() {
+            return Err(self.bad(
+                k,
+                quoted(rel),
+                format!("{} is a directory, not a trace file", p.display()),
+            ));
+        }
+        Ok(Some(p))
+    }
+
+    /// `[functions.work]` when the trace supplies durations and the table is
+    /// omitted: the Azure 2019 duration profile of a single `function` (read
+    /// from the small durations file now, so the warm fleet is sized by it);
+    /// otherwise zero (the trace gives every request its work).
+    fn trace_work(&self, key: &str, spec: &TraceSpec) -> Result<Work> {
+        let zero = Dist::Constant(SimDuration::ZERO);
+        if let TraceFormat::Azure2019 {
+            selection: Selection::Function(prefix),
+            durations_path: Some(dp),
+            ..
+        } = &spec.format
+        {
+            let d = crate::trace::azure2019::read_durations(
+                dp,
+                &crate::trace::azure2019::Match::Prefix(prefix),
+            )
+            .map_err(|e| {
+                self.bad(
+                    format!("{key}.durations_path"),
+                    quoted(&dp.display().to_string()),
+                    e.0,
+                )
+            })?;
+            let (cpu, io) = crate::trace::split_dist(&d, spec.cpu_share);
+            return Ok(Work { cpu, io });
+        }
+        Ok(Work {
+            cpu: zero.clone(),
+            io: zero,
         })
     }
 
@@ -1451,32 +1763,39 @@ impl Cx<'_> {
             f.function_init.as_ref(),
             Dist::Constant(SimDuration::from_secs(1)),
         )?;
-        let work =
-            match &f.work {
-                None => return Err(self.missing(
+        let work = match &f.work {
+            // A trace that gives each request its duration makes the table optional.
+            None => match f.traffic.as_ref().filter(|t| t.contains_key("source")) {
+                Some(t) if self.trace(&k("traffic"), t)?.supplies_work() => {
+                    self.trace_work(&k("traffic"), &self.trace(&k("traffic"), t)?)?
+                }
+                _ => return Err(self.missing(
                     k("work"),
                     "a [functions.work] table with `cpu` and/or `io` durations or distributions",
                 )),
-                Some(w) if w.cpu.is_none() && w.io.is_none() => {
-                    return Err(self.bad(
-                        k("work"),
-                        "{}",
-                        "at least one of `cpu` and `io` (a duration or distribution)",
-                    ));
+            },
+            Some(w) if w.cpu.is_none() && w.io.is_none() => {
+                return Err(self.bad(
+                    k("work"),
+                    "{}",
+                    "at least one of `cpu` and `io` (a duration or distribution)",
+                ));
+            }
+            Some(w) => {
+                let zero = Dist::Constant(SimDuration::ZERO);
+                Work {
+                    cpu: self.opt_dist(&k("work.cpu"), w.cpu.as_ref(), zero.clone())?,
+                    io: self.opt_dist(&k("work.io"), w.io.as_ref(), zero)?,
                 }
-                Some(w) => {
-                    let zero = Dist::Constant(SimDuration::ZERO);
-                    Work {
-                        cpu: self.opt_dist(&k("work.cpu"), w.cpu.as_ref(), zero.clone())?,
-                        io: self.opt_dist(&k("work.io"), w.io.as_ref(), zero)?,
-                    }
-                }
-            };
+            }
+        };
         let traffic = match &f.traffic {
             None => {
                 return Err(self.missing(
                     k("traffic"),
-                    format!("a [functions.traffic] table with shape = one of {SHAPE_NAMES}"),
+                    format!(
+                        "a [functions.traffic] table with shape = one of {SHAPE_NAMES}, or source = one of {TRACE_SOURCES}"
+                    ),
                 ));
             }
             Some(t) => self.traffic(&k("traffic"), t)?,
@@ -1547,6 +1866,7 @@ impl Cx<'_> {
                 reserved_concurrency: reserved,
                 provisioned_concurrency: provisioned,
             },
+            source: crate::scenario::SourceSpec::Sync,
         })
     }
 
@@ -1649,7 +1969,11 @@ mod tests {
             .ok()
             .and_then(|mut t| t.remove("d"))
             .unwrap_or(Value::Boolean(false));
-        Cx { file: "t.toml" }.dist("d", &v)
+        Cx {
+            file: "t.toml",
+            base_dir: None,
+        }
+        .dist("d", &v)
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::invocation::ThrottleReason;
 use crate::lmi::LmiResult;
 use crate::scenario::Scenario;
 use crate::sim::{Platforms, RunResult};
+use crate::source::SourceResult;
 use crate::sketch::Sketch;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,12 +67,41 @@ pub struct LmiFleet {
     pub rotations: u64,
 }
 
+/// What happened to requests of functions with a queue or retries (all such
+/// functions of a platform together). `requests = completed + failed + dlq +
+/// queued_at_end + in_flight_at_end`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct SourceFigures {
+    pub requests: u64,
+    pub completed: u64,
+    /// Throttled with no retry left, or too old (async).
+    pub failed: u64,
+    /// Moved to the dead-letter queue (SQS).
+    pub dlq: u64,
+    /// Caller or async retries, and SQS redeliveries.
+    pub retries: u64,
+    pub redelivered: u64,
+    pub queued_at_end: u64,
+    pub in_flight_at_end: u64,
+    /// First arrival to completion, for completed requests.
+    pub end_to_end: Latency,
+    pub peak_queue_depth: u64,
+    pub peak_oldest_age_s: f64,
+    /// Time in backlog [s]: report intervals that ended with a request waiting
+    /// for longer than [`BACKLOG_AGE_S`].
+    pub backlog_s: f64,
+    /// The longest unbroken stretch of such intervals [s].
+    pub longest_backlog_s: f64,
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct LmiSummary {
     #[serde(flatten)]
     pub figures: PlatformFigures,
     pub fleet: LmiFleet,
     pub cost: LmiCost,
+    /// Present when a function has a queue or retries.
+    pub sources: Option<SourceFigures>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -79,6 +109,7 @@ pub struct DefaultSummary {
     #[serde(flatten)]
     pub figures: PlatformFigures,
     pub cost: DefaultCost,
+    pub sources: Option<SourceFigures>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -87,6 +118,57 @@ pub struct FunctionSummary {
     pub arrivals: u64,
     pub lmi: Option<PlatformFigures>,
     pub default: Option<PlatformFigures>,
+    pub lmi_sources: Option<SourceFigures>,
+    pub default_sources: Option<SourceFigures>,
+}
+
+/// A queue is "in backlog" when its oldest request has waited longer than this [s].
+pub const BACKLOG_AGE_S: f64 = 1.0;
+
+/// Source figures over the functions `idx` (those with a non-synchronous source).
+pub fn source_figures(r: &SourceResult, idx: &[usize], every_s: f64) -> Option<SourceFigures> {
+    let mut out = SourceFigures::default();
+    let mut e2e = Sketch::new();
+    let mut any = false;
+    let mut age: Vec<f64> = Vec::new();
+    for &i in idx {
+        let (Some(Some(t)), Some(Some(rows))) = (r.totals.get(i), r.rows.get(i)) else {
+            continue;
+        };
+        any = true;
+        out.requests += t.requests;
+        out.completed += t.completed;
+        out.failed += t.failed;
+        out.dlq += t.dlq;
+        out.retries += t.retries;
+        out.redelivered += t.redelivered;
+        out.queued_at_end += t.queued_at_end;
+        out.in_flight_at_end += t.in_flight_at_end;
+        out.peak_queue_depth = out.peak_queue_depth.max(t.peak_queue_depth);
+        out.peak_oldest_age_s = out.peak_oldest_age_s.max(t.peak_oldest_age_s);
+        e2e.merge(&t.end_to_end);
+        age.resize(age.len().max(rows.len()), 0.0);
+        for (k, row) in rows.iter().enumerate() {
+            age[k] = age[k].max(row.oldest_age_s);
+        }
+    }
+    if !any {
+        return None;
+    }
+    out.end_to_end = Latency::of(&e2e);
+    let (mut run, mut longest, mut total) = (0usize, 0usize, 0usize);
+    for a in age {
+        if a > BACKLOG_AGE_S {
+            run += 1;
+            total += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    out.backlog_s = total as f64 * every_s;
+    out.longest_backlog_s = longest as f64 * every_s;
+    Some(out)
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -223,6 +305,8 @@ pub fn default_cost_of(sc: &Scenario, r: &DefaultResult) -> DefaultCost {
 
 /// Builds the summary of a run.
 pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summary {
+    let all: Vec<usize> = (0..sc.functions.len()).collect();
+    let every_s = sc.report_interval.as_secs_f64();
     let lmi = run.lmi.as_ref().map(|r| {
         let h = sc.horizon.0 as f64;
         let mut hours = BTreeMap::new();
@@ -251,11 +335,13 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
                 rotations: r.provider.rotations,
             },
             cost: lmi_cost_of(sc, r),
+            sources: source_figures(&run.lmi_sources, &all, every_s),
         }
     });
     let default = run.default.as_ref().map(|r| DefaultSummary {
         figures: default_figures(r, None),
         cost: default_cost_of(sc, r),
+        sources: source_figures(&run.default_sources, &all, every_s),
     });
     let functions = sc
         .functions
@@ -266,6 +352,8 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
             arrivals: run.offered.total[i],
             lmi: run.lmi.as_ref().map(|r| lmi_figures(r, Some(i))),
             default: run.default.as_ref().map(|r| default_figures(r, Some(i))),
+            lmi_sources: source_figures(&run.lmi_sources, &[i], every_s),
+            default_sources: source_figures(&run.default_sources, &[i], every_s),
         })
         .collect();
     let comparison = match (&lmi, &default) {
@@ -363,7 +451,38 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "default_requests_usd",
     "default_provisioned_usd",
     "default_cost_usd",
+    "lmi_queue_depth",
+    "lmi_oldest_age_s",
+    "lmi_retries",
+    "lmi_failed",
+    "lmi_dlq",
+    "default_queue_depth",
+    "default_oldest_age_s",
+    "default_retries",
+    "default_failed",
+    "default_dlq",
 ];
+
+/// Source columns of one platform for one row: queue depth, oldest age,
+/// retries, failed, DLQ. A synchronous source fails exactly its throttles.
+fn source_cols(out: &mut String, src: &SourceResult, fi: usize, k: usize, throttles: Option<u64>) {
+    match (src.rows.get(fi).and_then(|r| r.as_ref()), throttles) {
+        (Some(rows), _) => match rows.get(k) {
+            Some(r) => {
+                let _ = write!(
+                    out,
+                    ",{},{:.3},{},{},{}",
+                    r.queue_depth, r.oldest_age_s, r.retries, r.failed, r.dlq
+                );
+            }
+            None => out.push_str(",,,,,"),
+        },
+        (None, Some(t)) => {
+            let _ = write!(out, ",0,0,0,{t},0");
+        }
+        (None, None) => out.push_str(",,,,,"),
+    }
+}
 
 /// `timeseries.csv`: one row per report interval per function. Provider columns
 /// (`provider_*`, `lmi_ec2_usd`, `lmi_fee_usd`) describe the whole capacity
@@ -475,6 +594,18 @@ pub fn timeseries_csv(sc: &Scenario, run: &RunResult, s: &Summary) -> String {
                 }
                 None => out.push_str(&",".repeat(15)),
             }
+            let lt = run
+                .lmi
+                .as_ref()
+                .and_then(|r| r.rows[fi].get(k))
+                .map(|r| r.throttles.iter().sum());
+            source_cols(&mut out, &run.lmi_sources, fi, k, lt);
+            let dt = run
+                .default
+                .as_ref()
+                .and_then(|r| r.rows[fi].get(k))
+                .map(|r| r.throttles.iter().sum());
+            source_cols(&mut out, &run.default_sources, fi, k, dt);
             out.push('\n');
         }
     }
@@ -634,6 +765,41 @@ pub fn terminal(s: &Summary) -> String {
                 "".into(),
             );
         }
+    }
+    let ls = l.and_then(|x| x.sources.as_ref());
+    let ds = d.and_then(|x| x.sources.as_ref());
+    if ls.is_some() || ds.is_some() {
+        let _ = writeln!(o, "  event sources (queues, retries)");
+        let src = |f: &dyn Fn(&SourceFigures) -> String| {
+            (
+                ls.map(f).unwrap_or_else(|| "-".into()),
+                ds.map(f).unwrap_or_else(|| "-".into()),
+            )
+        };
+        let (a, b) = src(&|f| f.requests.to_string());
+        row(&mut o, "  requests (messages, events)", a, b);
+        let (a, b) = src(&|f| f.completed.to_string());
+        row(&mut o, "  completed", a, b);
+        let (a, b) = src(&|f| f.failed.to_string());
+        row(&mut o, "  failed after all retries", a, b);
+        let (a, b) = src(&|f| f.dlq.to_string());
+        row(&mut o, "  to the DLQ", a, b);
+        let (a, b) = src(&|f| f.retries.to_string());
+        row(&mut o, "  retries / redeliveries", a, b);
+        let (a, b) = src(&|f| (f.queued_at_end + f.in_flight_at_end).to_string());
+        row(&mut o, "  queued or in flight at the end", a, b);
+        let (a, b) = src(&|f| ms(f.end_to_end.p50_ms));
+        row(&mut o, "  end-to-end delay p50", a, b);
+        let (a, b) = src(&|f| ms(f.end_to_end.p99_ms));
+        row(&mut o, "  end-to-end delay p99", a, b);
+        let (a, b) = src(&|f| ms(f.end_to_end.max_ms));
+        row(&mut o, "  end-to-end delay max", a, b);
+        let (a, b) = src(&|f| f.peak_queue_depth.to_string());
+        row(&mut o, "  peak queue depth", a, b);
+        let (a, b) = src(&|f| format!("{:.1} s", f.peak_oldest_age_s));
+        row(&mut o, "  oldest message, at worst", a, b);
+        let (a, b) = src(&|f| format!("{:.0} min", f.backlog_s / 60.0));
+        row(&mut o, "  time in backlog (age > 1 s)", a, b);
     }
     let _ = writeln!(o, "  cost");
     let lc = l.map(|x| &x.cost);

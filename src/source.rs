@@ -11,8 +11,8 @@
 //!
 //! Approximations (documented in README): SQS pollers start with 5 concurrent
 //! batches and add 300 per minute (5 per second) while messages wait, up to
-//! 1,250 or `MaximumConcurrency`; a throttled batch costs its poller one
-//! concurrent batch and a 1 s pause. The visible queue is served oldest message
+//! 1,250 or `MaximumConcurrency`; a throttled batch lowers that limit by one
+//! and its poller waits 1 s before it polls again. The visible queue is served oldest message
 //! first. A message's visibility timeout never expires while its batch runs.
 
 use crate::default_lambda::DefaultLambda;
@@ -76,7 +76,8 @@ pub struct SourceInterval {
     pub failed: u64,
     /// Messages moved to the dead-letter queue.
     pub dlq: u64,
-    /// Requests waiting at the interval's end (queued, invisible, awaiting a retry).
+    /// Requests waiting at the interval's end (queued, invisible after a
+    /// throttle, awaiting a retry); not those being processed.
     pub queue_depth: u64,
     /// Age of the oldest request not yet completed at the interval's end [s].
     pub oldest_age_s: f64,
@@ -108,6 +109,8 @@ enum FEv {
     Visible { f: u32, batch: u32 },
     Poll { f: u32 },
     Scale { f: u32 },
+    /// A throttled poller's backoff ends.
+    PollerFree { f: u32 },
 }
 
 /// A request held by a retrying source.
@@ -150,7 +153,6 @@ struct SqsState {
     cap: u32,
     invisible_msgs: u64,
     in_flight_msgs: u64,
-    paused_until: u64,
     waiting_since: Option<u64>,
     poll_at: Option<u64>,
     scale_on: bool,
@@ -241,7 +243,6 @@ impl Fronts {
                         active: 0,
                         invisible_msgs: 0,
                         in_flight_msgs: 0,
-                        paused_until: 0,
                         waiting_since: None,
                         poll_at: None,
                         scale_on: false,
@@ -511,6 +512,12 @@ impl Fronts {
                 }
                 self.sqs_poll(fi, now, m);
             }
+            FEv::PollerFree { f } => {
+                if let Kind::Sqs(s) = &mut self.funcs[f as usize].kind {
+                    s.active -= 1;
+                }
+                self.sqs_poll(f as usize, now, m);
+            }
             FEv::Poll { f } => {
                 if let Kind::Sqs(s) = &mut self.funcs[f as usize].kind {
                     s.poll_at = None;
@@ -544,13 +551,6 @@ impl Fronts {
         loop {
             let f = &mut self.funcs[fi];
             let Kind::Sqs(s) = &mut f.kind else { return };
-            if now.0 < s.paused_until {
-                if s.poll_at.is_none_or(|p| p > s.paused_until) {
-                    s.poll_at = Some(s.paused_until);
-                    self.q.push(SimTime(s.paused_until), FEv::Poll { f: fi as u32 });
-                }
-                return;
-            }
             let cap = (s.limit as u32).clamp(1, s.cap);
             if s.active >= cap || s.visible.is_empty() {
                 if s.visible.is_empty() {
@@ -619,12 +619,14 @@ impl Fronts {
             let f = &mut self.funcs[fi];
             let Kind::Sqs(s) = &mut f.kind else { return };
             if throttled {
+                // The poller backs off, holding its place; the others go on.
                 s.invisible_msgs += n;
-                s.paused_until = now.0 + s.spec.throttle_backoff.0;
+                s.active += 1;
                 s.limit = (s.limit - 1.0).max(s.spec.initial_concurrency as f64);
                 s.throttled_recently = true;
                 let at = now + s.spec.visibility_timeout;
                 self.q.push(at, FEv::Visible { f: fi as u32, batch: slot });
+                self.q.push(now + s.spec.throttle_backoff, FEv::PollerFree { f: fi as u32 });
             } else {
                 s.active += 1;
                 s.in_flight_msgs += n;
@@ -656,10 +658,7 @@ impl FrontFn {
                         oldest = Some(oldest.map_or(msg.origin, |o| o.min(msg.origin)));
                     }
                 }
-                (
-                    s.visible.len() as u64 + s.invisible_msgs + s.in_flight_msgs,
-                    oldest.map_or(0.0, age),
-                )
+                (s.visible.len() as u64 + s.invisible_msgs, oldest.map_or(0.0, age))
             }
         }
     }

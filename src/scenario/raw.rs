@@ -152,6 +152,8 @@ pub struct RawFunction {
     /// Keys depend on `shape`: parsed by hand.
     pub traffic: Option<toml::Table>,
     pub default_lambda: Option<RawFunctionDefaultLambda>,
+    /// Keys depend on `type`: parsed by hand.
+    pub source: Option<toml::Table>,
 }
 
 /// `[functions.work]`.

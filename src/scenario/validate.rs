@@ -23,6 +23,8 @@ use std::fmt::Display;
 use std::path::Path;
 use toml::{Table, Value};
 
+mod source_spec;
+
 /// A scenario file that cannot be used. The message always names the file.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ConfigError {
@@ -1866,7 +1868,7 @@ impl Cx<'_> {
                 reserved_concurrency: reserved,
                 provisioned_concurrency: provisioned,
             },
-            source: crate::scenario::SourceSpec::Sync,
+            source: self.source(&format!("{key}.source"), f.source.as_ref())?,
         })
     }
 

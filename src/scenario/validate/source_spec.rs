@@ -1,0 +1,165 @@
+//! `[functions.source]`: how a function's invocations arrive (MODEL.md §1.8).
+//! AWS parameters keep AWS's spelling (`BatchSize`, `VisibilityTimeout`,
+//! `maxReceiveCount`, `MaximumConcurrency`, …); lmi-sim's knobs are snake_case.
+
+use super::{Cx, Result, num_value};
+use crate::scenario::{BatchWork, SourceSpec, SqsSpec};
+use crate::time::SimDuration;
+use toml::{Table, Value};
+
+const TYPES: &str = "\"sync\", \"sync_retry\", \"async\" or \"sqs\"";
+
+impl Cx<'_> {
+    fn src_int(&self, key: &str, t: &Table, name: &str, default: u32, lo: u32, hi: u32) -> Result<u32> {
+        match t.get(name) {
+            None => Ok(default),
+            Some(Value::Integer(i)) => {
+                self.int_in(&format!("{key}.{name}"), *i, lo, hi, &format!("an integer in {lo}..={hi}"))
+            }
+            Some(v) => Err(self.bad(format!("{key}.{name}"), v, format!("an integer in {lo}..={hi}"))),
+        }
+    }
+
+    fn src_dur(&self, key: &str, t: &Table, name: &str, default: SimDuration) -> Result<SimDuration> {
+        match t.get(name) {
+            None => Ok(default),
+            Some(v) => {
+                if num_value(v).is_some_and(|x| x < 0.0) {
+                    return Err(self.bad(format!("{key}.{name}"), v, "a non-negative duration"));
+                }
+                self.value_duration(&format!("{key}.{name}"), v)
+            }
+        }
+    }
+
+    fn src_fraction(&self, key: &str, t: &Table, name: &str) -> Result<f64> {
+        match t.get(name) {
+            None => Ok(0.0),
+            Some(v) => match num_value(v) {
+                Some(x) if (0.0..=1.0).contains(&x) => Ok(x),
+                _ => Err(self.bad(format!("{key}.{name}"), v, "a fraction in [0, 1]")),
+            },
+        }
+    }
+
+    /// Parses `[functions.source]` (absent: synchronous).
+    pub(super) fn source(&self, key: &str, t: Option<&Table>) -> Result<SourceSpec> {
+        let Some(t) = t else { return Ok(SourceSpec::Sync) };
+        let kind = match t.get("type") {
+            None => return Err(self.missing(format!("{key}.type"), TYPES)),
+            Some(Value::String(s)) => s.as_str(),
+            Some(v) => return Err(self.bad(format!("{key}.type"), v, TYPES)),
+        };
+        match kind {
+            "sync" => {
+                self.check_keys(key, t, &["type"], "for type = \"sync\"")?;
+                Ok(SourceSpec::Sync)
+            }
+            "sync_retry" => {
+                self.check_keys(key, t, &["type", "max_attempts", "base_delay", "max_delay"], "for type = \"sync_retry\"")?;
+                Ok(SourceSpec::SyncRetry {
+                    max_attempts: self.src_int(key, t, "max_attempts", 3, 1, 100)?,
+                    base_delay: self.src_dur(key, t, "base_delay", SimDuration::from_millis(100))?,
+                    max_delay: self.src_dur(key, t, "max_delay", SimDuration::from_secs(20))?,
+                })
+            }
+            "async" => {
+                self.check_keys(
+                    key,
+                    t,
+                    &["type", "MaximumEventAgeInSeconds", "MaximumRetryAttempts", "error_rate"],
+                    "for type = \"async\"",
+                )?;
+                let age = self.src_int(key, t, "MaximumEventAgeInSeconds", 21_600, 60, 21_600)?;
+                Ok(SourceSpec::Async {
+                    max_event_age: SimDuration::from_secs(age as u64),
+                    max_retry_attempts: self.src_int(key, t, "MaximumRetryAttempts", 2, 0, 2)?,
+                    error_rate: self.src_fraction(key, t, "error_rate")?,
+                })
+            }
+            "sqs" => {
+                self.check_keys(
+                    key,
+                    t,
+                    &[
+                        "type",
+                        "BatchSize",
+                        "MaximumBatchingWindowInSeconds",
+                        "VisibilityTimeout",
+                        "maxReceiveCount",
+                        "MaximumConcurrency",
+                        "batch_work",
+                        "initial_concurrency",
+                        "scale_up_per_minute",
+                        "max_pollers",
+                        "throttle_backoff",
+                        "error_rate",
+                    ],
+                    "for type = \"sqs\"",
+                )?;
+                let batch_size = self.src_int(key, t, "BatchSize", 10, 1, 10_000)?;
+                let window = match t.get("MaximumBatchingWindowInSeconds") {
+                    None => SimDuration::ZERO,
+                    Some(v) => match num_value(v) {
+                        Some(x) if (0.0..=300.0).contains(&x) => SimDuration::from_secs_f64(x),
+                        _ => {
+                            return Err(self.bad(
+                                format!("{key}.MaximumBatchingWindowInSeconds"),
+                                v,
+                                "a number of seconds in 0..=300",
+                            ));
+                        }
+                    },
+                };
+                if batch_size > 10 && window.0 == 0 && t.contains_key("BatchSize") {
+                    return Err(self.bad(
+                        format!("{key}.BatchSize"),
+                        batch_size,
+                        "at most 10 unless MaximumBatchingWindowInSeconds is at least 1 (as AWS requires)",
+                    ));
+                }
+                let visibility = match t.get("VisibilityTimeout") {
+                    None => SimDuration::from_secs(30),
+                    Some(Value::Integer(i)) if (0..=43_200).contains(i) => SimDuration::from_secs(*i as u64),
+                    Some(v) => {
+                        return Err(self.bad(
+                            format!("{key}.VisibilityTimeout"),
+                            v,
+                            "an integer number of seconds in 0..=43200",
+                        ));
+                    }
+                };
+                let max_conc = match t.get("MaximumConcurrency") {
+                    None => None,
+                    Some(_) => Some(self.src_int(key, t, "MaximumConcurrency", 2, 2, 1000)?),
+                };
+                let batch_work = match t.get("batch_work") {
+                    None => BatchWork::Summed,
+                    Some(Value::String(s)) if s == "summed" => BatchWork::Summed,
+                    Some(Value::String(s)) if s == "per_batch" => BatchWork::PerBatch,
+                    Some(v) => {
+                        return Err(self.bad(format!("{key}.batch_work"), v, "\"summed\" (default) or \"per_batch\""));
+                    }
+                };
+                Ok(SourceSpec::Sqs(SqsSpec {
+                    batch_size,
+                    batch_window: window,
+                    visibility_timeout: visibility,
+                    max_receive_count: self.src_int(key, t, "maxReceiveCount", 1000, 1, 1000)?,
+                    maximum_concurrency: max_conc,
+                    batch_work,
+                    initial_concurrency: self.src_int(key, t, "initial_concurrency", 5, 1, 1000)?,
+                    scale_up_per_minute: self.src_int(key, t, "scale_up_per_minute", 300, 0, 100_000)?,
+                    max_pollers: self.src_int(key, t, "max_pollers", 1250, 1, 100_000)?,
+                    throttle_backoff: self.src_dur(key, t, "throttle_backoff", SimDuration::from_secs(1))?,
+                    error_rate: self.src_fraction(key, t, "error_rate")?,
+                }))
+            }
+            _ => Err(self.bad(format!("{key}.type"), quote(kind), TYPES)),
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("{s:?}")
+}

@@ -232,6 +232,9 @@ macro_rules! mesh {
     }};
 }
 
+mod backlog;
+pub(crate) use backlog::backlog;
+
 #[derive(Clone, Copy)]
 enum Swatch {
     Line,

@@ -106,7 +106,7 @@ static DEJAVU: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static DEJAVU_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the bundled font as "sans-serif" (once per process).
-fn fonts() -> Result<(), ChartError> {
+pub(crate) fn fonts() -> Result<(), ChartError> {
     static ONCE: OnceLock<Result<(), String>> = OnceLock::new();
     ONCE.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, DEJAVU)
@@ -168,7 +168,7 @@ impl Subject<'_> {
 }
 
 /// Encodes an RGB buffer as PNG (deterministic).
-fn encode(chart: &str, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
+pub(crate) fn encode(chart: &str, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
     let err = |e: png::EncodingError| ChartError::Encode {
         chart: chart.to_string(),
         message: e.to_string(),
@@ -187,7 +187,7 @@ fn encode(chart: &str, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
 }
 
 /// Renders one chart to PNG bytes.
-fn render_one(
+pub(crate) fn render_one(
     name: &str,
     f: impl FnOnce(&mut [u8]) -> Result<(), String>,
 ) -> Result<(String, Vec<u8>), ChartError> {
@@ -205,6 +205,8 @@ fn render_set(
     prefix: &str,
     subject: &Subject<'_>,
     d: &ChartData,
+    run: &RunResult,
+    fns: &[usize],
     out: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<(), ChartError> {
     let name = |chart: &str| format!("{prefix}{chart}.png");
@@ -220,6 +222,14 @@ fn render_set(
         out.push(render_one(&name("cost"), |b| draw::cost(b, subject, d))?);
         out.push(render_one(&name("latency"), |b| {
             draw::latency(b, subject, d)
+        })?);
+    }
+    let queued = |src: &crate::source::SourceResult| {
+        fns.iter().any(|&f| src.rows.get(f).is_some_and(|r| r.is_some()))
+    };
+    if queued(&run.lmi_sources) || queued(&run.default_sources) {
+        out.push(render_one(&name("backlog"), |b| {
+            draw::backlog(b, subject, d, run, fns)
         })?);
     }
     Ok(())
@@ -248,7 +258,8 @@ pub fn render_run(
     };
     let mut out = Vec::new();
     let all = data::build(sc, run, summary, Selection::All);
-    render_set("", &subject(None), &all, &mut out)?;
+    let every: Vec<usize> = (0..sc.functions.len()).collect();
+    render_set("", &subject(None), &all, run, &every, &mut out)?;
     if multi {
         let mut used = std::collections::BTreeSet::new();
         for (i, f) in sc.functions.iter().enumerate() {
@@ -261,7 +272,7 @@ pub fn render_run(
                 function: Some(&f.name),
                 ..subject(None)
             };
-            render_set(&format!("{stem}-"), &s, &d, &mut out)?;
+            render_set(&format!("{stem}-"), &s, &d, run, &[i], &mut out)?;
         }
     }
     Ok(out)

@@ -128,7 +128,7 @@ fn scan(
     mut f: impl FnMut(&Table, u64, &[u64], u64) -> Result<(), SourceError>,
 ) -> Result<u64, SourceError> {
     let mut rows = 0;
-    while t.next()? {
+    while t.advance()? {
         match parse_row(t, lay, scratch) {
             Ok(total) => {
                 rows += 1;
@@ -335,7 +335,7 @@ pub fn read_durations(path: &Path, m: &Match) -> Result<Dist, SourceError> {
         *c = t.col(name, DUR_EXPECTED)?;
     }
     let mut found: Option<(u64, String, Dist)> = None;
-    while t.next()? {
+    while t.advance()? {
         let h = t.text(func).unwrap_or("");
         let hit = match m {
             Match::Exact(f) => {
@@ -407,7 +407,7 @@ pub fn read_memory(
     let owner_c = t.find("HashOwner");
     let avg = t.col("AverageAllocatedMb", MEM_EXPECTED)?;
     let p50 = t.col("AverageAllocatedMb_pct50", MEM_EXPECTED)?;
-    while t.next()? {
+    while t.advance()? {
         if t.text(app_c) == Some(app) && owner_c.is_none_or(|c| t.text(c) == Some(owner)) {
             let average_mb = t.number(avg)?;
             let p50_mb = t.number(p50)?;

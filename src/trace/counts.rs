@@ -321,7 +321,7 @@ impl CsvCounts {
 
     /// The next good row (start µs in trace units, count).
     fn read_row(&mut self) -> Result<Option<(i64, u64)>, SourceError> {
-        while self.t.next()? {
+        while self.t.advance()? {
             let start = match self.t.text(self.start_col).and_then(parse_time) {
                 Some(s) => s,
                 None => {

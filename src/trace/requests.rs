@@ -75,7 +75,7 @@ impl RequestRows {
 
     /// The next good row, unsorted.
     fn next_row(&mut self) -> Result<Option<Row>, SourceError> {
-        while self.t.next()? {
+        while self.t.advance()? {
             let r = match self.kind {
                 Kind::Azure2021 { end, dur } => self.t.seconds(dur).and_then(|d| {
                     let e = self.t.number(end)?;

@@ -90,12 +90,6 @@ impl Table {
                 }
             }
         }
-        if header.len() < 2 {
-            return Err(SourceError(format!(
-                "{name}:1: not a CSV file with a header row: found one column `{}`; expected a header row {expected}",
-                show(rec.get(0).unwrap_or(b""))
-            )));
-        }
         for (i, h) in header.iter().enumerate() {
             if let Some(j) = header[..i].iter().position(|x| x == h) {
                 return Err(SourceError(format!(
@@ -121,6 +115,14 @@ impl Table {
     /// Index of the column named `col`, or an error naming it.
     pub fn col(&self, col: &str, expected: &str) -> Result<usize, SourceError> {
         self.find(col).ok_or_else(|| {
+            if self.header.len() < 2 {
+                // One column and not the one wanted: garbage, or not comma-separated.
+                return SourceError(format!(
+                    "{}:1: not a CSV file with a header row: found one column `{}` (columns must be comma-separated); expected {expected}",
+                    self.name,
+                    show(self.header[0].as_bytes())
+                ));
+            }
             SourceError(format!(
                 "{}:1: missing column `{col}`; the header has {}; expected {expected}",
                 self.name,
@@ -156,7 +158,7 @@ impl Table {
     /// Reads the next data row into `rec`; `Ok(false)` at the end. Rows with
     /// the wrong number of fields are errors (or skipped). Blank lines are
     /// ignored by the CSV reader.
-    pub fn next(&mut self) -> Result<bool, SourceError> {
+    pub fn advance(&mut self) -> Result<bool, SourceError> {
         loop {
             let got = self.rdr.read_byte_record(&mut self.rec).map_err(|e| {
                 let line = e

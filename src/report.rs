@@ -197,6 +197,8 @@ pub struct Summary {
     pub arrivals: u64,
     /// Checksum of every offered arrival (time, function, work), in hex.
     pub arrivals_checksum: String,
+    /// Malformed trace rows skipped (`--skip-bad-rows`).
+    pub skipped_trace_rows: u64,
     pub functions: Vec<FunctionSummary>,
     pub lmi: Option<LmiSummary>,
     pub default: Option<DefaultSummary>,
@@ -386,6 +388,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         platforms,
         arrivals: run.offered.total.iter().sum(),
         arrivals_checksum: format!("{:016x}", run.offered.checksum),
+        skipped_trace_rows: run.skipped_rows.iter().sum(),
         functions,
         lmi,
         default,
@@ -681,6 +684,13 @@ pub fn terminal(s: &Summary) -> String {
     let row = |o: &mut String, name: &str, a: String, b: String| {
         let _ = writeln!(o, "  {name:<32} {a:>18} {b:>18}");
     };
+    if s.skipped_trace_rows > 0 {
+        let _ = writeln!(
+            o,
+            "  warning: {} malformed trace rows were skipped (--skip-bad-rows)",
+            s.skipped_trace_rows
+        );
+    }
     row(&mut o, "", "LMI".into(), "default Lambda".into());
     let lf = l.map(|x| &x.figures);
     let df = d.map(|x| &x.figures);

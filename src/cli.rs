@@ -60,6 +60,51 @@ pub enum Command {
         /// Scenario file (TOML).
         file: PathBuf,
     },
+    /// Run a parameter sweep: every point of a sweep file on all cores; writes
+    /// results.csv, summary.json and charts to <out>/<sweep name>/.
+    Sweep {
+        /// Sweep file (TOML): a base scenario, axes, replications, an optional goal.
+        file: PathBuf,
+        /// Output root; results go to <out>/<sweep name>/ (a shard to its shard-K-of-N/).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Run one slice of the points: K/N (points with index % N == K), or
+        /// `auto` (K from AWS_BATCH_JOB_ARRAY_INDEX, JOB_COMPLETION_INDEX or
+        /// SLURM_ARRAY_TASK_ID; N from --shards or the sweep file's `shards`).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Shard count for `--shard auto`.
+        #[arg(long)]
+        shards: Option<u32>,
+        /// Skip the PNG charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// Check the sweep file and every point's scenario; run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// No progress bar and no summary; only errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Join shard outputs (shard-K-of-N directories) into the results.csv,
+    /// summary.json and charts one machine would have written.
+    SweepMerge {
+        /// Shard output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output root; the merged sweep goes to <out>/<sweep name>/.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Skip the PNG charts.
+        #[arg(long)]
+        no_charts: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 /// Errors that end the program, with their exit codes.
@@ -82,6 +127,20 @@ impl CliError {
     }
 }
 
+/// Peak resident set size of this process, from /proc (Linux), as text.
+pub fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| format!("{:.1} MB", kb / 1024.0))
+        .unwrap_or_else(|| "n/a".into())
+}
+
 /// Parses arguments, runs, prints errors; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -101,8 +160,106 @@ pub fn main() -> i32 {
     }
 }
 
+fn sweep_err(e: crate::sweep::SweepError) -> CliError {
+    if e.exit_code == 2 {
+        CliError::Source(e.message)
+    } else {
+        CliError::Output {
+            path: e.path.unwrap_or_else(|| "(sweep)".into()),
+            message: e.message,
+        }
+    }
+}
+
+fn sweep_notes(o: &crate::sweep::Outcome, quiet: bool) {
+    if quiet {
+        return;
+    }
+    print!("{}", crate::sweep::terminal(o));
+    for n in &o.notes {
+        println!("  note: {n}");
+    }
+}
+
 pub fn execute(cmd: Command) -> Result<(), CliError> {
     match cmd {
+        Command::Sweep {
+            file,
+            out,
+            jobs,
+            shard,
+            shards,
+            no_charts,
+            dry_run,
+            quiet,
+        } => {
+            use crate::sweep;
+            if jobs == Some(0) {
+                return Err(CliError::Source(
+                    "--jobs 0: give at least 1 worker thread".into(),
+                ));
+            }
+            let shard_arg = shard
+                .as_deref()
+                .map(sweep::parse_shard)
+                .transpose()
+                .map_err(sweep_err)?;
+            let sw = sweep::load(&file).map_err(sweep_err)?;
+            let shard =
+                sweep::resolve_shard(shard_arg, shards, sw.shards, &|v| std::env::var(v).ok())
+                    .map_err(sweep_err)?;
+            if dry_run {
+                let mine = (0..sw.points.len())
+                    .filter(|&p| shard.is_none_or(|s| s.owns(p)))
+                    .count();
+                println!(
+                    "{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
+                    file.display(),
+                    sw.name,
+                    sw.points.len(),
+                    sw.replications,
+                    shard
+                        .map(|s| format!(" ({mine} in shard {}/{})", s.index, s.count))
+                        .unwrap_or_default(),
+                    sw.axes.len()
+                );
+                return Ok(());
+            }
+            let t0 = Instant::now();
+            let o = sweep::run(
+                &sw,
+                &sweep::RunOptions {
+                    out,
+                    jobs,
+                    shard,
+                    charts: !no_charts,
+                    progress: !quiet,
+                },
+            )
+            .map_err(sweep_err)?;
+            sweep_notes(&o, quiet);
+            if !quiet {
+                println!(
+                    "  wall time: {:.1} s ({} jobs)",
+                    t0.elapsed().as_secs_f64(),
+                    jobs.map_or_else(
+                        || rayon::current_num_threads().to_string(),
+                        |j| j.to_string()
+                    )
+                );
+            }
+            Ok(())
+        }
+        Command::SweepMerge {
+            dirs,
+            out,
+            no_charts,
+            quiet,
+        } => {
+            let o = crate::sweep::merge(&dirs, &out, !no_charts).map_err(sweep_err)?;
+            sweep_notes(&o, quiet);
+            Ok(())
+        }
         Command::Validate { file } => {
             let sc = scenario::load(&file)?;
             println!(
@@ -180,12 +337,13 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     + run.default.as_ref().map(|r| r.events).unwrap_or(0);
                 let s = sim_wall.as_secs_f64();
                 eprintln!(
-                    "stats: simulation {:.3} s wall, {} invocations, {:.2} M invocations/s, {:.2} M events/s, total {:.3} s",
+                    "stats: simulation {:.3} s wall, {} invocations, {:.2} M invocations/s, {:.2} M events/s, total {:.3} s, peak RSS {}",
                     s,
                     summary.arrivals,
                     inv / s / 1e6,
                     events as f64 / s / 1e6,
-                    t0.elapsed().as_secs_f64()
+                    t0.elapsed().as_secs_f64(),
+                    peak_rss()
                 );
             }
             Ok(())

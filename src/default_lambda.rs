@@ -282,7 +282,11 @@ impl DefaultLambda {
             f.totals.throttles[reason.slot()] += 1;
             return Some(reason);
         }
-        let run_us = (a.cpu.0 as f64 * f.cpu_stretch).round() as u64 + a.io.0;
+        let run_us = if f.cpu_stretch == 1.0 {
+            a.cpu.0 + a.io.0
+        } else {
+            (a.cpu.0 as f64 * f.cpu_stretch + 0.5) as u64 + a.io.0
+        };
         let mut provisioned = false;
         let mut init_us = 0;
         if f.prov_busy < f.provisioned {

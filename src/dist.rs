@@ -58,7 +58,8 @@ impl Dist {
                 interpolate(points, u)
             }
         };
-        SimDuration(us.max(0.0).round() as u64)
+        // `x + 0.5` truncated: round-half-up without a libm call.
+        SimDuration((us.max(0.0) + 0.5) as u64)
     }
 
     /// The mean [µs] (exact for all but the empirical table, where it is the

@@ -10,9 +10,16 @@ use crate::time::SimTime;
 
 #[derive(Copy, Clone, Debug)]
 struct Entry<E> {
-    /// (time << 64 | seq): one integer comparison orders by time then FIFO.
-    key: u128,
+    /// Time then insertion sequence: ordered lexicographically.
+    key: Key,
     event: E,
+}
+
+/// (time, seq) as two words: 8-byte alignment keeps entries small.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    time: u64,
+    seq: u64,
 }
 
 /// A discrete-event queue.
@@ -43,7 +50,10 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `at`.
     #[inline]
     pub fn push(&mut self, at: SimTime, event: E) {
-        let key = ((at.0 as u128) << 64) | self.seq as u128;
+        let key = Key {
+            time: at.0,
+            seq: self.seq,
+        };
         self.seq += 1;
         let mut i = self.heap.len();
         self.heap.push(Entry { key, event });
@@ -62,14 +72,14 @@ impl<E: Copy> EventQueue<E> {
     /// Time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(|e| SimTime((e.key >> 64) as u64))
+        self.heap.first().map(|e| SimTime(e.key.time))
     }
 
     /// Removes the earliest event if it is at or before `limit`.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         let top = *self.heap.first()?;
-        let t = SimTime((top.key >> 64) as u64);
+        let t = SimTime(top.key.time);
         if t > limit {
             return None;
         }
@@ -140,9 +150,14 @@ mod tests {
         let mut reference = Vec::new();
         let mut seq = 0u64;
         let mut now = 0u64;
-        for round in 0..2000 {
+        for round in 0..5000 {
             for _ in 0..(rng.next_u64() % 5) {
-                let t = now + rng.next_u64() % 50;
+                // Mostly near, sometimes far, sometimes equal to now.
+                let t = match rng.next_u64() % 10 {
+                    0 => now + rng.next_u64() % 60_000_000,
+                    1 => now,
+                    _ => now + rng.next_u64() % 50_000,
+                };
                 q.push(SimTime(t), seq);
                 reference.push((t, seq));
                 seq += 1;

@@ -350,6 +350,13 @@ pub struct LmiResult {
     pub events: u64,
 }
 
+/// Ceiling of a non-negative float as an integer, without a libm call.
+#[inline]
+fn ceil_u64(x: f64) -> u64 {
+    let i = x as u64;
+    if (i as f64) < x { i + 1 } else { i }
+}
+
 /// Discounted hourly rate, rounded as AWS quotes Savings Plans rates.
 pub fn effective_rate(od: f64, discount: f64, precision: f64) -> f64 {
     let r = od * (1.0 - discount);
@@ -717,7 +724,7 @@ impl Lmi {
             return;
         }
         let dv = (e.jobs[0].finish_v - e.vtime).max(0.0);
-        let at = now + (dv / e.rate()).ceil() as u64;
+        let at = now + ceil_u64(dv / e.rate());
         if at == e.sched_at {
             return;
         }

@@ -257,8 +257,8 @@ impl DefaultLambda {
         }
         f.cur.served += 1;
         f.totals.served += 1;
+        // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(d.latency_us);
-        f.totals.latency.record(d.latency_us);
         if self.notify[d.function as usize] {
             self.done_buf.push((d.function, d.tag));
         }
@@ -383,6 +383,7 @@ impl DefaultLambda {
             row.pc_alloc_gbs = f.provisioned as f64 * f.gb * dt_s;
             row.latency_p50_ms = f.cur_latency.quantile(0.5).map(|v| v / 1000.0);
             row.latency_p99_ms = f.cur_latency.quantile(0.99).map(|v| v / 1000.0);
+            f.totals.latency.merge(&f.cur_latency);
             f.cur_latency.clear();
             f.totals.gbs += row.gbs;
             f.totals.init_gbs += row.init_gbs;
@@ -407,6 +408,7 @@ impl DefaultLambda {
         let mut functions = Vec::new();
         let mut in_flight = Vec::new();
         for mut f in self.funcs {
+            f.totals.latency.merge(&f.cur_latency);
             f.totals.busy_area = f.g_busy.area_at(horizon);
             in_flight.push(f.busy);
             rows.push(f.rows);

@@ -161,8 +161,8 @@ proptest! {
         for (k, row) in l.rows[0].iter().enumerate() {
             let t_min = k as u64 + 1;
             let deact = p.deactivate_at_min.is_some_and(|m| t_min > m && t_min <= m + 8);
-            prop_assert!(row.ees_ready + row.ees_initializing <= p.max.max(p.min) + row.ees_draining,
-                "EEs above max at minute {}, seed {}", t_min, p.seed);
+            prop_assert!(row.ees_ready <= p.max.max(p.min),
+                "Ready EEs above max at minute {}, seed {}", t_min, p.seed);
             // The reactivation sets min to 1.
             let min = if p.deactivate_at_min.is_some_and(|m| t_min > m) { 1 } else { p.min.min(p.max) };
             if !deact && !refused && t_min >= 3 {

@@ -549,6 +549,7 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
     } else {
         "at each interval's end".to_string()
     };
+    let starting_note = format!("initializing, launching: most {}", d.per());
 
     // (a) in flight vs slots.
     {
@@ -655,7 +656,7 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
                     Swatch::Dashed,
                 ),
             ],
-            &[(level_note.clone(), false)],
+            &[(level_note.clone(), false), (starting_note, false)],
         )?;
     }
 

@@ -47,9 +47,16 @@ impl Lmi {
             .collect();
         for e in ids {
             self.ee_ready(e);
+            // Its pending EeReady event is now stale: make it a no-op.
+            let ee = &mut self.ees[e as usize];
+            ee.epoch = ee.epoch.wrapping_add(1);
         }
-        // Drop the EeReady / InstanceRunning / Retire events those replaced:
-        // they are recognised as no-ops by state checks.
+        // The InstanceRunning events of those instances are no-ops (state check).
+        // A warm fleet was never seen launching or initializing.
+        self.launching_peak = self.launching;
+        for f in &mut self.funcs {
+            f.initializing_peak = f.initializing;
+        }
     }
 
     /// Starts up to `n` EEs for function `fi`: on Running instances with room,
@@ -169,6 +176,8 @@ impl Lmi {
             }
         };
         self.vcpus_total += vcpus;
+        self.launching += 1;
+        self.launching_peak = self.launching_peak.max(self.launching);
         self.provider.peak_vcpus = self.provider.peak_vcpus.max(self.vcpus_total);
         self.g_instances.add(now, 1.0);
         let live = self.g_instances.value() as u32;
@@ -193,6 +202,7 @@ impl Lmi {
             return;
         }
         inst.state = InstState::Running;
+        self.launching -= 1;
         let usable = inst.usable_vcpus as f64;
         let tag = inst.tag;
         let reservations = std::mem::take(&mut inst.reservations);
@@ -295,6 +305,8 @@ impl Lmi {
         f.az_count[az] += 1;
         let live = f.ees.len() as u32;
         f.totals.peak_ees = f.totals.peak_ees.max(live);
+        f.initializing += 1;
+        f.initializing_peak = f.initializing_peak.max(f.initializing);
         let epoch = self.ees[id as usize].epoch;
         self.q.push(self.now + init, Ev::EeReady { ee: id, epoch });
         id
@@ -303,6 +315,10 @@ impl Lmi {
     pub(super) fn ee_ready(&mut self, id: u32) {
         let now = self.now;
         let e = &mut self.ees[id as usize];
+        if matches!(e.state, EeState::Initializing | EeState::Draining) {
+            // Its init is over (a Draining EE here was drained while initializing).
+            self.funcs[e.function as usize].initializing -= 1;
+        }
         match e.state {
             EeState::Initializing => {}
             // Drained while initializing: it never served.
@@ -397,8 +413,10 @@ impl Lmi {
         }
         let now = self.now;
         let inst = &mut self.insts[ii as usize];
-        if inst.state == InstState::Running {
-            self.g_usable.add(now, -(inst.usable_vcpus as f64));
+        match inst.state {
+            InstState::Running => self.g_usable.add(now, -(inst.usable_vcpus as f64)),
+            InstState::Launching => self.launching -= 1,
+            InstState::Terminated => {}
         }
         inst.state = InstState::Terminated;
         let secs = now.since(inst.launched_at).as_secs_f64();

@@ -167,6 +167,7 @@ pub struct LmiInterval {
     pub accepted: u64,
     pub throttles: [u64; 5],
     pub in_flight: u32,
+    /// Most EEs initializing at once during the interval.
     pub ees_initializing: u32,
     pub ees_ready: u32,
     pub ees_draining: u32,
@@ -180,6 +181,7 @@ pub struct LmiInterval {
 /// Per-interval figures for the capacity provider.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ProviderInterval {
+    /// Most instances launching at once during the interval.
     pub instances_launching: u32,
     pub instances_running: u32,
     pub instances_draining: u32,
@@ -265,6 +267,9 @@ struct Func {
     ees: Vec<u32>,
     /// EEs reserved on launching instances.
     pending: u32,
+    /// EEs initializing now, and the most during the current interval.
+    initializing: u32,
+    initializing_peak: u32,
     az_count: Vec<u32>,
     // Gauges.
     busy: Gauge,
@@ -334,6 +339,9 @@ pub struct Lmi {
     now: SimTime,
     launches_this_tick: u32,
     refused_this_tick: u32,
+    /// Instances launching now, and the most during the current interval.
+    launching: u32,
+    launching_peak: u32,
     notify: Vec<bool>,
     done: Vec<(u32, u32)>,
 }
@@ -412,6 +420,8 @@ impl Lmi {
                 blocked_free: 0,
                 ees: Vec::new(),
                 pending: 0,
+                initializing: 0,
+                initializing_peak: 0,
                 az_count: vec![0; sc.provider.availability_zones as usize],
                 busy: Gauge::default(),
                 ready_vcpus: Gauge::default(),
@@ -494,6 +504,8 @@ impl Lmi {
             now: SimTime::ZERO,
             launches_this_tick: 0,
             refused_this_tick: 0,
+            launching: 0,
+            launching_peak: 0,
             notify: vec![false; sc.functions.len()],
             done: Vec::with_capacity(64),
         };
@@ -632,6 +644,9 @@ impl Lmi {
         let mut rows = Vec::new();
         let mut in_flight = Vec::new();
         for f in self.funcs.iter_mut() {
+            // Completions at the horizon itself, after the last close.
+            f.totals.latency.merge(&f.cur_latency);
+            f.cur_latency.clear();
             f.totals.ee_area = f.ready_ees.area_at(horizon);
             f.totals.busy_vcpu_area = f.busy.area_at(horizon);
             f.totals.ready_vcpu_area = f.ready_vcpus.area_at(horizon);
@@ -810,8 +825,8 @@ impl Lmi {
         let f = &mut self.funcs[fi];
         f.inflight.add(now, -1.0);
         let lat = now.0 - arrival;
+        // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(lat);
-        f.totals.latency.record(lat);
         f.cur.served += 1;
         f.totals.served += 1;
         if self.notify[fi] {
@@ -857,16 +872,17 @@ impl Lmi {
 
     fn close_interval(&mut self, at: SimTime) {
         for fi in 0..self.funcs.len() {
-            let (mut init, mut ready, mut draining) = (0, 0, 0);
+            let (mut ready, mut draining) = (0, 0);
             for &id in &self.funcs[fi].ees {
                 match self.ees[id as usize].state {
-                    EeState::Initializing => init += 1,
                     EeState::Ready => ready += 1,
                     EeState::Draining => draining += 1,
-                    EeState::Stopped => {}
+                    EeState::Initializing | EeState::Stopped => {}
                 }
             }
             let f = &mut self.funcs[fi];
+            let init = f.initializing_peak;
+            f.initializing_peak = f.initializing;
             let busy = f.rw_busy.take(&f.busy, at);
             let rv = f.rw_rvcpu.take(&f.ready_vcpus, at);
             let infl = f.rw_infl.take(&f.inflight, at);
@@ -881,18 +897,20 @@ impl Lmi {
             row.slots = f.ready_slots.value() as u64;
             row.latency_p50_ms = f.cur_latency.quantile(0.5).map(|v| v / 1000.0);
             row.latency_p99_ms = f.cur_latency.quantile(0.99).map(|v| v / 1000.0);
+            f.totals.latency.merge(&f.cur_latency);
             f.cur_latency.clear();
             f.rows.push(row);
         }
-        let (mut launching, mut running, mut draining) = (0, 0, 0);
+        let (mut running, mut draining) = (0, 0);
         for i in &self.insts {
             match i.state {
-                InstState::Launching => launching += 1,
                 InstState::Running if i.retiring => draining += 1,
                 InstState::Running => running += 1,
-                InstState::Terminated => {}
+                InstState::Launching | InstState::Terminated => {}
             }
         }
+        let launching = self.launching_peak;
+        self.launching_peak = self.launching;
         let busy = self.rw_busy.take(&self.g_busy, at);
         let usable = self.rw_usable.take(&self.g_usable, at);
         let od = self.rw_od.take(&self.g_od_rate, at) / 3.6e9;

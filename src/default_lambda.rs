@@ -130,7 +130,17 @@ pub fn billed_gbs(d_us: u64, gb: f64) -> f64 {
 }
 
 impl DefaultLambda {
+    /// A cold platform: no EE exists until the first invocation.
     pub fn new(sc: &Scenario) -> Self {
+        Self::with_initial_rates(sc, &[])
+    }
+
+    /// With `start_state = "warm"` and the offered rates at t = 0 [1/s per
+    /// function], each function starts with the idle EEs its steady traffic
+    /// keeps warm — mean concurrency λ·E[duration] plus four standard
+    /// deviations of a Poisson count — so that a warm run does not begin with a
+    /// burst of cold starts that an active function would not have.
+    pub fn with_initial_rates(sc: &Scenario, rates: &[f64]) -> Self {
         let k = &sc.default_lambda;
         let funcs: Vec<Func> = sc
             .functions
@@ -176,12 +186,33 @@ impl DefaultLambda {
             })
             .collect();
         let reserved_sum = funcs.iter().filter_map(|f| f.reserved).sum();
+        let mut funcs = funcs;
+        let mut rng_ttl = stream(sc.seed, "default_keep_alive", 0);
+        if sc.start_state == crate::scenario::StartState::Warm {
+            for (i, (f, spec)) in funcs.iter_mut().zip(&sc.functions).enumerate() {
+                let rate = rates.get(i).copied().unwrap_or(0.0);
+                let mean_s = (spec.work.cpu.mean_us() * f.cpu_stretch + spec.work.io.mean_us()) / 1e6;
+                let l = rate * mean_s;
+                if l <= 0.0 {
+                    continue;
+                }
+                let n = (l + 4.0 * l.sqrt()).ceil() as u64 + 1;
+                let cap = f.reserved.unwrap_or(k.account_concurrency) as u64;
+                for _ in 0..n.min(cap) {
+                    let ttl = k.keep_alive.sample(&mut rng_ttl);
+                    f.idle.push_back(SimTime::ZERO + ttl);
+                }
+                // Newest-first routing takes from the back: keep the deque
+                // ordered by expiry (a no-op for a constant keep-alive).
+                f.idle.make_contiguous().sort_unstable();
+            }
+        }
         DefaultLambda {
             q: EventQueue::new(),
             funcs,
             constant_ttl: matches!(k.keep_alive, Dist::Constant(_)),
             keep_alive: k.keep_alive.clone(),
-            rng_ttl: stream(sc.seed, "default_keep_alive", 0),
+            rng_ttl,
             rng_init: stream(sc.seed, "default_init", 0),
             account: k.account_concurrency,
             reserved_sum,

@@ -211,7 +211,7 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError
         .then(|| Platform::new(Lmi::new(sc, &rates), sc, "lmi_source"));
     let mut def = platforms
         .default()
-        .then(|| Platform::new(DefaultLambda::new(sc), sc, "default_source"));
+        .then(|| Platform::new(DefaultLambda::with_initial_rates(sc, &rates), sc, "default_source"));
     let mut buf = vec![Arrival::default(); CHUNK];
     let nf = sc.functions.len();
     let mut offered = Offered {

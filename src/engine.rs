@@ -8,23 +8,15 @@
 
 use crate::time::SimTime;
 
-#[derive(Copy, Clone, Debug)]
-struct Entry<E> {
-    /// Time then insertion sequence: ordered lexicographically.
-    key: Key,
-    event: E,
-}
-
-/// (time, seq) as two words: 8-byte alignment keeps entries small.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    time: u64,
-    seq: u64,
-}
-
 /// A discrete-event queue.
+///
+/// Keys — `time << 64 | seq`, so one integer comparison orders by time then
+/// FIFO — live in their own array, apart from the events: a node's four
+/// children's keys share one cache line, and the events move only along the
+/// sift path.
 pub struct EventQueue<E> {
-    heap: Vec<Entry<E>>,
+    keys: Vec<u128>,
+    events: Vec<E>,
     seq: u64,
     /// Events popped so far (for `--stats`).
     pub popped: u64,
@@ -41,7 +33,8 @@ const D: usize = 4;
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: Vec::with_capacity(1024),
+            keys: Vec::with_capacity(1024),
+            events: Vec::with_capacity(1024),
             seq: 0,
             popped: 0,
         }
@@ -50,76 +43,90 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `at`.
     #[inline]
     pub fn push(&mut self, at: SimTime, event: E) {
-        let key = Key {
-            time: at.0,
-            seq: self.seq,
-        };
+        let key = ((at.0 as u128) << 64) | self.seq as u128;
         self.seq += 1;
-        let mut i = self.heap.len();
-        self.heap.push(Entry { key, event });
+        let mut i = self.keys.len();
+        self.keys.push(key);
+        self.events.push(event);
         // Sift up with a hole: move parents down, write the new entry once.
         while i > 0 {
             let p = (i - 1) / D;
-            if self.heap[p].key <= key {
+            let pk = self.keys[p];
+            if pk <= key {
                 break;
             }
-            self.heap[i] = self.heap[p];
+            self.keys[i] = pk;
+            self.events[i] = self.events[p];
             i = p;
         }
-        self.heap[i] = Entry { key, event };
+        self.keys[i] = key;
+        self.events[i] = event;
     }
 
     /// Time of the earliest event.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(|e| SimTime(e.key.time))
+        self.keys.first().map(|k| SimTime((k >> 64) as u64))
     }
 
     /// Removes the earliest event if it is at or before `limit`.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let top = *self.heap.first()?;
-        let t = SimTime(top.key.time);
+        let top_key = *self.keys.first()?;
+        let t = SimTime((top_key >> 64) as u64);
         if t > limit {
             return None;
         }
-        let last = self.heap.pop()?;
-        let n = self.heap.len();
+        let top = self.events[0];
+        let (Some(last_key), Some(last)) = (self.keys.pop(), self.events.pop()) else {
+            return None;
+        };
+        let n = self.keys.len();
         if n > 0 {
             // Sift the last entry down from the root through a hole.
+            let keys = &mut self.keys[..];
             let mut i = 0;
             loop {
                 let c0 = D * i + 1;
                 if c0 >= n {
                     break;
                 }
-                let end = (c0 + D).min(n);
-                let mut c = c0;
-                let mut ck = self.heap[c0].key;
-                for j in c0 + 1..end {
-                    let k = self.heap[j].key;
-                    if k < ck {
-                        ck = k;
-                        c = j;
+                let (c, ck) = if c0 + D <= n {
+                    // All four children: a branch-light minimum.
+                    let ch = &keys[c0..c0 + D];
+                    let (a, ka) = if ch[1] < ch[0] { (1, ch[1]) } else { (0, ch[0]) };
+                    let (b, kb) = if ch[3] < ch[2] { (3, ch[3]) } else { (2, ch[2]) };
+                    if kb < ka { (c0 + b, kb) } else { (c0 + a, ka) }
+                } else {
+                    let mut c = c0;
+                    let mut ck = keys[c0];
+                    for (j, &k) in keys[c0 + 1..n].iter().enumerate() {
+                        if k < ck {
+                            ck = k;
+                            c = c0 + 1 + j;
+                        }
                     }
-                }
-                if last.key <= ck {
+                    (c, ck)
+                };
+                if last_key <= ck {
                     break;
                 }
-                self.heap[i] = self.heap[c];
+                keys[i] = ck;
+                self.events[i] = self.events[c];
                 i = c;
             }
-            self.heap[i] = last;
+            keys[i] = last_key;
+            self.events[i] = last;
         }
         self.popped += 1;
-        Some((t, top.event))
+        Some((t, top))
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.keys.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.keys.is_empty()
     }
 }
 

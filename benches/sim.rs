@@ -21,7 +21,12 @@ fn load(path: &str, horizon_s: u64) -> Scenario {
 }
 
 fn arrivals(sc: &Scenario) -> u64 {
-    run(sc, Platforms::Lmi).expect("runs").offered.total.iter().sum()
+    run(sc, Platforms::Lmi)
+        .expect("runs")
+        .offered
+        .total
+        .iter()
+        .sum()
 }
 
 /// The event queue alone: the classic hold model (pop one, push one at
@@ -60,7 +65,9 @@ fn platform(c: &mut Criterion, name: &str, sc: Scenario, p: Platforms) {
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10);
     g.throughput(Throughput::Elements(n));
-    g.bench_function(name, |b| b.iter(|| black_box(run(&sc, p).expect("runs").offered.checksum)));
+    g.bench_function(name, |b| {
+        b.iter(|| black_box(run(&sc, p).expect("runs").offered.checksum))
+    });
     g.finish();
 }
 
@@ -89,5 +96,11 @@ fn trace_replay(c: &mut Criterion) {
     platform(c, "trace_replay_azure2019", sc, Platforms::Both);
 }
 
-criterion_group!(benches, queue_hold, lmi_marketing_spike, default_poisson, trace_replay);
+criterion_group!(
+    benches,
+    queue_hold,
+    lmi_marketing_spike,
+    default_poisson,
+    trace_replay
+);
 criterion_main!(benches);

@@ -191,7 +191,8 @@ impl DefaultLambda {
         if sc.start_state == crate::scenario::StartState::Warm {
             for (i, (f, spec)) in funcs.iter_mut().zip(&sc.functions).enumerate() {
                 let rate = rates.get(i).copied().unwrap_or(0.0);
-                let mean_s = (spec.work.cpu.mean_us() * f.cpu_stretch + spec.work.io.mean_us()) / 1e6;
+                let mean_s =
+                    (spec.work.cpu.mean_us() * f.cpu_stretch + spec.work.io.mean_us()) / 1e6;
                 let l = rate * mean_s;
                 if l <= 0.0 {
                     continue;

@@ -94,8 +94,16 @@ impl<E: Copy> EventQueue<E> {
                 let (c, ck) = if c0 + D <= n {
                     // All four children: a branch-light minimum.
                     let ch = &keys[c0..c0 + D];
-                    let (a, ka) = if ch[1] < ch[0] { (1, ch[1]) } else { (0, ch[0]) };
-                    let (b, kb) = if ch[3] < ch[2] { (3, ch[3]) } else { (2, ch[2]) };
+                    let (a, ka) = if ch[1] < ch[0] {
+                        (1, ch[1])
+                    } else {
+                        (0, ch[0])
+                    };
+                    let (b, kb) = if ch[3] < ch[2] {
+                        (3, ch[3])
+                    } else {
+                        (2, ch[2])
+                    };
                     if kb < ka { (c0 + b, kb) } else { (c0 + a, ka) }
                 } else {
                     let mut c = c0;

@@ -22,6 +22,7 @@ pub mod scenario;
 pub mod sim;
 pub mod sketch;
 pub mod source;
+pub mod sweep;
 #[doc(hidden)]
 pub mod testkit;
 pub mod time;

@@ -209,9 +209,13 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError
     let mut lmi = platforms
         .lmi()
         .then(|| Platform::new(Lmi::new(sc, &rates), sc, "lmi_source"));
-    let mut def = platforms
-        .default()
-        .then(|| Platform::new(DefaultLambda::with_initial_rates(sc, &rates), sc, "default_source"));
+    let mut def = platforms.default().then(|| {
+        Platform::new(
+            DefaultLambda::with_initial_rates(sc, &rates),
+            sc,
+            "default_source",
+        )
+    });
     let mut buf = vec![Arrival::default(); CHUNK];
     let nf = sc.functions.len();
     let mut offered = Offered {

@@ -105,12 +105,24 @@ pub struct SourceTotals {
 
 #[derive(Copy, Clone, Debug)]
 enum FEv {
-    Retry { f: u32, slot: u32 },
-    Visible { f: u32, batch: u32 },
-    Poll { f: u32 },
-    Scale { f: u32 },
+    Retry {
+        f: u32,
+        slot: u32,
+    },
+    Visible {
+        f: u32,
+        batch: u32,
+    },
+    Poll {
+        f: u32,
+    },
+    Scale {
+        f: u32,
+    },
     /// A throttled poller's backoff ends.
-    PollerFree { f: u32 },
+    PollerFree {
+        f: u32,
+    },
 }
 
 /// A request held by a retrying source.
@@ -347,7 +359,10 @@ impl Fronts {
                 }
                 if !s.scale_on {
                     s.scale_on = true;
-                    self.q.push(a.at + SimDuration::from_secs(1), FEv::Scale { f: fi as u32 });
+                    self.q.push(
+                        a.at + SimDuration::from_secs(1),
+                        FEv::Scale { f: fi as u32 },
+                    );
                 }
                 self.sqs_poll(fi, a.at, m);
             }
@@ -383,7 +398,8 @@ impl Fronts {
                     None
                 } else {
                     // Full jitter: U(0, min(cap, base·2^(k−1))).
-                    let ceiling = (base.0.saturating_mul(1u64 << (p.attempts - 1).min(40))).min(cap.0);
+                    let ceiling =
+                        (base.0.saturating_mul(1u64 << (p.attempts - 1).min(40))).min(cap.0);
                     Some((unit_f64(&mut self.rng) * ceiling as f64) as u64)
                 }
             }
@@ -398,7 +414,8 @@ impl Fronts {
             Some(d) => {
                 p.waiting = true;
                 f.waiting += 1;
-                self.q.push(now + SimDuration(d), FEv::Retry { f: fi as u32, slot });
+                self.q
+                    .push(now + SimDuration(d), FEv::Retry { f: fi as u32, slot });
             }
             None => {
                 f.totals.failed += 1;
@@ -438,8 +455,13 @@ impl Fronts {
                         if now.0 + d - p.origin <= max_age.0 {
                             p.waiting = true;
                             f.waiting += 1;
-                            self.q
-                                .push(now + SimDuration(d), FEv::Retry { f: fi as u32, slot: tag });
+                            self.q.push(
+                                now + SimDuration(d),
+                                FEv::Retry {
+                                    f: fi as u32,
+                                    slot: tag,
+                                },
+                            );
                             return;
                         }
                     }
@@ -463,7 +485,13 @@ impl Fronts {
                     // The whole batch returns after the visibility timeout.
                     s.invisible_msgs += n;
                     let at = now + s.spec.visibility_timeout;
-                    self.q.push(at, FEv::Visible { f: fi as u32, batch: tag });
+                    self.q.push(
+                        at,
+                        FEv::Visible {
+                            f: fi as u32,
+                            batch: tag,
+                        },
+                    );
                 } else {
                     for msg in &b.msgs {
                         f.totals.end_to_end.record(now.0 - msg.origin);
@@ -507,7 +535,8 @@ impl Fronts {
                     }
                     if !s.scale_on {
                         s.scale_on = true;
-                        self.q.push(now + SimDuration::from_secs(1), FEv::Scale { f });
+                        self.q
+                            .push(now + SimDuration::from_secs(1), FEv::Scale { f });
                     }
                 }
                 self.sqs_poll(fi, now, m);
@@ -529,13 +558,17 @@ impl Fronts {
                 if let Kind::Sqs(s) = &mut self.funcs[fi].kind {
                     let backlog = !s.visible.is_empty();
                     if backlog && !s.throttled_recently {
-                        s.limit = (s.limit + s.spec.scale_up_per_minute as f64 / 60.0).min(s.cap as f64);
+                        s.limit =
+                            (s.limit + s.spec.scale_up_per_minute as f64 / 60.0).min(s.cap as f64);
                     } else if !backlog {
-                        s.limit = s.limit.min((s.active as f64).max(s.spec.initial_concurrency as f64));
+                        s.limit = s
+                            .limit
+                            .min((s.active as f64).max(s.spec.initial_concurrency as f64));
                     }
                     s.throttled_recently = false;
                     if backlog || s.active > 0 || s.invisible_msgs > 0 {
-                        self.q.push(now + SimDuration::from_secs(1), FEv::Scale { f });
+                        self.q
+                            .push(now + SimDuration::from_secs(1), FEv::Scale { f });
                     } else {
                         s.scale_on = false;
                     }
@@ -578,7 +611,9 @@ impl Fronts {
             };
             let mut msgs = std::mem::take(&mut s.batches[slot as usize].msgs);
             while (msgs.len() as u32) < s.spec.batch_size {
-                let Some(Reverse(mut msg)) = s.visible.pop() else { break };
+                let Some(Reverse(mut msg)) = s.visible.pop() else {
+                    break;
+                };
                 if msg.receives > 0 {
                     f.totals.redelivered += 1;
                     f.totals.retries += 1;
@@ -625,8 +660,17 @@ impl Fronts {
                 s.limit = (s.limit - 1.0).max(s.spec.initial_concurrency as f64);
                 s.throttled_recently = true;
                 let at = now + s.spec.visibility_timeout;
-                self.q.push(at, FEv::Visible { f: fi as u32, batch: slot });
-                self.q.push(now + s.spec.throttle_backoff, FEv::PollerFree { f: fi as u32 });
+                self.q.push(
+                    at,
+                    FEv::Visible {
+                        f: fi as u32,
+                        batch: slot,
+                    },
+                );
+                self.q.push(
+                    now + s.spec.throttle_backoff,
+                    FEv::PollerFree { f: fi as u32 },
+                );
             } else {
                 s.active += 1;
                 s.in_flight_msgs += n;
@@ -658,7 +702,10 @@ impl FrontFn {
                         oldest = Some(oldest.map_or(msg.origin, |o| o.min(msg.origin)));
                     }
                 }
-                (s.visible.len() as u64 + s.invisible_msgs, oldest.map_or(0.0, age))
+                (
+                    s.visible.len() as u64 + s.invisible_msgs,
+                    oldest.map_or(0.0, age),
+                )
             }
         }
     }
@@ -712,7 +759,8 @@ impl<M: Model> Platform<M> {
             }
             let mut done = std::mem::take(&mut self.fronts.scratch);
             for &(f, tag) in &done {
-                self.fronts.on_complete(f as usize, tag, now, &mut self.model);
+                self.fronts
+                    .on_complete(f as usize, tag, now, &mut self.model);
             }
             done.clear();
             self.fronts.scratch = done;

@@ -30,7 +30,9 @@ fn bundled() -> Vec<PathBuf> {
         .map(|e| e.expect("entry").path())
         .filter(|p| {
             p.extension().is_some_and(|x| x == "toml")
-                && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("sweep"))
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("sweep"))
         })
         .collect();
     v.sort();
@@ -60,7 +62,11 @@ fn every_bundled_scenario_runs_and_renders() {
         for (name, bytes) in &charts {
             let (w, h, rgb) = decode(bytes);
             assert_eq!((w, h), (1600, 900), "{}: {name}", path.display());
-            assert!(variance(&rgb) > 300.0, "{}: {name} looks blank", path.display());
+            assert!(
+                variance(&rgb) > 300.0,
+                "{}: {name} looks blank",
+                path.display()
+            );
         }
         if sc.name == "telemetry-sqs" {
             assert!(charts.iter().any(|(n, _)| n == "backlog.png"));
@@ -94,5 +100,8 @@ fn marketing_spike_throttle_bars_lie_on_the_spike() {
     let lo = time_to_px(3600.0, horizon) - 4;
     let hi = time_to_px(3600.0 + 15.0 * 60.0, horizon) + 4;
     let (a, b) = (*xs.iter().min().unwrap(), *xs.iter().max().unwrap());
-    assert!(a >= lo && b <= hi, "LMI throttle pixels at {a}..{b}, spike start at {lo}..{hi}");
+    assert!(
+        a >= lo && b <= hi,
+        "LMI throttle pixels at {a}..{b}, spike start at {lo}..{hi}"
+    );
 }

@@ -15,7 +15,10 @@ fn sketch_percentiles_agree_with_exact_ones() {
     let mut f = testkit::function(
         "f",
         Dist::Constant(SimDuration::ZERO),
-        Dist::lognormal_from_median_p99(SimDuration::from_millis(80), SimDuration::from_millis(900)),
+        Dist::lognormal_from_median_p99(
+            SimDuration::from_millis(80),
+            SimDuration::from_millis(900),
+        ),
         200.0,
     );
     f.min_ees = 20;

@@ -1,8 +1,8 @@
 //! Event sources: what happens to throttled work (queues, retries, DLQ).
 
 use lmi_sim::dist::Dist;
-use lmi_sim::scenario::{BatchWork, Scenario, SourceSpec, SqsSpec};
 use lmi_sim::scenario::validate::from_toml_str;
+use lmi_sim::scenario::{BatchWork, Scenario, SourceSpec, SqsSpec};
 use lmi_sim::sim::{Platforms, RunResult, run};
 use lmi_sim::source::SourceTotals;
 use lmi_sim::testkit;
@@ -67,7 +67,10 @@ fn spike_beyond_capacity_with_large_max_receive_loses_nothing() {
     let sc = spiky(sqs(1000, 30), 4, 3000.0, 3);
     let r = run(&sc, Platforms::Both).unwrap();
     let l = r.lmi.as_ref().unwrap();
-    assert!(l.functions[0].throttles.iter().sum::<u64>() > 0, "the spike must throttle LMI");
+    assert!(
+        l.functions[0].throttles.iter().sum::<u64>() > 0,
+        "the spike must throttle LMI"
+    );
     let t = lmi_src(&r);
     assert!(conserved(t), "{t:?}");
     assert_eq!(t.dlq, 0);
@@ -218,20 +221,40 @@ fn err(extra: &str) -> String {
 #[test]
 fn bad_source_settings_are_named() {
     let e = err("type = \"sqs\"\nBatchSize = 0\n");
-    assert!(e.contains("functions[0].source.BatchSize") && e.contains("1..=10000"), "{e}");
+    assert!(
+        e.contains("functions[0].source.BatchSize") && e.contains("1..=10000"),
+        "{e}"
+    );
     let e = err("type = \"sqs\"\nBatchSize = 20000\nMaximumBatchingWindowInSeconds = 5\n");
     assert!(e.contains("BatchSize") && e.contains("1..=10000"), "{e}");
     let e = err("type = \"sqs\"\nVisibilityTimeout = -5\n");
-    assert!(e.contains("VisibilityTimeout") && e.contains("0..=43200"), "{e}");
+    assert!(
+        e.contains("VisibilityTimeout") && e.contains("0..=43200"),
+        "{e}"
+    );
     let e = err("type = \"sync_retry\"\nbase_delay = -1\n");
-    assert!(e.contains("base_delay") && e.contains("non-negative"), "{e}");
+    assert!(
+        e.contains("base_delay") && e.contains("non-negative"),
+        "{e}"
+    );
     let e = err("type = \"sqs\"\nmaxReceiveCount = 0\n");
-    assert!(e.contains("maxReceiveCount") && e.contains("1..=1000"), "{e}");
+    assert!(
+        e.contains("maxReceiveCount") && e.contains("1..=1000"),
+        "{e}"
+    );
     let e = err("type = \"kafka\"\n");
-    assert!(e.contains("functions[0].source.type") && e.contains("sqs"), "{e}");
+    assert!(
+        e.contains("functions[0].source.type") && e.contains("sqs"),
+        "{e}"
+    );
     let e = err("type = \"sqs\"\nBatchSise = 5\n");
     assert!(e.contains("BatchSise") && e.contains("BatchSize"), "{e}");
     // A good one parses.
-    let sc = from_toml_str(&format!("{BASE}type = \"sqs\"\nBatchSize = 10\nmaxReceiveCount = 3\n"), "q.toml", None).unwrap();
+    let sc = from_toml_str(
+        &format!("{BASE}type = \"sqs\"\nBatchSize = 10\nmaxReceiveCount = 3\n"),
+        "q.toml",
+        None,
+    )
+    .unwrap();
     assert!(matches!(&sc.functions[0].source, SourceSpec::Sqs(q) if q.max_receive_count == 3));
 }

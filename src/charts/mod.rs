@@ -225,7 +225,8 @@ fn render_set(
         })?);
     }
     let queued = |src: &crate::source::SourceResult| {
-        fns.iter().any(|&f| src.rows.get(f).is_some_and(|r| r.is_some()))
+        fns.iter()
+            .any(|&f| src.rows.get(f).is_some_and(|r| r.is_some()))
     };
     if queued(&run.lmi_sources) || queued(&run.default_sources) {
         out.push(render_one(&name("backlog"), |b| {

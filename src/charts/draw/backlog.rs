@@ -1,4 +1,4 @@
-//! 5. Backlog: queue depth and the age of the oldest waiting request over time,
+//! Chart 5, backlog: queue depth and the age of the oldest waiting request over time,
 //! for functions with a queue or retries (SQS, async, client retries).
 
 use super::*;
@@ -14,13 +14,20 @@ fn series(src: &SourceResult, fns: &[usize], d: &ChartData) -> Option<(Vec<f64>,
     let mut dlq = 0.0;
     let mut any = false;
     for &f in fns {
-        let Some(Some(rows)) = src.rows.get(f) else { continue };
+        let Some(Some(rows)) = src.rows.get(f) else {
+            continue;
+        };
         any = true;
         // Depth: the selection's sum, at its worst interval within the bucket.
         let mut sums = vec![0.0; nb];
         for (k, r) in rows.iter().enumerate() {
             let b = (k / per).min(nb.saturating_sub(1));
-            let SourceInterval { queue_depth, oldest_age_s, dlq: x, .. } = r;
+            let SourceInterval {
+                queue_depth,
+                oldest_age_s,
+                dlq: x,
+                ..
+            } = r;
             sums[b] = f64::max(sums[b], *queue_depth as f64);
             age[b] = age[b].max(*oldest_age_s);
             dlq += *x as f64;
@@ -43,7 +50,10 @@ pub(crate) fn backlog(
     let l = series(&run.lmi_sources, fns, d);
     let df = series(&run.default_sources, fns, d);
     let per = d.per();
-    let root = root(buf, &s.title(&format!("queue backlog and message age {per}")))?;
+    let root = root(
+        buf,
+        &s.title(&format!("queue backlog and message age {per}")),
+    )?;
     let p = panels(&root, &[1.0, 1.0]);
     let x = 0.0..d.x_end;
     let platforms = [
@@ -71,7 +81,11 @@ pub(crate) fn backlog(
                     .de()?;
                 items.push(item(name, col, Swatch::Line));
                 notes.push((
-                    format!("{name}: peak {}, {} to DLQ", fmt_count(vmax(depth)), fmt_count(*dlq)),
+                    format!(
+                        "{name}: peak {}, {} to DLQ",
+                        fmt_count(vmax(depth)),
+                        fmt_count(*dlq)
+                    ),
                     false,
                 ));
             }

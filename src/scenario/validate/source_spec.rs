@@ -10,17 +10,39 @@ use toml::{Table, Value};
 const TYPES: &str = "\"sync\", \"sync_retry\", \"async\" or \"sqs\"";
 
 impl Cx<'_> {
-    fn src_int(&self, key: &str, t: &Table, name: &str, default: u32, lo: u32, hi: u32) -> Result<u32> {
+    fn src_int(
+        &self,
+        key: &str,
+        t: &Table,
+        name: &str,
+        default: u32,
+        lo: u32,
+        hi: u32,
+    ) -> Result<u32> {
         match t.get(name) {
             None => Ok(default),
-            Some(Value::Integer(i)) => {
-                self.int_in(&format!("{key}.{name}"), *i, lo, hi, &format!("an integer in {lo}..={hi}"))
-            }
-            Some(v) => Err(self.bad(format!("{key}.{name}"), v, format!("an integer in {lo}..={hi}"))),
+            Some(Value::Integer(i)) => self.int_in(
+                &format!("{key}.{name}"),
+                *i,
+                lo,
+                hi,
+                &format!("an integer in {lo}..={hi}"),
+            ),
+            Some(v) => Err(self.bad(
+                format!("{key}.{name}"),
+                v,
+                format!("an integer in {lo}..={hi}"),
+            )),
         }
     }
 
-    fn src_dur(&self, key: &str, t: &Table, name: &str, default: SimDuration) -> Result<SimDuration> {
+    fn src_dur(
+        &self,
+        key: &str,
+        t: &Table,
+        name: &str,
+        default: SimDuration,
+    ) -> Result<SimDuration> {
         match t.get(name) {
             None => Ok(default),
             Some(v) => {
@@ -44,7 +66,9 @@ impl Cx<'_> {
 
     /// Parses `[functions.source]` (absent: synchronous).
     pub(super) fn source(&self, key: &str, t: Option<&Table>) -> Result<SourceSpec> {
-        let Some(t) = t else { return Ok(SourceSpec::Sync) };
+        let Some(t) = t else {
+            return Ok(SourceSpec::Sync);
+        };
         let kind = match t.get("type") {
             None => return Err(self.missing(format!("{key}.type"), TYPES)),
             Some(Value::String(s)) => s.as_str(),
@@ -56,10 +80,20 @@ impl Cx<'_> {
                 Ok(SourceSpec::Sync)
             }
             "sync_retry" => {
-                self.check_keys(key, t, &["type", "max_attempts", "base_delay", "max_delay"], "for type = \"sync_retry\"")?;
+                self.check_keys(
+                    key,
+                    t,
+                    &["type", "max_attempts", "base_delay", "max_delay"],
+                    "for type = \"sync_retry\"",
+                )?;
                 Ok(SourceSpec::SyncRetry {
                     max_attempts: self.src_int(key, t, "max_attempts", 3, 1, 100)?,
-                    base_delay: self.src_dur(key, t, "base_delay", SimDuration::from_millis(100))?,
+                    base_delay: self.src_dur(
+                        key,
+                        t,
+                        "base_delay",
+                        SimDuration::from_millis(100),
+                    )?,
                     max_delay: self.src_dur(key, t, "max_delay", SimDuration::from_secs(20))?,
                 })
             }
@@ -67,7 +101,12 @@ impl Cx<'_> {
                 self.check_keys(
                     key,
                     t,
-                    &["type", "MaximumEventAgeInSeconds", "MaximumRetryAttempts", "error_rate"],
+                    &[
+                        "type",
+                        "MaximumEventAgeInSeconds",
+                        "MaximumRetryAttempts",
+                        "error_rate",
+                    ],
                     "for type = \"async\"",
                 )?;
                 let age = self.src_int(key, t, "MaximumEventAgeInSeconds", 21_600, 60, 21_600)?;
@@ -120,7 +159,9 @@ impl Cx<'_> {
                 }
                 let visibility = match t.get("VisibilityTimeout") {
                     None => SimDuration::from_secs(30),
-                    Some(Value::Integer(i)) if (0..=43_200).contains(i) => SimDuration::from_secs(*i as u64),
+                    Some(Value::Integer(i)) if (0..=43_200).contains(i) => {
+                        SimDuration::from_secs(*i as u64)
+                    }
                     Some(v) => {
                         return Err(self.bad(
                             format!("{key}.VisibilityTimeout"),
@@ -138,7 +179,11 @@ impl Cx<'_> {
                     Some(Value::String(s)) if s == "summed" => BatchWork::Summed,
                     Some(Value::String(s)) if s == "per_batch" => BatchWork::PerBatch,
                     Some(v) => {
-                        return Err(self.bad(format!("{key}.batch_work"), v, "\"summed\" (default) or \"per_batch\""));
+                        return Err(self.bad(
+                            format!("{key}.batch_work"),
+                            v,
+                            "\"summed\" (default) or \"per_batch\"",
+                        ));
                     }
                 };
                 Ok(SourceSpec::Sqs(SqsSpec {
@@ -149,9 +194,21 @@ impl Cx<'_> {
                     maximum_concurrency: max_conc,
                     batch_work,
                     initial_concurrency: self.src_int(key, t, "initial_concurrency", 5, 1, 1000)?,
-                    scale_up_per_minute: self.src_int(key, t, "scale_up_per_minute", 300, 0, 100_000)?,
+                    scale_up_per_minute: self.src_int(
+                        key,
+                        t,
+                        "scale_up_per_minute",
+                        300,
+                        0,
+                        100_000,
+                    )?,
                     max_pollers: self.src_int(key, t, "max_pollers", 1250, 1, 100_000)?,
-                    throttle_backoff: self.src_dur(key, t, "throttle_backoff", SimDuration::from_secs(1))?,
+                    throttle_backoff: self.src_dur(
+                        key,
+                        t,
+                        "throttle_backoff",
+                        SimDuration::from_secs(1),
+                    )?,
                     error_rate: self.src_fraction(key, t, "error_rate")?,
                 }))
             }

@@ -1,0 +1,510 @@
+//! A sweep's results: per-replication figures, per-point means and confidence
+//! intervals, `results.csv` rows (written and read back, exactly), and the
+//! analyses — goal pick, cost crossover, Pareto front.
+
+use super::stats::mean_ci;
+use crate::report::Summary;
+use crate::scenario::Scenario;
+
+/// One platform's figures from one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RepFigures {
+    pub throttle_rate: f64,
+    pub p99_ms: Option<f64>,
+    pub cold_start_rate: f64,
+    pub monthly_usd: f64,
+    pub monthly_invocations: f64,
+    /// LMI only.
+    pub peak_instances: Option<f64>,
+}
+
+/// Both platforms' figures from one run.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct RepResult {
+    pub lmi: Option<RepFigures>,
+    pub default: Option<RepFigures>,
+}
+
+impl RepResult {
+    pub fn of(sc: &Scenario, s: &Summary) -> RepResult {
+        let months = crate::cost::months(sc.horizon, &sc.pricing);
+        let per_month = |n: u64| if months > 0.0 { n as f64 / months } else { 0.0 };
+        RepResult {
+            lmi: s.lmi.as_ref().map(|l| RepFigures {
+                throttle_rate: l.figures.throttle_rate,
+                p99_ms: l.figures.latency.p99_ms,
+                cold_start_rate: l.figures.cold_start_rate,
+                monthly_usd: l.cost.monthly_usd,
+                monthly_invocations: per_month(l.figures.invocations),
+                peak_instances: Some(l.fleet.peak_instances as f64),
+            }),
+            default: s.default.as_ref().map(|d| RepFigures {
+                throttle_rate: d.figures.throttle_rate,
+                p99_ms: d.figures.latency.p99_ms,
+                cold_start_rate: d.figures.cold_start_rate,
+                monthly_usd: d.cost.monthly_usd,
+                monthly_invocations: per_month(d.figures.invocations),
+                peak_instances: None,
+            }),
+        }
+    }
+}
+
+/// Mean and 95% CI half-width, rounded to 6 significant digits.
+#[derive(Copy, Clone, Debug, PartialEq, Default)]
+pub struct Stat {
+    pub mean: Option<f64>,
+    pub ci95: Option<f64>,
+}
+
+/// Rounds to 6 significant digits (what `results.csv` holds).
+pub fn round6(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return if x == 0.0 { 0.0 } else { x };
+    }
+    format!("{x:.5e}").parse().unwrap_or(x)
+}
+
+impl Stat {
+    fn of(xs: &[f64]) -> Stat {
+        let (m, h) = mean_ci(xs);
+        Stat {
+            mean: m.map(round6),
+            ci95: h.map(round6),
+        }
+    }
+}
+
+/// One platform's figures at one point, over replications.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PlatformStats {
+    pub throttle_rate: Stat,
+    pub p99_ms: Stat,
+    pub cold_start_rate: Stat,
+    pub monthly_usd: Stat,
+    pub peak_instances: Stat,
+    pub monthly_invocations: Stat,
+}
+
+impl PlatformStats {
+    fn of(reps: &[&RepFigures]) -> PlatformStats {
+        let col = |f: &dyn Fn(&RepFigures) -> Option<f64>| -> Stat {
+            let xs: Vec<f64> = reps.iter().filter_map(|r| f(r)).collect();
+            Stat::of(&xs)
+        };
+        PlatformStats {
+            throttle_rate: col(&|r| Some(r.throttle_rate)),
+            p99_ms: col(&|r| r.p99_ms),
+            cold_start_rate: col(&|r| Some(r.cold_start_rate)),
+            monthly_usd: col(&|r| Some(r.monthly_usd)),
+            peak_instances: col(&|r| r.peak_instances),
+            monthly_invocations: col(&|r| Some(r.monthly_invocations)),
+        }
+    }
+    fn stats(&self) -> [&Stat; 6] {
+        [
+            &self.throttle_rate,
+            &self.p99_ms,
+            &self.cold_start_rate,
+            &self.monthly_usd,
+            &self.peak_instances,
+            &self.monthly_invocations,
+        ]
+    }
+    fn stats_mut(&mut self) -> [&mut Stat; 6] {
+        [
+            &mut self.throttle_rate,
+            &mut self.p99_ms,
+            &mut self.cold_start_rate,
+            &mut self.monthly_usd,
+            &mut self.peak_instances,
+            &mut self.monthly_invocations,
+        ]
+    }
+}
+
+/// Metric names, in column order (per platform).
+const METRICS: [&str; 6] = [
+    "throttle_rate",
+    "p99_ms",
+    "cold_start_rate",
+    "monthly_usd",
+    "peak_instances",
+    "monthly_invocations",
+];
+
+/// One point's results.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct PointResult {
+    pub point: usize,
+    pub lmi: Option<PlatformStats>,
+    pub default: Option<PlatformStats>,
+}
+
+impl PointResult {
+    pub fn of(point: usize, reps: &[RepResult]) -> PointResult {
+        let l: Vec<&RepFigures> = reps.iter().filter_map(|r| r.lmi.as_ref()).collect();
+        let d: Vec<&RepFigures> = reps.iter().filter_map(|r| r.default.as_ref()).collect();
+        PointResult {
+            point,
+            lmi: (!l.is_empty()).then(|| PlatformStats::of(&l)),
+            default: (!d.is_empty()).then(|| PlatformStats::of(&d)),
+        }
+    }
+
+    pub fn platform(&self, name: &str) -> Option<&PlatformStats> {
+        if name == "lmi" {
+            self.lmi.as_ref()
+        } else {
+            self.default.as_ref()
+        }
+    }
+
+    /// Mean monthly invocations (either platform: both see the same arrivals).
+    pub fn monthly_invocations(&self) -> Option<f64> {
+        self.lmi
+            .as_ref()
+            .or(self.default.as_ref())
+            .and_then(|p| p.monthly_invocations.mean)
+    }
+}
+
+/// Which metric columns exist for a platform (LMI only has peak instances).
+fn has_metric(platform: &str, m: &str) -> bool {
+    !(platform == "default" && m == "peak_instances")
+}
+
+/// The header of `results.csv`.
+pub fn header(axis_keys: &[String]) -> Vec<String> {
+    let mut h = vec!["point".to_string()];
+    h.extend(axis_keys.iter().cloned());
+    for p in ["lmi", "default"] {
+        for m in METRICS {
+            if has_metric(p, m) {
+                h.push(format!("{p}_{m}_mean"));
+                h.push(format!("{p}_{m}_ci95"));
+            }
+        }
+    }
+    h
+}
+
+fn cell(x: Option<f64>) -> String {
+    x.map(|v| format!("{v}")).unwrap_or_default()
+}
+
+/// One row of `results.csv`.
+pub fn row(r: &PointResult, labels: &[String]) -> Vec<String> {
+    let mut out = vec![r.point.to_string()];
+    out.extend(labels.iter().cloned());
+    for (name, p) in [("lmi", &r.lmi), ("default", &r.default)] {
+        let blank = PlatformStats::default();
+        let s = p.as_ref().unwrap_or(&blank);
+        for (m, st) in METRICS.iter().zip(s.stats()) {
+            if has_metric(name, m) {
+                out.push(cell(st.mean));
+                out.push(cell(st.ci95));
+            }
+        }
+    }
+    out
+}
+
+/// CSV bytes of one record (with the line end).
+pub fn record_bytes(fields: &[String]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(fields);
+    w.into_inner().unwrap_or_default()
+}
+
+/// The whole `results.csv`, rows in the order given.
+pub fn csv_bytes(axis_keys: &[String], rows: &[(PointResult, Vec<String>)]) -> Vec<u8> {
+    let mut out = record_bytes(&header(axis_keys));
+    for (r, labels) in rows {
+        out.extend(record_bytes(&row(r, labels)));
+    }
+    out
+}
+
+/// Reads `results.csv` text back: (point result, axis value cells) per row.
+pub fn parse_csv(
+    text: &str,
+    axis_keys: &[String],
+    what: &str,
+) -> Result<Vec<(PointResult, Vec<String>)>, String> {
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let want = header(axis_keys);
+    let got: Vec<String> = rd
+        .headers()
+        .map_err(|e| format!("{what}: {e}"))?
+        .iter()
+        .map(String::from)
+        .collect();
+    if got != want {
+        return Err(format!(
+            "{what}: the header does not match this sweep's columns (expected {} columns starting `{}`)",
+            want.len(),
+            want.iter().take(4).cloned().collect::<Vec<_>>().join(",")
+        ));
+    }
+    let na = axis_keys.len();
+    let mut out = Vec::new();
+    for (li, rec) in rd.records().enumerate() {
+        let line = li + 2;
+        let rec = rec.map_err(|e| format!("{what}: line {line}: {e}"))?;
+        if rec.len() != want.len() {
+            return Err(format!(
+                "{what}: line {line}: {} fields, expected {}",
+                rec.len(),
+                want.len()
+            ));
+        }
+        let point: usize = rec[0]
+            .parse()
+            .map_err(|_| format!("{what}: line {line}: `{}` is not a point index", &rec[0]))?;
+        let labels: Vec<String> = (1..=na).map(|i| rec[i].to_string()).collect();
+        let num = |s: &str| -> Result<Option<f64>, String> {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                s.parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| format!("{what}: line {line}: `{s}` is not a number"))
+            }
+        };
+        let mut col = 1 + na;
+        let mut r = PointResult {
+            point,
+            ..Default::default()
+        };
+        for name in ["lmi", "default"] {
+            let mut s = PlatformStats::default();
+            let mut any = false;
+            for (m, st) in METRICS.iter().zip(s.stats_mut()) {
+                if has_metric(name, m) {
+                    st.mean = num(&rec[col])?;
+                    st.ci95 = num(&rec[col + 1])?;
+                    any |= st.mean.is_some();
+                    col += 2;
+                }
+            }
+            if any {
+                if name == "lmi" {
+                    r.lmi = Some(s);
+                } else {
+                    r.default = Some(s);
+                }
+            }
+        }
+        out.push((r, labels));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- analyses
+
+/// Whether a point meets the goal on its platform.
+pub fn feasible(r: &PointResult, goal: &super::spec::Goal) -> bool {
+    let Some(p) = r.platform(&goal.platform) else {
+        return false;
+    };
+    let Some(cost) = p.monthly_usd.mean else {
+        return false;
+    };
+    if !cost.is_finite() {
+        return false;
+    }
+    if let Some(max) = goal.max_throttle_rate
+        && p.throttle_rate.mean.is_none_or(|t| t > max)
+    {
+        return false;
+    }
+    if let Some(max) = goal.max_p99_ms
+        && p.p99_ms.mean.is_none_or(|t| t > max)
+    {
+        return false;
+    }
+    true
+}
+
+/// The cheapest feasible point (ties: the lowest point index), and how many are feasible.
+pub fn goal_pick<'a>(
+    rows: impl IntoIterator<Item = &'a PointResult>,
+    goal: &super::spec::Goal,
+) -> (Option<&'a PointResult>, usize) {
+    let mut best: Option<&PointResult> = None;
+    let mut n = 0;
+    for r in rows {
+        if !feasible(r, goal) {
+            continue;
+        }
+        n += 1;
+        let c = r.platform(&goal.platform).and_then(|p| p.monthly_usd.mean);
+        let better = match best {
+            None => true,
+            Some(b) => {
+                let bc = b.platform(&goal.platform).and_then(|p| p.monthly_usd.mean);
+                c < bc || (c == bc && r.point < b.point)
+            }
+        };
+        if better {
+            best = Some(r);
+        }
+    }
+    (best, n)
+}
+
+/// Where LMI and default Lambda cost the same.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Crossover {
+    /// Monthly invocations at the crossover (log-log interpolation).
+    pub monthly_invocations: f64,
+    /// Monthly cost of either platform there.
+    pub monthly_usd: f64,
+    /// The two points it lies between (by monthly invocations).
+    pub between_points: [usize; 2],
+    /// "lmi" when LMI is cheaper above the crossover, else "default".
+    pub cheaper_above: String,
+    /// How many sign changes of (LMI − default) the sweep shows.
+    pub crossings: usize,
+}
+
+/// The first crossover of two cost curves given as (point, monthly invocations,
+/// LMI cost, default cost): sorted by invocations, it interpolates in log space
+/// between the first two neighbours where the sign of LMI − default changes.
+pub fn crossover(pts: &[(usize, f64, f64, f64)]) -> Option<Crossover> {
+    let mut v: Vec<(usize, f64, f64, f64)> = pts
+        .iter()
+        .copied()
+        .filter(|&(_, x, l, d)| {
+            x > 0.0 && l > 0.0 && d > 0.0 && x.is_finite() && l.is_finite() && d.is_finite()
+        })
+        .collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let sign = |l: f64, d: f64| (l.ln() - d.ln()).signum() as i32 * ((l != d) as i32);
+    let mut first: Option<Crossover> = None;
+    let mut crossings = 0;
+    let mut prev: Option<(usize, f64, f64, f64)> = None;
+    for &cur in &v {
+        if let Some(p) = prev {
+            let (s0, s1) = (sign(p.2, p.3), sign(cur.2, cur.3));
+            if s0 != 0 && s1 != 0 && s0 != s1 && cur.1 > p.1 {
+                crossings += 1;
+                if first.is_none() {
+                    let d0 = p.2.ln() - p.3.ln();
+                    let d1 = cur.2.ln() - cur.3.ln();
+                    let f = d0 / (d0 - d1);
+                    let lx = p.1.ln() + (cur.1.ln() - p.1.ln()) * f;
+                    let ly = p.2.ln() + (cur.2.ln() - p.2.ln()) * f;
+                    first = Some(Crossover {
+                        monthly_invocations: round6(lx.exp()),
+                        monthly_usd: round6(ly.exp()),
+                        between_points: [p.0, cur.0],
+                        cheaper_above: if s1 < 0 { "lmi" } else { "default" }.to_string(),
+                        crossings: 0,
+                    });
+                }
+            }
+        }
+        // Exact ties (equal cost) do not reset the sign: skip them as anchors.
+        if sign(cur.2, cur.3) != 0 {
+            prev = Some(cur);
+        }
+    }
+    first.map(|mut c| {
+        c.crossings = crossings;
+        c
+    })
+}
+
+/// Points on the Pareto front of (monthly cost, throttle rate) on `platform`,
+/// sorted by cost: no other point is at least as good on both and better on one.
+pub fn pareto<'a>(rows: &[&'a PointResult], platform: &str) -> Vec<&'a PointResult> {
+    let key = |r: &PointResult| -> Option<(f64, f64)> {
+        let p = r.platform(platform)?;
+        Some((p.monthly_usd.mean?, p.throttle_rate.mean?))
+    };
+    let mut v: Vec<(&PointResult, (f64, f64))> = rows
+        .iter()
+        .filter_map(|r| key(r).map(|k| (*r, k)))
+        .collect();
+    v.sort_by(|a, b| {
+        a.1.0
+            .total_cmp(&b.1.0)
+            .then(a.1.1.total_cmp(&b.1.1))
+            .then(a.0.point.cmp(&b.0.point))
+    });
+    let mut front = Vec::new();
+    let mut best_t = f64::INFINITY;
+    for (r, (_, t)) in v {
+        if t < best_t {
+            front.push(r);
+            best_t = t;
+        }
+    }
+    front
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossover_on_monotone_pair() {
+        // LMI flat at $100; default = $10 per million: equal at 10 M.
+        let pts: Vec<(usize, f64, f64, f64)> = (0..9)
+            .map(|i| {
+                let x = 1e6 * 10f64.powf(i as f64 / 4.0 + 0.1);
+                (i, x, 100.0, x * 1e-5)
+            })
+            .collect();
+        let c = crossover(&pts).unwrap();
+        assert!((c.monthly_invocations - 1e7).abs() / 1e7 < 1e-5, "{c:?}");
+        assert_eq!(c.between_points, [3, 4]);
+        assert_eq!(c.cheaper_above, "lmi");
+        assert_eq!(c.crossings, 1);
+        assert!(crossover(&[(0, 1.0, 1.0, 2.0), (1, 2.0, 1.0, 3.0)]).is_none());
+    }
+
+    #[test]
+    fn rounding_and_csv_round_trip() {
+        assert_eq!(round6(84.331_234_5), 84.3312);
+        assert_eq!(round6(0.001_234_567), 0.001_234_57);
+        let reps = vec![
+            RepResult {
+                lmi: Some(RepFigures {
+                    throttle_rate: 0.01,
+                    p99_ms: Some(123.456_789),
+                    cold_start_rate: 0.0,
+                    monthly_usd: 200.123_456,
+                    monthly_invocations: 1e6,
+                    peak_instances: Some(3.0),
+                }),
+                default: None,
+            },
+            RepResult {
+                lmi: Some(RepFigures {
+                    throttle_rate: 0.02,
+                    p99_ms: None,
+                    cold_start_rate: 0.0,
+                    monthly_usd: 210.0,
+                    monthly_invocations: 1.1e6,
+                    peak_instances: Some(4.0),
+                }),
+                default: None,
+            },
+        ];
+        let r = PointResult::of(7, &reps);
+        let keys = vec!["a.b".to_string()];
+        let bytes = csv_bytes(&keys, &[(r.clone(), vec!["x,y".into()])]);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let back = parse_csv(&text, &keys, "t").unwrap();
+        assert_eq!(back[0].0, r);
+        assert_eq!(csv_bytes(&keys, &back), bytes);
+    }
+}

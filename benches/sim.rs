@@ -96,11 +96,44 @@ fn trace_replay(c: &mut Criterion) {
     platform(c, "trace_replay_azure2019", sc, Platforms::Both);
 }
 
+/// A 16-point sweep (4 concurrencies × 4 CPU targets on the first 20 minutes of
+/// the marketing spike's baseline), both platforms, on all cores, no charts.
+/// Throughput counts the invocations of all points.
+fn sweep_16(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::env::current_dir().expect("cwd");
+    let file = dir.path().join("bench16.toml");
+    let text = format!(
+        "name = \"bench16\"\nbase = \"{}\"\n[overrides]\nhorizon = \"20m\"\n\
+         [[axes]]\nkey = \"functions[0].PerExecutionEnvironmentMaxConcurrency\"\nvalues = [8, 16, 24, 32]\n\
+         [[axes]]\nkey = \"model.auto_cpu_target_percent\"\nvalues = [30.0, 40.0, 50.0, 60.0]\n",
+        root.join("scenarios/marketing-spike.toml").display()
+    );
+    std::fs::write(&file, text).expect("write sweep");
+    let sw = lmi_sim::sweep::load(&file).expect("sweep parses");
+    let per_point = arrivals(&load("scenarios/marketing-spike.toml", 20 * 60));
+    let opts = lmi_sim::sweep::RunOptions {
+        out: dir.path().join("out"),
+        jobs: None,
+        shard: None,
+        charts: false,
+        progress: false,
+    };
+    let mut g = c.benchmark_group("sweep");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(16 * per_point));
+    g.bench_function("sweep_16_points", |b| {
+        b.iter(|| black_box(lmi_sim::sweep::run(&sw, &opts).expect("sweep runs").points))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     queue_hold,
     lmi_marketing_spike,
     default_poisson,
-    trace_replay
+    trace_replay,
+    sweep_16
 );
 criterion_main!(benches);

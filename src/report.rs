@@ -650,10 +650,11 @@ fn ms(v: Option<f64>) -> String {
     }
 }
 
-fn usd(x: f64) -> String {
+/// A dollar amount as text: $0.0042, $0.42, $12.30, $1,234.
+pub fn fmt_usd(x: f64) -> String {
     if x.abs() >= 1000.0 {
         let whole = x.round() as i64;
-        let s = whole.abs().to_string();
+        let s = whole.unsigned_abs().to_string();
         let mut g = String::new();
         for (i, c) in s.chars().enumerate() {
             if i > 0 && (s.len() - i).is_multiple_of(3) {
@@ -662,8 +663,10 @@ fn usd(x: f64) -> String {
             g.push(c);
         }
         format!("{}${g}", if whole < 0 { "-" } else { "" })
-    } else {
+    } else if x.abs() >= 0.01 || x == 0.0 {
         format!("${x:.2}")
+    } else {
+        format!("${x:.4}")
     }
 }
 
@@ -816,8 +819,8 @@ pub fn terminal(s: &Summary) -> String {
     let dc = d.map(|x| &x.cost);
     let pair = |a: Option<f64>, b: Option<f64>| {
         (
-            a.map(usd).unwrap_or_else(|| "-".into()),
-            b.map(usd).unwrap_or_else(|| "-".into()),
+            a.map(fmt_usd).unwrap_or_else(|| "-".into()),
+            b.map(fmt_usd).unwrap_or_else(|| "-".into()),
         )
     };
     let (a, b) = pair(lc.map(|c| c.requests_usd), dc.map(|c| c.requests_usd));
@@ -852,7 +855,7 @@ pub fn terminal(s: &Summary) -> String {
             } else {
                 "default Lambda"
             },
-            usd(c.monthly_savings_usd),
+            fmt_usd(c.monthly_savings_usd),
             c.savings_fraction * 100.0
         );
     }

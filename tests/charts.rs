@@ -1,6 +1,8 @@
 //! Charts: PNGs decode at 1600×900, are not blank, put the LMI throttles where
 //! the spike is, are deterministic, and come in per-function sets.
 //!
+//! Every bundled scenario renders too, cut to its first hours.
+//!
 //! Set `LMI_SIM_CHARTS_DIR=/some/dir` to also write the PNGs there for a look.
 
 use lmi_sim::charts::{self, PLOT_LEFT, PLOT_RIGHT, colors, render_run, time_to_px};
@@ -296,4 +298,91 @@ fn cumulative_cost_ends_at_the_summary_totals() {
     );
     assert_eq!(d.lmi_monthly_usd, Some(l.cost.monthly_usd));
     assert_eq!(d.default_monthly_usd, Some(def.cost.monthly_usd));
+}
+
+// ---- every bundled scenario ------------------------------------------------
+
+fn bundled() -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> = std::fs::read_dir("scenarios")
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "toml")
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("sweep"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_bundled_scenario_runs_and_renders() {
+    let files = bundled();
+    assert!(files.len() >= 6, "{files:?}");
+    for path in files {
+        let mut sc =
+            lmi_sim::scenario::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // The first 150 minutes: every chart kind, and the first event of
+        // each scenario (the spikes start at 1 h and 2 h).
+        sc.horizon = sc.horizon.min(SimDuration::from_secs(150 * 60));
+        let r = lmi_sim::sim::run(&sc, Platforms::Both)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let s = summarize(&sc, &r, Platforms::Both);
+        let l = s.lmi.as_ref().unwrap();
+        assert_eq!(
+            l.figures.invocations,
+            l.figures.served + l.figures.throttled + l.figures.in_flight_at_end,
+            "{}",
+            path.display()
+        );
+        let charts = render_run(&sc, &r, &s).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(charts.len() >= 4, "{}", path.display());
+        for (name, bytes) in &charts {
+            let (w, h, rgb) = decode(bytes);
+            assert_eq!((w, h), (1600, 900), "{}: {name}", path.display());
+            assert!(
+                variance(&rgb) > 300.0,
+                "{}: {name} looks blank",
+                path.display()
+            );
+        }
+        if sc.name == "telemetry-sqs" {
+            assert!(charts.iter().any(|(n, _)| n == "backlog.png"));
+        }
+    }
+}
+
+#[test]
+fn marketing_spike_throttle_bars_lie_on_the_spike() {
+    let mut sc =
+        lmi_sim::scenario::load(std::path::Path::new("scenarios/marketing-spike.toml")).unwrap();
+    sc.horizon = SimDuration::from_secs(2 * 3600);
+    let r = lmi_sim::sim::run(&sc, Platforms::Both).unwrap();
+    let s = summarize(&sc, &r, Platforms::Both);
+    assert!(s.lmi.as_ref().unwrap().figures.throttled > 0);
+    let charts = render_run(&sc, &r, &s).unwrap();
+    let png = &charts.iter().find(|(n, _)| n == "throttles.png").unwrap().1;
+    let (w, h, rgb) = decode(png);
+    let (cr, cg, cb) = colors::LMI_THROTTLES;
+    let mut xs = Vec::new();
+    for y in 0..h as usize {
+        for x in PLOT_LEFT as usize..=(PLOT_RIGHT as usize).min(w as usize - 1) {
+            let i = 3 * (y * w as usize + x);
+            if (rgb[i], rgb[i + 1], rgb[i + 2]) == (cr, cg, cb) {
+                xs.push(x as i32);
+            }
+        }
+    }
+    assert!(!xs.is_empty());
+    let horizon = sc.horizon.as_secs_f64();
+    // The spike starts at 1 h and rises for a minute; LMI throttles in its first minutes.
+    let lo = time_to_px(3600.0, horizon) - 4;
+    let hi = time_to_px(3600.0 + 15.0 * 60.0, horizon) + 4;
+    let (a, b) = (*xs.iter().min().unwrap(), *xs.iter().max().unwrap());
+    assert!(
+        a >= lo && b <= hi,
+        "LMI throttle pixels at {a}..{b}, spike start at {lo}..{hi}"
+    );
 }

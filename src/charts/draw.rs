@@ -75,25 +75,7 @@ fn fmt_usd_tick(v: f64) -> String {
     }
 }
 
-/// Dollar amount in text: $0.42, $12.30, $1,234.
-fn fmt_usd(x: f64) -> String {
-    if x.abs() >= 1000.0 {
-        let whole = x.round() as i64;
-        let s = whole.unsigned_abs().to_string();
-        let mut g = String::new();
-        for (i, ch) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                g.push(',');
-            }
-            g.push(ch);
-        }
-        format!("{}${g}", if whole < 0 { "-" } else { "" })
-    } else if x.abs() >= 0.01 || x == 0.0 {
-        format!("${x:.2}")
-    } else {
-        format!("${x:.4}")
-    }
-}
+use crate::report::fmt_usd;
 
 /// Thousands-separated count.
 fn fmt_count(x: f64) -> String {
@@ -374,8 +356,9 @@ fn top(m: f64) -> f64 {
     (m * 1.12).max(5.0)
 }
 
-/// Log-axis ticks: 1-2-5 steps within `lo..hi`.
-fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+/// Log-axis ticks: 1-2-5 steps within `lo..hi`; decades only when that
+/// gives more than `crowded` ticks.
+pub(crate) fn log_ticks(lo: f64, hi: f64, crowded: usize) -> Vec<f64> {
     let mut out = Vec::new();
     if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
         return out;
@@ -390,8 +373,7 @@ fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
         }
         decade *= 10.0;
     }
-    if out.len() > 9 {
-        // Too many for a short axis: keep the decades only.
+    if out.len() > crowded {
         out.retain(|v| (v.log10() - v.log10().round()).abs() < 1e-9);
     }
     out
@@ -897,7 +879,7 @@ pub(crate) fn latency(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result<
     {
         let (area, leg) = &p[0];
         let bottom = p.len() == 1;
-        let ticks = log_ticks(lo, hi);
+        let ticks = log_ticks(lo, hi, 9);
         let mut chart = builder(area, bottom, false)
             .build_cartesian_2d(x.clone(), (lo..hi).log_scale().with_key_points(ticks))
             .de()?;
@@ -988,14 +970,14 @@ mod tests {
     #[test]
     fn log_ticks_are_1_2_5() {
         assert_eq!(
-            log_ticks(40.0, 1100.0),
+            log_ticks(40.0, 1100.0, 9),
             vec![50.0, 100.0, 200.0, 500.0, 1000.0]
         );
         assert_eq!(
-            log_ticks(0.5, 1e6),
+            log_ticks(0.5, 1e6, 9),
             vec![1.0, 10.0, 100.0, 1000.0, 1e4, 1e5, 1e6]
         );
-        assert!(log_ticks(0.0, 1.0).is_empty());
+        assert!(log_ticks(0.0, 1.0, 9).is_empty());
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! a column to the right of the plots and never cover data.
 
 mod data;
-mod draw;
+pub(crate) mod draw;
 
 pub use data::{
     ChartData, DefaultSeries, LmiSeries, MAX_BUCKETS, Selection, TimeUnit, build, period_name,

@@ -159,28 +159,6 @@ fn legend(
     Ok(y)
 }
 
-/// Log-axis ticks: 1-2-5 steps within `lo..hi` (decades only when crowded).
-fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
-    let mut out = Vec::new();
-    if !(lo > 0.0 && hi > lo && lo.is_finite() && hi.is_finite()) {
-        return out;
-    }
-    let mut decade = 10f64.powi(lo.log10().floor() as i32);
-    while decade <= hi && out.len() < 64 {
-        for m in [1.0, 2.0, 5.0] {
-            let v = decade * m;
-            if v >= lo && v <= hi {
-                out.push(v);
-            }
-        }
-        decade *= 10.0;
-    }
-    if out.len() > 12 {
-        out.retain(|v| (v.log10() - v.log10().round()).abs() < 1e-9);
-    }
-    out
-}
-
 /// Log range around values, padded, at least a factor 10 wide.
 fn log_range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = vals
@@ -337,8 +315,8 @@ fn crossover(buf: &mut [u8], s: &SweepSummary, rows: &[PointResult]) -> Result<(
     let all = lmi.iter().chain(&def);
     let (xlo, xhi) = log_range(all.clone().map(|p| p.1));
     let (ylo, yhi) = log_range(all.map(|p| p.2));
-    let xt = log_ticks(xlo, xhi);
-    let yt = log_ticks(ylo, yhi);
+    let xt = crate::charts::draw::log_ticks(xlo, xhi, 12);
+    let yt = crate::charts::draw::log_ticks(ylo, yhi, 12);
     let mut chart = ChartBuilder::on(&plot)
         .margin_top(26)
         .margin_right(40)

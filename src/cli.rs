@@ -54,6 +54,10 @@ pub enum Command {
         /// Count and skip malformed trace rows instead of failing.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Threads: with 2 or more, LMI and default Lambda run side by side
+        /// (same results). Default: 2 when the machine has 2 cores or more.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -281,6 +285,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             quiet,
             stats,
             skip_bad_rows,
+            threads,
         } => {
             let mut sc = scenario::load(&file)?;
             if skip_bad_rows {
@@ -295,7 +300,11 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 PlatformArg::Both => Platforms::Both,
             };
             let t0 = Instant::now();
-            let run = sim::run(&sc, platforms).map_err(|e| CliError::Source(e.to_string()))?;
+            let threads = threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+            });
+            let run = sim::run_threads(&sc, platforms, threads)
+                .map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
             let summary = report::summarize(&sc, &run, platforms);
             let mut files = vec![
@@ -337,8 +346,9 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     + run.default.as_ref().map(|r| r.events).unwrap_or(0);
                 let s = sim_wall.as_secs_f64();
                 eprintln!(
-                    "stats: simulation {:.3} s wall, {} invocations, {:.2} M invocations/s, {:.2} M events/s, total {:.3} s, peak RSS {}",
+                    "stats: simulation {:.3} s wall on {} thread(s), {} invocations, {:.2} M invocations/s, {:.2} M events/s, total {:.3} s, peak RSS {}",
                     s,
+                    threads,
                     summary.arrivals,
                     inv / s / 1e6,
                     events as f64 / s / 1e6,

@@ -209,6 +209,20 @@ fn same_seed_gives_byte_identical_outputs() {
     assert_eq!(a.0, b.0);
     assert_eq!(a.1, b.1);
     assert_eq!(a.2, b.2);
+    // Two threads (one per platform) give the same bytes.
+    let r2 = lmi_sim::sim::run_threads(&sc, Platforms::Both, 2).unwrap();
+    let s2 = report::summarize(&sc, &r2, Platforms::Both);
+    assert_eq!(
+        report::summary_json(&s2),
+        a.0,
+        "summary differs on two threads"
+    );
+    assert_eq!(
+        report::timeseries_csv(&sc, &r2, &s2),
+        a.1,
+        "timeseries differs on two threads"
+    );
+    assert_eq!(report::decisions_csv(r2.lmi.as_ref()), a.2);
     // A different seed changes the run.
     let mut sc2 = sc.clone();
     sc2.seed = 100;

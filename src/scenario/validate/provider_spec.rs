@@ -1,0 +1,514 @@
+//! The platform-wide tables: `[model]`, `[default_lambda]`, `[pricing]` and
+//! `[capacity_provider]` (instance types, architecture, scaling).
+
+use super::*;
+
+impl Cx<'_> {
+    pub(super) fn model(&self, m: &RawModel) -> Result<ModelKnobs> {
+        let k = |s: &str| format!("model.{s}");
+        let scaler_interval = self.opt_duration(
+            &k("scaler_interval"),
+            m.scaler_interval.as_ref(),
+            SimDuration::from_secs(60),
+        )?;
+        if scaler_interval.0 == 0 {
+            return Err(self.bad(k("scaler_interval"), scaler_interval, "a duration > 0"));
+        }
+        let max_instance_lifetime = self.opt_duration(
+            &k("max_instance_lifetime"),
+            m.max_instance_lifetime.as_ref(),
+            SimDuration::from_secs(14 * 86_400),
+        )?;
+        if max_instance_lifetime < SimDuration::from_secs(3600) {
+            return Err(self.bad(
+                k("max_instance_lifetime"),
+                max_instance_lifetime,
+                "a duration >= 1h",
+            ));
+        }
+        let pct = |x: f64| x > 0.0 && x <= 100.0;
+        let gib = self.num(
+            &k("reserved_memory_gib_per_instance"),
+            m.reserved_memory_gib_per_instance,
+            1.0,
+            |x| (0.0..=8.0).contains(&x),
+            "a number of GiB in [0, 8]",
+        )?;
+        let defaults = [90u64, 140, 240, 250, 20];
+        let ri = &m.runtime_init;
+        let given = [&ri.python, &ri.nodejs, &ri.java, &ri.dotnet, &ri.rust];
+        let mut runtime_init = [SimDuration::ZERO; 5];
+        let names = ["python", "nodejs", "java", "dotnet", "rust"];
+        for rt in Runtime::ALL {
+            let idx = rt.index();
+            let name = names[idx];
+            runtime_init[idx] = self.opt_duration(
+                &k(&format!("runtime_init.{name}")),
+                given[idx].as_ref(),
+                SimDuration::from_millis(defaults[idx]),
+            )?;
+        }
+        Ok(ModelKnobs {
+            instance_launch_delay: self.opt_dist(
+                &k("instance_launch_delay"),
+                m.instance_launch_delay.as_ref(),
+                Dist::Constant(SimDuration::from_secs(45)),
+            )?,
+            scaler_interval,
+            auto_cpu_target_percent: self.num(
+                &k("auto_cpu_target_percent"),
+                m.auto_cpu_target_percent,
+                50.0,
+                pct,
+                "a number in (0, 100]",
+            )?,
+            scale_in_cooldown: self.opt_duration(
+                &k("scale_in_cooldown"),
+                m.scale_in_cooldown.as_ref(),
+                SimDuration::from_secs(600),
+            )?,
+            scale_in_step: self.num(
+                &k("scale_in_step"),
+                m.scale_in_step,
+                0.10,
+                |x| x > 0.0 && x <= 1.0,
+                "a fraction in (0, 1]",
+            )?,
+            max_instance_lifetime,
+            cpu_reject_threshold_percent: self.num(
+                &k("cpu_reject_threshold_percent"),
+                m.cpu_reject_threshold_percent,
+                95.0,
+                pct,
+                "a number in (0, 100]",
+            )?,
+            reserved_vcpus_per_instance: self.int(
+                &k("reserved_vcpus_per_instance"),
+                m.reserved_vcpus_per_instance,
+                1,
+                0,
+                4,
+            )?,
+            reserved_memory_mib_per_instance: (gib * 1024.0).round() as u32,
+            runtime_init,
+            instance_selection: match m.instance_selection.as_deref() {
+                None | Some("cheapest_per_usable_vcpu") => InstanceSelection::CheapestPerUsableVcpu,
+                Some("cheapest_fitting") => InstanceSelection::CheapestFitting,
+                Some(o) => {
+                    return Err(self.bad(
+                        k("instance_selection"),
+                        quoted(o),
+                        "\"cheapest_per_usable_vcpu\" (default) or \"cheapest_fitting\"",
+                    ));
+                }
+            },
+            warm_fleet_ages: match m.warm_fleet_ages.as_deref() {
+                None | Some("same") => WarmFleetAges::Same,
+                Some("spread") => WarmFleetAges::Spread,
+                Some(o) => {
+                    return Err(self.bad(
+                        k("warm_fleet_ages"),
+                        quoted(o),
+                        "\"same\" (default) or \"spread\"",
+                    ));
+                }
+            },
+        })
+    }
+
+    pub(super) fn default_lambda(&self, d: &RawDefaultLambda) -> Result<DefaultLambdaKnobs> {
+        let scale_window = self.opt_duration(
+            "default_lambda.scale_window",
+            d.scale_window.as_ref(),
+            SimDuration::from_secs(10),
+        )?;
+        if scale_window.0 == 0 {
+            return Err(self.bad(
+                "default_lambda.scale_window",
+                scale_window,
+                "a duration > 0",
+            ));
+        }
+        Ok(DefaultLambdaKnobs {
+            account_concurrency: self.int(
+                "default_lambda.account_concurrency",
+                d.account_concurrency,
+                1000,
+                1,
+                1_000_000,
+            )?,
+            scale_burst: self.int(
+                "default_lambda.scale_burst",
+                d.scale_burst,
+                1000,
+                1,
+                1_000_000,
+            )?,
+            scale_window,
+            keep_alive: self.opt_dist(
+                "default_lambda.keep_alive",
+                d.keep_alive.as_ref(),
+                Dist::Constant(SimDuration::from_secs(600)),
+            )?,
+        })
+    }
+
+    pub(super) fn architecture(&self, key: &str, v: &str) -> Result<Architecture> {
+        match v {
+            "x86_64" => Ok(Architecture::X86_64),
+            "arm64" => Ok(Architecture::Arm64),
+            o => Err(self.bad(key, quoted(o), "\"x86_64\" or \"arm64\"")),
+        }
+    }
+
+    /// Pricing, and the catalog with the scenario's overrides and additions.
+    pub(super) fn pricing(&self, p: &RawPricing) -> Result<(Pricing, Vec<InstanceType>)> {
+        let discount_allowed = "\"on_demand\" (0), \"compute_sp_1yr\" (0.32), \"compute_sp_3yr\" (0.65), or a number in [0, 1)";
+        let (ec2_discount, discount_name) = match &p.discount {
+            None => (0.0, "on_demand".to_string()),
+            Some(Value::String(s)) => match s.as_str() {
+                "on_demand" => (0.0, s.clone()),
+                "compute_sp_1yr" => (0.32, s.clone()),
+                "compute_sp_3yr" => (0.65, s.clone()),
+                _ => return Err(self.bad("pricing.discount", quoted(s), discount_allowed)),
+            },
+            Some(v) => match num_value(v) {
+                Some(x) if x.is_finite() && (0.0..1.0).contains(&x) => (x, "custom".to_string()),
+                _ => return Err(self.bad("pricing.discount", v, discount_allowed)),
+            },
+        };
+        let nonneg = |x: f64| x >= 0.0;
+        let tier = |up_to_gbs: f64, usd_per_gbs: f64| PriceTier {
+            up_to_gbs,
+            usd_per_gbs,
+        };
+        let pricing = Pricing {
+            ec2_discount,
+            discount_name,
+            management_fee: self.num(
+                "pricing.management_fee",
+                p.management_fee,
+                0.15,
+                |x| (0.0..=1.0).contains(&x),
+                "a fraction in [0, 1]",
+            )?,
+            discounted_rate_precision_usd: self.num(
+                "pricing.discounted_rate_precision_usd",
+                p.discounted_rate_precision_usd,
+                0.0001,
+                nonneg,
+                "a number of USD >= 0 (0 = no rounding)",
+            )?,
+            request_usd_per_million: self.num(
+                "pricing.request_usd_per_million",
+                p.request_usd_per_million,
+                0.20,
+                nonneg,
+                "a number of USD >= 0",
+            )?,
+            x86_tiers: vec![
+                tier(6e9, 0.0000166667),
+                tier(15e9, 0.000015),
+                tier(f64::INFINITY, 0.0000133334),
+            ],
+            arm_tiers: vec![
+                tier(7.5e9, 0.0000133334),
+                tier(18.75e9, 0.0000120001),
+                tier(f64::INFINITY, 0.0000106667),
+            ],
+            pc_usd_per_gbs: 0.0000041667,
+            pc_duration_usd_per_gbs: 0.0000097222,
+            free_tier: p.free_tier.unwrap_or(false),
+            free_requests: 1e6,
+            free_gbs: 400_000.0,
+            month_hours: 730.0,
+        };
+
+        let mut types = catalog::builtin();
+        for (i, it) in p.instance_types.iter().enumerate() {
+            let key = format!("pricing.instance_types[{i}]");
+            let name = match &it.name {
+                Some(n) if !n.trim().is_empty() => n.clone(),
+                Some(n) => {
+                    return Err(self.bad(
+                        format!("{key}.name"),
+                        quoted(n),
+                        "a non-empty instance type name",
+                    ));
+                }
+                None => {
+                    return Err(self.missing(
+                        format!("{key}.name"),
+                        "an instance type name, e.g. \"m7g.xlarge\"",
+                    ));
+                }
+            };
+            let price = match it.ondemand_usd_per_hour {
+                None => None,
+                Some(x) => Some(self.num(
+                    &format!("{key}.ondemand_usd_per_hour"),
+                    Some(x),
+                    0.0,
+                    nonneg,
+                    "a price in USD per hour >= 0",
+                )?),
+            };
+            let vcpus = match it.vcpus {
+                None => None,
+                Some(v) => Some(self.int_in(
+                    &format!("{key}.vcpus"),
+                    v,
+                    1,
+                    4096,
+                    "an integer in 1..=4096",
+                )?),
+            };
+            let memory_mib = match it.memory_gib {
+                None => None,
+                Some(g) => {
+                    let g = self.num(
+                        &format!("{key}.memory_gib"),
+                        Some(g),
+                        0.0,
+                        |x| x > 0.0 && x <= 65_536.0,
+                        "a number of GiB in (0, 65536]",
+                    )?;
+                    Some((g * 1024.0).round() as u32)
+                }
+            };
+            let arch = match &it.architecture {
+                None => None,
+                Some(a) => Some(self.architecture(&format!("{key}.architecture"), a)?),
+            };
+            if let Some(t) = types.iter_mut().find(|t| t.name == name) {
+                if let Some(p) = price {
+                    t.ondemand_usd_per_hour = p;
+                }
+                if let Some(v) = vcpus {
+                    t.vcpus = v;
+                }
+                if let Some(m) = memory_mib {
+                    t.memory_mib = m;
+                }
+                if let Some(a) = arch {
+                    t.architecture = a;
+                }
+            } else {
+                let need = |k: &str| {
+                    self.missing(
+                        format!("{key}.{k}"),
+                        format!(
+                            "`{name}` is not in the built-in catalog, so a new type needs all of vcpus, memory_gib, architecture, ondemand_usd_per_hour"
+                        ),
+                    )
+                };
+                types.push(InstanceType {
+                    name: name.clone(),
+                    vcpus: vcpus.ok_or_else(|| need("vcpus"))?,
+                    memory_mib: memory_mib.ok_or_else(|| need("memory_gib"))?,
+                    architecture: arch.ok_or_else(|| need("architecture"))?,
+                    ondemand_usd_per_hour: price.ok_or_else(|| need("ondemand_usd_per_hour"))?,
+                });
+            }
+        }
+        Ok((pricing, types))
+    }
+
+    pub(super) fn provider(
+        &self,
+        cp: &RawCapacityProvider,
+        catalog: Vec<InstanceType>,
+    ) -> Result<CapacityProvider> {
+        let ir = &cp.instance_requirements;
+        let ikey = "capacity_provider.InstanceRequirements";
+        let akey = format!("{ikey}.Architectures");
+        let architecture = match &ir.architectures {
+            None => Architecture::X86_64,
+            Some(v) if v.len() == 1 => self.architecture(&format!("{akey}[0]"), &v[0])?,
+            Some(v) => {
+                return Err(self.bad(
+                    akey,
+                    format!("{v:?}"),
+                    "a list of exactly one of \"x86_64\", \"arm64\"",
+                ));
+            }
+        };
+        let arch_name = match architecture {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        };
+        let unknown = |key: String, n: &str| {
+            let family = n.split('.').next().unwrap_or(n);
+            let similar: Vec<&str> = catalog
+                .iter()
+                .filter(|t| t.name.split('.').next() == Some(family))
+                .map(|t| t.name.as_str())
+                .take(10)
+                .collect();
+            let hint = if similar.is_empty() {
+                String::new()
+            } else {
+                format!("; types of that family: {}", similar.join(", "))
+            };
+            self.bad(
+                key,
+                quoted(n),
+                format!(
+                    "unknown instance type `{n}`: use a type of the built-in catalog or add it under [[pricing.instance_types]]{hint}"
+                ),
+            )
+        };
+        let mut types: Vec<InstanceType> = catalog
+            .iter()
+            .filter(|t| t.architecture == architecture)
+            .cloned()
+            .collect();
+        let lkey_a = format!("{ikey}.AllowedInstanceTypes");
+        let lkey_e = format!("{ikey}.ExcludedInstanceTypes");
+        match (&ir.allowed_instance_types, &ir.excluded_instance_types) {
+            (Some(_), Some(e)) => {
+                return Err(self.bad(
+                    lkey_e,
+                    format!("{e:?}"),
+                    "only one of AllowedInstanceTypes and ExcludedInstanceTypes may be given",
+                ));
+            }
+            (Some(a), None) => {
+                if a.is_empty() || a.len() > 400 {
+                    return Err(self.bad(
+                        lkey_a,
+                        format!("{a:?}"),
+                        "a list of 1 to 400 instance type names",
+                    ));
+                }
+                for (i, n) in a.iter().enumerate() {
+                    let key = format!("{lkey_a}[{i}]");
+                    match catalog.iter().find(|t| &t.name == n) {
+                        None => return Err(unknown(key, n)),
+                        Some(t) if t.architecture != architecture => {
+                            let other = match t.architecture {
+                                Architecture::X86_64 => "x86_64",
+                                Architecture::Arm64 => "arm64",
+                            };
+                            return Err(self.bad(
+                                key,
+                                quoted(n),
+                                format!(
+                                    "`{n}` is an {other} type but Architectures is [\"{arch_name}\"]; allowed: {arch_name} types only"
+                                ),
+                            ));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                types.retain(|t| a.contains(&t.name));
+            }
+            (None, Some(e)) => {
+                if e.len() > 400 {
+                    return Err(self.bad(
+                        lkey_e,
+                        format!("{e:?}"),
+                        "a list of at most 400 instance type names",
+                    ));
+                }
+                for (i, n) in e.iter().enumerate() {
+                    if !catalog.iter().any(|t| &t.name == n) {
+                        return Err(unknown(format!("{lkey_e}[{i}]"), n));
+                    }
+                }
+                types.retain(|t| !e.contains(&t.name));
+            }
+            (None, None) => {}
+        }
+        if types.is_empty() {
+            return Err(self.bad(
+                ikey,
+                "(no instance types left)",
+                format!("at least one {arch_name} instance type must remain after AllowedInstanceTypes/ExcludedInstanceTypes"),
+            ));
+        }
+
+        let sc = &cp.scaling_config;
+        let skey = "capacity_provider.CapacityProviderScalingConfig";
+        let max_vcpu = self.int(
+            &format!("{skey}.MaxVCpuCount"),
+            sc.max_vcpu_count,
+            400,
+            2,
+            15_000,
+        )?;
+        let pkey = format!("{skey}.ScalingPolicies");
+        let policy_form = format!(
+            "exactly one policy {{ PredefinedMetricType = \"{METRIC}\", TargetValue = a number in (0, 100] }}"
+        );
+        let scaling = match sc.scaling_mode.as_deref() {
+            None | Some("Auto") => {
+                if let Some(p) = &sc.scaling_policies {
+                    return Err(self.bad(
+                        pkey,
+                        format!("({} policies)", p.len()),
+                        "ScalingPolicies are only allowed with ScalingMode = \"Manual\"; remove them or set ScalingMode = \"Manual\"",
+                    ));
+                }
+                ScalingMode::Auto
+            }
+            Some("Manual") => {
+                let ps = match &sc.scaling_policies {
+                    None => {
+                        return Err(self.missing(
+                            pkey,
+                            format!("with ScalingMode = \"Manual\": {policy_form}"),
+                        ));
+                    }
+                    Some(ps) if ps.len() == 1 => ps,
+                    Some(ps) => {
+                        return Err(self.bad(
+                            pkey,
+                            format!("({} policies)", ps.len()),
+                            policy_form,
+                        ));
+                    }
+                };
+                let p = &ps[0];
+                let mkey = format!("{pkey}[0].PredefinedMetricType");
+                match p.predefined_metric_type.as_deref() {
+                    Some(METRIC) => {}
+                    None => return Err(self.missing(mkey, quoted(METRIC))),
+                    Some(o) => return Err(self.bad(mkey, quoted(o), quoted(METRIC))),
+                }
+                let tkey = format!("{pkey}[0].TargetValue");
+                let target_percent = match p.target_value {
+                    None => return Err(self.missing(tkey, "a number in (0, 100]")),
+                    Some(x) => self.num(
+                        &tkey,
+                        Some(x),
+                        0.0,
+                        |x| x > 0.0 && x <= 100.0,
+                        "a number in (0, 100]",
+                    )?,
+                };
+                ScalingMode::Manual { target_percent }
+            }
+            Some(o) => {
+                return Err(self.bad(
+                    format!("{skey}.ScalingMode"),
+                    quoted(o),
+                    "\"Auto\" (default) or \"Manual\"",
+                ));
+            }
+        };
+        Ok(CapacityProvider {
+            architecture,
+            instance_types: types,
+            max_vcpu,
+            scaling,
+            availability_zones: self.int(
+                "capacity_provider.availability_zones",
+                cp.availability_zones,
+                3,
+                1,
+                16,
+            )?,
+        })
+    }
+}

@@ -128,12 +128,10 @@ fn sweep_16(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(
-    benches,
-    queue_hold,
-    lmi_marketing_spike,
-    default_poisson,
-    trace_replay,
-    sweep_16
-);
+criterion_group! {
+    name = benches;
+    // No HTML plots: the numbers are what the regression guard reads.
+    config = Criterion::default().without_plots();
+    targets = queue_hold, lmi_marketing_spike, default_poisson, trace_replay, sweep_16
+}
 criterion_main!(benches);

@@ -154,6 +154,32 @@ fn lmi_throttle_bars_sit_on_the_spike() {
 }
 
 #[test]
+fn charts_carry_the_scenario_seed_and_version() {
+    let files = render(&spike(), Platforms::Both);
+    let dec = png::Decoder::new(std::io::Cursor::new(&files[0].1));
+    let reader = dec.read_info().expect("png header");
+    let text: Vec<(String, String)> = reader
+        .info()
+        .uncompressed_latin1_text
+        .iter()
+        .map(|t| (t.keyword.clone(), t.text.clone()))
+        .collect();
+    assert!(
+        text.contains(&("Title".into(), "marketing-spike".into())),
+        "{text:?}"
+    );
+    assert!(
+        text.contains(&("Comment".into(), "seed 1".into())),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|(k, v)| k == "Software" && v.starts_with("lmi-sim ")),
+        "{text:?}"
+    );
+}
+
+#[test]
 fn rendering_is_deterministic() {
     let sc = spike();
     let r = run(&sc, Platforms::Both);

@@ -167,8 +167,20 @@ impl Subject<'_> {
     }
 }
 
-/// Encodes an RGB buffer as PNG (deterministic).
-pub(crate) fn encode(chart: &str, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
+/// Text chunks every PNG carries: what made it, from which scenario and seed.
+pub(crate) type Meta = [(&'static str, String); 3];
+
+/// `Software`, `Title` and `Comment` chunks for a run of `name` with `seed`.
+pub(crate) fn meta(name: &str, seed: u64) -> Meta {
+    [
+        ("Software", format!("lmi-sim {}", crate::report::VERSION)),
+        ("Title", name.to_string()),
+        ("Comment", format!("seed {seed}")),
+    ]
+}
+
+/// Encodes an RGB buffer as PNG (deterministic), with `meta` as text chunks.
+pub(crate) fn encode(chart: &str, rgb: &[u8], meta: &Meta) -> Result<Vec<u8>, ChartError> {
     let err = |e: png::EncodingError| ChartError::Encode {
         chart: chart.to_string(),
         message: e.to_string(),
@@ -179,6 +191,9 @@ pub(crate) fn encode(chart: &str, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Fast);
+        for (k, v) in meta {
+            enc.add_text_chunk(k.to_string(), v.clone()).map_err(err)?;
+        }
         let mut w = enc.write_header().map_err(err)?;
         w.write_image_data(rgb).map_err(err)?;
         w.finish().map_err(err)?;
@@ -189,6 +204,7 @@ pub(crate) fn encode(chart: &str, rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
 /// Renders one chart to PNG bytes.
 pub(crate) fn render_one(
     name: &str,
+    meta: &Meta,
     f: impl FnOnce(&mut [u8]) -> Result<(), String>,
 ) -> Result<(String, Vec<u8>), ChartError> {
     let mut buf = vec![255u8; (WIDTH * HEIGHT * 3) as usize];
@@ -196,7 +212,7 @@ pub(crate) fn render_one(
         chart: name.to_string(),
         message,
     })?;
-    Ok((name.to_string(), encode(name, &buf)?))
+    Ok((name.to_string(), encode(name, &buf, meta)?))
 }
 
 /// Renders the charts of one subject: throttles, LMI capacity (if LMI ran),
@@ -207,20 +223,21 @@ fn render_set(
     d: &ChartData,
     run: &RunResult,
     fns: &[usize],
+    m: &Meta,
     out: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<(), ChartError> {
     let name = |chart: &str| format!("{prefix}{chart}.png");
-    out.push(render_one(&name("throttles"), |b| {
+    out.push(render_one(&name("throttles"), m, |b| {
         draw::throttles(b, subject, d)
     })?);
     if d.lmi.is_some() {
-        out.push(render_one(&name("lmi-capacity"), |b| {
+        out.push(render_one(&name("lmi-capacity"), m, |b| {
             draw::capacity(b, subject, d)
         })?);
     }
     if d.lmi.is_some() || d.default.is_some() {
-        out.push(render_one(&name("cost"), |b| draw::cost(b, subject, d))?);
-        out.push(render_one(&name("latency"), |b| {
+        out.push(render_one(&name("cost"), m, |b| draw::cost(b, subject, d))?);
+        out.push(render_one(&name("latency"), m, |b| {
             draw::latency(b, subject, d)
         })?);
     }
@@ -229,7 +246,7 @@ fn render_set(
             .any(|&f| src.rows.get(f).is_some_and(|r| r.is_some()))
     };
     if queued(&run.lmi_sources) || queued(&run.default_sources) {
-        out.push(render_one(&name("backlog"), |b| {
+        out.push(render_one(&name("backlog"), m, |b| {
             draw::backlog(b, subject, d, run, fns)
         })?);
     }
@@ -260,7 +277,8 @@ pub fn render_run(
     let mut out = Vec::new();
     let all = data::build(sc, run, summary, Selection::All);
     let every: Vec<usize> = (0..sc.functions.len()).collect();
-    render_set("", &subject(None), &all, run, &every, &mut out)?;
+    let m = meta(&sc.name, sc.seed);
+    render_set("", &subject(None), &all, run, &every, &m, &mut out)?;
     if multi {
         let mut used = std::collections::BTreeSet::new();
         for (i, f) in sc.functions.iter().enumerate() {
@@ -273,7 +291,7 @@ pub fn render_run(
                 function: Some(&f.name),
                 ..subject(None)
             };
-            render_set(&format!("{stem}-"), &s, &d, run, &[i], &mut out)?;
+            render_set(&format!("{stem}-"), &s, &d, run, &[i], &m, &mut out)?;
         }
     }
     Ok(out)

@@ -267,10 +267,11 @@ pub type Rendered = (Vec<(String, Vec<u8>)>, Vec<String>);
 /// Renders every chart; returns the files and notes about charts skipped.
 pub fn render(s: &SweepSummary, rows: &[PointResult]) -> Result<Rendered, ChartError> {
     fonts()?;
+    let m = crate::charts::meta(&s.sweep, s.seed);
     let mut out = Vec::new();
     let mut notes = Vec::new();
     if s.platforms == "both" {
-        out.push(render_one("crossover.png", |b| crossover(b, s, rows))?);
+        out.push(render_one("crossover.png", &m, |b| crossover(b, s, rows))?);
     } else {
         notes.push(format!(
             "crossover.png skipped: it needs both platforms, the sweep simulates only {}",
@@ -278,14 +279,14 @@ pub fn render(s: &SweepSummary, rows: &[PointResult]) -> Result<Rendered, ChartE
         ));
     }
     if s.axes.len() >= 2 {
-        out.push(render_one("heatmap.png", |b| heatmap(b, s, rows))?);
+        out.push(render_one("heatmap.png", &m, |b| heatmap(b, s, rows))?);
     } else {
         notes.push(format!(
             "heatmap.png skipped: it needs two axes, the sweep has {}",
             s.axes.len()
         ));
     }
-    out.push(render_one("pareto.png", |b| pareto(b, s, rows))?);
+    out.push(render_one("pareto.png", &m, |b| pareto(b, s, rows))?);
     Ok((out, notes))
 }
 

@@ -90,14 +90,13 @@ impl Lmi {
                 continue 'each;
             }
             // 2. Room on a Launching instance in that AZ: reserve it.
-            for (i, inst) in self.insts.iter_mut().enumerate() {
+            for inst in self.insts.iter_mut() {
                 if inst.az as usize == az
                     && inst.state == InstState::Launching
                     && inst.replaces == NONE
                     && inst.usable_vcpus - inst.used_vcpus >= shape.vcpus
                     && inst.usable_mib - inst.used_mib >= shape.memory_mib
                 {
-                    let _ = i;
                     inst.used_vcpus += shape.vcpus;
                     inst.used_mib += shape.memory_mib;
                     add_reservation(&mut inst.reservations, fi as u32);

@@ -384,7 +384,7 @@ impl Lmi {
         let rm = sc.model.reserved_memory_mib_per_instance;
         let mut funcs = Vec::with_capacity(sc.functions.len());
         let mut type_choice = Vec::new();
-        for (i, f) in sc.functions.iter().enumerate() {
+        for f in &sc.functions {
             let shape = EeShape {
                 vcpus: f.ee_vcpus(),
                 memory_mib: f.ee_memory_mib(),
@@ -441,7 +441,6 @@ impl Lmi {
                 totals,
                 rows: Vec::new(),
             });
-            let _ = i;
         }
         let eff_price = types
             .iter()
@@ -1011,7 +1010,6 @@ impl Lmi {
 
     /// A `PutFunctionScalingConfig` call.
     fn apply_config(&mut self, fi: usize, min: u32, max: u32) {
-        let was_deactivated = self.funcs[fi].deactivated;
         self.funcs[fi].min = min;
         self.funcs[fi].max = max;
         if max == 0 {
@@ -1032,7 +1030,6 @@ impl Lmi {
         } else if total > max {
             self.remove_ees(fi, total - max);
         }
-        let _ = was_deactivated;
     }
 }
 

@@ -147,3 +147,30 @@ fn rotation_replaces_instances_without_loss() {
     // After rotation, only the replacements remain.
     assert_eq!(l.provider_rows.last().unwrap().instances_running, 3);
 }
+
+#[test]
+fn scaler_policy_is_pluggable() {
+    /// Adds one EE every tick, whatever the signals.
+    struct OneMore;
+    impl policy::ScalerPolicy for OneMore {
+        fn decide(&mut self, _f: usize, _now: SimTime, s: &policy::Signals) -> policy::Decision {
+            policy::Decision {
+                desired: s.total + 1,
+                action: policy::ScaleAction::Out(1),
+            }
+        }
+    }
+    let mut sc = one_ee(2048, 16);
+    sc.functions[0].max_ees = 100;
+    let mut m = Lmi::new(&sc, &[0.0]);
+    m.set_policy(Box::new(OneMore));
+    // Ticks at 1, 2, 3, 4 and 5 min; each EE is ready 1.09 s after its tick.
+    let r = m.finish(SimTime(5 * 60 * S + 2 * S));
+    assert_eq!(r.decisions.len(), 5);
+    assert!(
+        r.decisions
+            .iter()
+            .all(|d| d.action == "scale_out" && d.delta == 1)
+    );
+    assert_eq!(r.functions[0].peak_ees, 6);
+}

@@ -141,6 +141,7 @@ impl DefaultLambda {
     /// deviations of a Poisson count — so that a warm run does not begin with a
     /// burst of cold starts that an active function would not have.
     pub fn with_initial_rates(sc: &Scenario, rates: &[f64]) -> Self {
+        let n_intervals = sc.horizon.0.div_ceil(sc.report_interval.0.max(1)) as usize;
         let k = &sc.default_lambda;
         let funcs: Vec<Func> = sc
             .functions
@@ -181,7 +182,7 @@ impl DefaultLambda {
                         pc_alloc_gbs: 0.0,
                         memory_mb: mem,
                     },
-                    rows: Vec::new(),
+                    rows: Vec::with_capacity(n_intervals),
                 }
             })
             .collect();

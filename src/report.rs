@@ -626,7 +626,7 @@ pub fn decisions_csv(r: Option<&LmiResult>) -> String {
                 out,
                 "{},{},{:.4},{:.4},{},{},{},{},{},{},{}",
                 d.time_s,
-                d.function,
+                r.function_names[d.function as usize],
                 d.cpu_utilization,
                 d.slot_saturation,
                 d.ready,

@@ -164,7 +164,10 @@ fn littles_law_holds_for_busy_environments() {
     let busy_mean = d.functions[0].busy_area / sc.horizon.0 as f64;
     let little = rate * mean_io_s;
     let err = (busy_mean / little - 1.0).abs();
-    println!("Little's law: mean busy {busy_mean:.4}, λ·E[S] {little}, error {:.3}% (seed {seed})", err * 100.0);
+    println!(
+        "Little's law: mean busy {busy_mean:.4}, λ·E[S] {little}, error {:.3}% (seed {seed})",
+        err * 100.0
+    );
     assert!(
         err < 0.02,
         "mean busy {busy_mean:.4} vs λ·E[S] {little} ({:.2}%), seed {seed}",

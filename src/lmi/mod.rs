@@ -197,13 +197,15 @@ pub struct ProviderInterval {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct DecisionRecord {
     pub time_s: f64,
-    pub function: String,
+    /// Index of the function in the scenario.
+    pub function: u32,
     pub cpu_utilization: f64,
     pub slot_saturation: f64,
     pub ready: u32,
     pub total: u32,
     pub desired: u32,
-    pub action: String,
+    /// `hold`, `scale_out`, `cooldown` or `scale_in`.
+    pub action: &'static str,
     pub delta: i64,
     pub instances_launched: u32,
     pub refused_by_max_vcpu: u32,
@@ -348,6 +350,7 @@ pub struct Lmi {
 
 /// Everything the LMI run produced.
 pub struct LmiResult {
+    pub function_names: Vec<String>,
     pub rows: Vec<Vec<LmiInterval>>,
     pub provider_rows: Vec<ProviderInterval>,
     pub decisions: Vec<DecisionRecord>,
@@ -379,6 +382,8 @@ impl Lmi {
     /// A model of the scenario's provider; `initial_rates` [1/s per function]
     /// size a warm start's fleet.
     pub fn new(sc: &Scenario, initial_rates: &[f64]) -> Self {
+        let n_intervals = sc.horizon.0.div_ceil(sc.report_interval.0.max(1)) as usize;
+        let n_ticks = (sc.horizon.0 / sc.model.scaler_interval.0.max(1)) as usize;
         let types = sc.provider.instance_types.clone();
         let rv = sc.model.reserved_vcpus_per_instance;
         let rm = sc.model.reserved_memory_mib_per_instance;
@@ -439,7 +444,8 @@ impl Lmi {
                 cur: LmiInterval::default(),
                 cur_latency: Sketch::new(),
                 totals,
-                rows: Vec::new(),
+                // Exact sizes: no doubling slack in long runs.
+                rows: Vec::with_capacity(n_intervals),
             });
         }
         let eff_price = types
@@ -496,8 +502,8 @@ impl Lmi {
             rw_usable: Window::default(),
             rw_od: Window::default(),
             rw_eff: Window::default(),
-            provider_rows: Vec::new(),
-            decisions: Vec::new(),
+            provider_rows: Vec::with_capacity(n_intervals),
+            decisions: Vec::with_capacity(n_ticks * sc.functions.len()),
             report_interval: sc.report_interval,
             next_report: SimTime::ZERO + sc.report_interval,
             now: SimTime::ZERO,
@@ -657,6 +663,7 @@ impl Lmi {
         self.provider.busy_area = self.g_busy.area_at(horizon);
         self.provider.usable_area = self.g_usable.area_at(horizon);
         LmiResult {
+            function_names: self.names,
             rows,
             provider_rows: self.provider_rows,
             decisions: self.decisions,
@@ -972,13 +979,13 @@ impl Lmi {
             };
             self.decisions.push(DecisionRecord {
                 time_s: now.as_secs_f64(),
-                function: self.names[fi].clone(),
+                function: fi as u32,
                 cpu_utilization: sig.cpu_utilization,
                 slot_saturation: sig.slot_saturation,
                 ready,
                 total,
                 desired,
-                action: name.to_string(),
+                action: name,
                 delta,
                 instances_launched: self.launches_this_tick,
                 refused_by_max_vcpu: self.refused_this_tick,

@@ -25,6 +25,11 @@ impl Gauge {
     pub fn add(&mut self, now: SimTime, delta: f64) {
         self.settle(now);
         self.value += delta;
+        // Fractional values (prices) that cancel out leave float residue
+        // (1e-17): snap it to zero so an empty fleet costs exactly nothing.
+        if self.value.abs() < 1e-9 {
+            self.value = 0.0;
+        }
     }
     /// Current value.
     #[inline]

@@ -209,55 +209,38 @@ fn rate(n: u64, d: u64) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
 
-fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
-    let idx: Vec<usize> = match fi {
-        Some(i) => vec![i],
-        None => (0..r.functions.len()).collect(),
-    };
-    let mut lat = Sketch::new();
-    let mut f = PlatformFigures::default();
-    let mut thr = [0u64; 5];
-    for &i in &idx {
-        let t = &r.functions[i];
-        f.invocations += t.arrivals;
-        f.served += t.served;
-        f.in_flight_at_end += r.in_flight_at_end[i] as u64;
-        for (acc, n) in thr.iter_mut().zip(t.throttles) {
-            *acc += n;
-        }
-        lat.merge(&t.latency);
-        f.peak_concurrency += t.peak_in_flight as u64;
-    }
-    for r in ThrottleReason::LMI {
-        f.throttles.insert(r.name(), thr[r.slot()]);
-    }
-    f.throttled = thr.iter().sum();
-    f.throttle_rate = rate(f.throttled, f.invocations);
-    f.latency = Latency::of(&lat);
-    f
+/// One function's whole-run counts, as either platform keeps them.
+struct Counts<'a> {
+    arrivals: u64,
+    served: u64,
+    in_flight: u32,
+    /// Per reason, in the platform's `ThrottleReason` order.
+    throttles: &'a [u64],
+    latency: &'a Sketch,
+    cold_starts: u64,
+    peak_concurrency: u32,
 }
 
-fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
-    let idx: Vec<usize> = match fi {
-        Some(i) => vec![i],
-        None => (0..r.functions.len()).collect(),
-    };
+/// Sums `counts` (one per selected function) into a platform's figures.
+fn figures<'a>(
+    counts: impl Iterator<Item = Counts<'a>>,
+    reasons: &[ThrottleReason],
+) -> PlatformFigures {
     let mut lat = Sketch::new();
     let mut f = PlatformFigures::default();
-    let mut thr = [0u64; 3];
-    for &i in &idx {
-        let t = &r.functions[i];
-        f.invocations += t.arrivals;
-        f.served += t.served;
-        f.in_flight_at_end += r.in_flight_at_end[i] as u64;
-        for (acc, n) in thr.iter_mut().zip(t.throttles) {
+    let mut thr = vec![0u64; reasons.len()];
+    for c in counts {
+        f.invocations += c.arrivals;
+        f.served += c.served;
+        f.in_flight_at_end += c.in_flight as u64;
+        for (acc, n) in thr.iter_mut().zip(c.throttles) {
             *acc += n;
         }
-        lat.merge(&t.latency);
-        f.cold_starts += t.cold_starts;
-        f.peak_concurrency += t.peak_concurrency as u64;
+        lat.merge(c.latency);
+        f.cold_starts += c.cold_starts;
+        f.peak_concurrency += c.peak_concurrency as u64;
     }
-    for r in ThrottleReason::DEFAULT {
+    for r in reasons {
         f.throttles.insert(r.name(), thr[r.slot()]);
     }
     f.throttled = thr.iter().sum();
@@ -265,6 +248,46 @@ fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
     f.cold_start_rate = rate(f.cold_starts, f.invocations);
     f.latency = Latency::of(&lat);
     f
+}
+
+/// The functions a figure covers: one, or all.
+fn selected(n: usize, fi: Option<usize>) -> std::ops::Range<usize> {
+    match fi {
+        Some(i) => i..i + 1,
+        None => 0..n,
+    }
+}
+
+fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
+    let counts = selected(r.functions.len(), fi).map(|i| {
+        let t = &r.functions[i];
+        Counts {
+            arrivals: t.arrivals,
+            served: t.served,
+            in_flight: r.in_flight_at_end[i],
+            throttles: &t.throttles,
+            latency: &t.latency,
+            cold_starts: 0,
+            peak_concurrency: t.peak_in_flight,
+        }
+    });
+    figures(counts, &ThrottleReason::LMI)
+}
+
+fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
+    let counts = selected(r.functions.len(), fi).map(|i| {
+        let t = &r.functions[i];
+        Counts {
+            arrivals: t.arrivals,
+            served: t.served,
+            in_flight: r.in_flight_at_end[i],
+            throttles: &t.throttles,
+            latency: &t.latency,
+            cold_starts: t.cold_starts,
+            peak_concurrency: t.peak_concurrency,
+        }
+    });
+    figures(counts, &ThrottleReason::DEFAULT)
 }
 
 /// LMI cost of a run.

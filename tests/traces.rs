@@ -1087,3 +1087,54 @@ fn streaming_memory_is_flat() {
         "peak RSS grew: {small} KiB → {large} KiB"
     );
 }
+
+#[test]
+fn several_functions_replay_their_own_traces_on_one_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "c.csv",
+        "interval_start,count\n0,30\n60,90\n120,0\n",
+    );
+    let text = format!(
+        r#"
+name = "two-traces"
+horizon = "3h"
+report_interval = "1m"
+[capacity_provider.InstanceRequirements]
+AllowedInstanceTypes = ["c7i.2xlarge"]
+[[functions]]
+name = "azure"
+Runtime = "python3.13"
+MemorySize = 2048
+{WORK}
+[functions.traffic]
+source = "azure2021"
+path = "{}"
+[[functions]]
+name = "counts"
+Runtime = "nodejs22.x"
+MemorySize = 2048
+{WORK}
+[functions.traffic]
+source = "csv"
+path = "c.csv"
+format = "counts"
+spread = "uniform"
+"#,
+        root().join(AZ2021).display()
+    );
+    let sc = from_toml_str(&text, "two.toml", Some(dir.path())).unwrap_or_else(|e| panic!("{e}"));
+    let r = sim::run(&sc, Platforms::Both).unwrap();
+    // Each function gets exactly its own trace's requests.
+    assert_eq!(r.offered.total, vec![998, 120]);
+    assert_eq!(r.offered.per_interval[1][..3], [30, 90, 0]);
+    let l = r.lmi.as_ref().unwrap();
+    for (i, f) in l.functions.iter().enumerate() {
+        assert_eq!(f.arrivals, r.offered.total[i]);
+        assert_eq!(
+            f.arrivals,
+            f.served + f.throttles.iter().sum::<u64>() + l.in_flight_at_end[i] as u64
+        );
+    }
+}

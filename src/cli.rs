@@ -307,35 +307,44 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 .map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
             let summary = report::summarize(&sc, &run, platforms);
-            let mut files = vec![
-                (
-                    "summary.json".to_string(),
-                    report::summary_json(&summary).into_bytes(),
-                ),
-                (
-                    "timeseries.csv".to_string(),
-                    report::timeseries_csv(&sc, &run, &summary).into_bytes(),
-                ),
-                (
-                    "decisions.csv".to_string(),
-                    report::decisions_csv(run.lmi.as_ref()).into_bytes(),
-                ),
-            ];
+            let dir = crate::output::run_dir(&out, &sc.name);
+            let out_err = |e: std::io::Error| CliError::Output {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            };
+            // Everything goes to a staging directory first; the CSVs are
+            // streamed, so memory never holds a whole file.
+            let staging = crate::output::Staging::new(&dir).map_err(out_err)?;
+            staging
+                .write("summary.json", report::summary_json(&summary).as_bytes())
+                .map_err(out_err)?;
+            staging
+                .stream("timeseries.csv", |w| {
+                    report::write_timeseries_csv(w, &sc, &run, &summary)
+                })
+                .map_err(out_err)?;
+            staging
+                .stream("decisions.csv", |w| {
+                    report::write_decisions_csv(w, run.lmi.as_ref())
+                })
+                .map_err(out_err)?;
+            let mut n_files = 3;
             let mut chart_note = None;
             if !no_charts {
                 match crate::charts::render_run(&sc, &run, &summary) {
-                    Ok(pngs) => files.extend(pngs),
+                    Ok(pngs) => {
+                        for (name, bytes) in &pngs {
+                            staging.write(name, bytes).map_err(out_err)?;
+                        }
+                        n_files += pngs.len();
+                    }
                     Err(e) => chart_note = Some(format!("charts not written: {e}")),
                 }
             }
-            let dir = crate::output::run_dir(&out, &sc.name);
-            crate::output::write_all(&dir, &files).map_err(|e| CliError::Output {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            })?;
+            staging.commit().map_err(out_err)?;
             if !quiet {
                 print!("{}", report::terminal(&summary));
-                println!("  outputs: {}/ ({} files)", dir.display(), files.len());
+                println!("  outputs: {}/ ({} files)", dir.display(), n_files);
             }
             if let Some(n) = chart_note {
                 eprintln!("warning: {n}");

@@ -514,7 +514,21 @@ fn source_cols(out: &mut String, src: &SourceResult, fi: usize, k: usize, thrott
 /// (`provider_*`, `lmi_ec2_usd`, `lmi_fee_usd`) describe the whole capacity
 /// provider and repeat on each function's row.
 pub fn timeseries_csv(sc: &Scenario, run: &RunResult, s: &Summary) -> String {
-    let mut out = String::with_capacity(256 * run.intervals.len() * sc.functions.len().max(1));
+    let mut v = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_timeseries_csv(&mut v, sc, run, s);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// Writes `timeseries.csv` row by row into `w`: memory stays one row whatever
+/// the number of intervals.
+pub fn write_timeseries_csv(
+    w: &mut dyn std::io::Write,
+    sc: &Scenario,
+    run: &RunResult,
+    s: &Summary,
+) -> std::io::Result<()> {
+    let mut out = String::with_capacity(1024);
     out.push_str(&TIMESERIES_COLUMNS.join(","));
     out.push('\n');
     let req = sc.pricing.request_usd_per_million / 1e6;
@@ -633,13 +647,25 @@ pub fn timeseries_csv(sc: &Scenario, run: &RunResult, s: &Summary) -> String {
                 .map(|r| r.throttles.iter().sum());
             source_cols(&mut out, &run.default_sources, fi, k, dt);
             out.push('\n');
+            w.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    out
+    w.write_all(out.as_bytes())
 }
 
 /// `decisions.csv`: every scaler decision.
 pub fn decisions_csv(r: Option<&LmiResult>) -> String {
+    let mut v = Vec::new();
+    let _ = write_decisions_csv(&mut v, r);
+    String::from_utf8_lossy(&v).into_owned()
+}
+
+/// Writes `decisions.csv` line by line into `w`.
+pub fn write_decisions_csv(
+    w: &mut dyn std::io::Write,
+    r: Option<&LmiResult>,
+) -> std::io::Result<()> {
     let mut out = String::from(
         "time_s,function,cpu_utilization,slot_saturation,ready_ees,total_ees,desired_ees,action,delta_ees,instances_launched,launches_refused_by_max_vcpu\n",
     );
@@ -660,9 +686,11 @@ pub fn decisions_csv(r: Option<&LmiResult>) -> String {
                 d.instances_launched,
                 d.refused_by_max_vcpu
             );
+            w.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    out
+    w.write_all(out.as_bytes())
 }
 
 fn ms(v: Option<f64>) -> String {

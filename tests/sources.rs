@@ -258,3 +258,24 @@ fn bad_source_settings_are_named() {
     .unwrap();
     assert!(matches!(&sc.functions[0].source, SourceSpec::Sqs(q) if q.max_receive_count == 3));
 }
+
+#[test]
+fn queues_and_retries_give_the_same_bytes_on_two_threads() {
+    let sc = spiky(sqs(3, 20), 3, 2500.0, 9);
+    let one = run(&sc, Platforms::Both).unwrap();
+    let two = lmi_sim::sim::run_threads(&sc, Platforms::Both, 2).unwrap();
+    let s1 = lmi_sim::report::summarize(&sc, &one, Platforms::Both);
+    let s2 = lmi_sim::report::summarize(&sc, &two, Platforms::Both);
+    assert_eq!(
+        lmi_sim::report::summary_json(&s1),
+        lmi_sim::report::summary_json(&s2)
+    );
+    assert_eq!(
+        lmi_sim::report::timeseries_csv(&sc, &one, &s1),
+        lmi_sim::report::timeseries_csv(&sc, &two, &s2)
+    );
+    assert!(
+        lmi_src(&one).redelivered > 0,
+        "the scenario exercises redelivery"
+    );
+}

@@ -721,6 +721,12 @@ pub fn fmt_usd(x: f64) -> String {
     }
 }
 
+/// One terminal row's two cells: `f` of each platform's value, or "-".
+fn columns<T>(a: Option<&T>, b: Option<&T>, f: &dyn Fn(&T) -> String) -> (String, String) {
+    let cell = |x: Option<&T>| x.map(f).unwrap_or_else(|| "-".into());
+    (cell(a), cell(b))
+}
+
 /// The terminal summary: both platforms in columns.
 pub fn terminal(s: &Summary) -> String {
     let mut o = String::new();
@@ -748,12 +754,7 @@ pub fn terminal(s: &Summary) -> String {
     row(&mut o, "", "LMI".into(), "default Lambda".into());
     let lf = l.map(|x| &x.figures);
     let df = d.map(|x| &x.figures);
-    let both = |f: &dyn Fn(&PlatformFigures) -> String| {
-        (
-            lf.map(f).unwrap_or_else(|| "-".into()),
-            df.map(f).unwrap_or_else(|| "-".into()),
-        )
-    };
+    let both = |f: &dyn Fn(&PlatformFigures) -> String| columns(lf, df, f);
     let (a, b) = both(&|f| f.invocations.to_string());
     row(&mut o, "invocations", a, b);
     let (a, b) = both(&|f| f.served.to_string());
@@ -834,12 +835,7 @@ pub fn terminal(s: &Summary) -> String {
     let ds = d.and_then(|x| x.sources.as_ref());
     if ls.is_some() || ds.is_some() {
         let _ = writeln!(o, "  event sources (queues, retries)");
-        let src = |f: &dyn Fn(&SourceFigures) -> String| {
-            (
-                ls.map(f).unwrap_or_else(|| "-".into()),
-                ds.map(f).unwrap_or_else(|| "-".into()),
-            )
-        };
+        let src = |f: &dyn Fn(&SourceFigures) -> String| columns(ls, ds, f);
         let (a, b) = src(&|f| f.requests.to_string());
         row(&mut o, "  requests (messages, events)", a, b);
         let (a, b) = src(&|f| f.completed.to_string());

@@ -290,7 +290,19 @@ fn legend(
         .de()?;
         y += 30;
     }
-    y += 8;
+    legend_notes(area, x0, y + 8, notes)?;
+    Ok(())
+}
+
+/// The notes under a legend's entries, from `y` down (`true` = bold); returns
+/// the next free `y`.
+pub(crate) fn legend_notes(
+    area: &Area<'_>,
+    x0: i32,
+    mut y: i32,
+    notes: &[(String, bool)],
+) -> Result<i32, String> {
+    let left = |s: TextStyle<'static>| s.pos(Pos::new(HPos::Left, VPos::Center));
     for (text, b) in notes {
         let style = if *b {
             bold(LABEL_PX)
@@ -301,7 +313,7 @@ fn legend(
             .de()?;
         y += 28;
     }
-    Ok(())
+    Ok(y)
 }
 
 /// Step-line points: each bucket a flat segment.

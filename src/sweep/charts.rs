@@ -145,18 +145,7 @@ fn legend(
         .de()?;
         y += 30;
     }
-    y += 8;
-    for (text, b) in notes {
-        let style = if *b {
-            bold(LABEL_PX)
-        } else {
-            font(TICK_PX).color(&NOTE)
-        };
-        area.draw(&Text::new(text.clone(), (x0, y), left(style)))
-            .de()?;
-        y += 28;
-    }
-    Ok(y)
+    crate::charts::draw::legend_notes(area, x0, y + 8, notes)
 }
 
 /// Log range around values, padded, at least a factor 10 wide.

@@ -285,7 +285,7 @@ impl Lmi {
             }
             None => {
                 self.ees.push(ee);
-                self.route_pos.push(NONE);
+                self.links.grow(self.ees.len());
                 (self.ees.len() - 1) as u32
             }
         };

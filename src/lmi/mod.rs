@@ -20,7 +20,7 @@ use crate::scenario::{Scenario, StartState};
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
 use policy::{Decision, EeShape, ScalerPolicy, Signals, TargetTracking};
-use route::{NONE, RouteHeap};
+use route::{Links, NONE, Router};
 
 /// EE lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -263,7 +263,7 @@ struct Func {
     min: u32,
     max: u32,
     deactivated: bool,
-    route: RouteHeap,
+    route: Router,
     blocked_free: u32,
     /// Live (not Stopped) EEs.
     ees: Vec<u32>,
@@ -300,7 +300,7 @@ pub struct Lmi {
     q: EventQueue<Ev>,
     ees: Vec<Ee>,
     free_ees: Vec<u32>,
-    route_pos: Vec<u32>,
+    links: Links,
     insts: Vec<Instance>,
     free_insts: Vec<u32>,
     funcs: Vec<Func>,
@@ -421,7 +421,7 @@ impl Lmi {
                 min: f.min_ees,
                 max: f.max_ees,
                 deactivated,
-                route: RouteHeap::default(),
+                route: Router::default(),
                 blocked_free: 0,
                 ees: Vec::new(),
                 pending: 0,
@@ -462,7 +462,7 @@ impl Lmi {
             q: EventQueue::new(),
             ees: Vec::new(),
             free_ees: Vec::new(),
-            route_pos: Vec::new(),
+            links: Links::default(),
             insts: Vec::new(),
             free_insts: Vec::new(),
             funcs,
@@ -865,11 +865,11 @@ impl Lmi {
             }
         }
         let inflight = e.inflight;
-        let in_heap = self.route_pos[id as usize] != NONE;
-        match (routable, in_heap) {
-            (true, true) => f.route.update(&mut self.route_pos, id, inflight),
-            (true, false) => f.route.insert(&mut self.route_pos, id, inflight),
-            (false, true) => f.route.remove(&mut self.route_pos, id),
+        let in_router = self.links.routed(id);
+        match (routable, in_router) {
+            (true, true) => f.route.update(&mut self.links, id, inflight),
+            (true, false) => f.route.insert(&mut self.links, id, inflight),
+            (false, true) => f.route.remove(&mut self.links, id),
             (false, false) => {}
         }
     }

@@ -1,110 +1,123 @@
-//! The router's index: per function, an indexed binary min-heap of the EEs that
-//! can take an invocation now, keyed by (in-flight count, EE id).
+//! The router's index: per function, the EEs that can take an invocation now,
+//! in buckets by in-flight count.
 //!
-//! Picking the least-loaded EE is O(1); every change of an EE's load is one
-//! O(log n) sift. Positions live in a caller-owned slice indexed by EE id, so
-//! nothing allocates once the heap has grown to the fleet size.
+//! An EE's load only ever moves by one (an invocation starts or ends), so the
+//! least-loaded EE is kept without comparisons: each bucket is a doubly linked
+//! list of EE ids, and the lowest non-empty bucket is remembered. Picking the
+//! least-loaded EE, and every load change, is O(1) (finding the next non-empty
+//! bucket when the lowest one empties walks load levels, not EEs, and in
+//! practice one step). Ties go to the EE that reached that load first, which
+//! spreads equal load round-robin. The links live in caller-owned slices
+//! indexed by EE id, so nothing allocates once the fleet has reached its size.
 
-/// Marks "not in any heap".
+/// Marks "none" (no EE, not in any bucket).
 pub const NONE: u32 = u32::MAX;
 
-#[inline]
-fn key(inflight: u32, id: u32) -> u64 {
-    ((inflight as u64) << 32) | id as u64
+/// Per-EE links, shared by all functions' routers (indexed by EE id).
+#[derive(Default, Clone, Debug)]
+pub struct Links {
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    /// The bucket (load) the EE is in, or NONE.
+    load: Vec<u32>,
 }
-#[inline]
-fn id_of(k: u64) -> u32 {
-    k as u32
+
+impl Links {
+    /// Makes room for EE ids below `n`.
+    pub fn grow(&mut self, n: usize) {
+        if self.load.len() < n {
+            self.next.resize(n, NONE);
+            self.prev.resize(n, NONE);
+            self.load.resize(n, NONE);
+        }
+    }
+    /// Whether the EE is in a router.
+    #[inline]
+    pub fn routed(&self, id: u32) -> bool {
+        self.load[id as usize] != NONE
+    }
 }
 
 /// Least-loaded index over one function's routable EEs.
 #[derive(Default, Clone, Debug)]
-pub struct RouteHeap {
-    heap: Vec<u64>,
+pub struct Router {
+    head: Vec<u32>,
+    tail: Vec<u32>,
+    /// Lowest non-empty bucket (meaningless when `len` is 0).
+    min: u32,
+    len: u32,
 }
 
-impl RouteHeap {
-    /// The least-loaded EE (ties: lowest id).
+impl Router {
+    /// The least-loaded EE (ties: the one at that load longest).
     #[inline]
     pub fn best(&self) -> Option<u32> {
-        self.heap.first().map(|&k| id_of(k))
+        (self.len > 0).then(|| self.head[self.min as usize])
     }
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len as usize
     }
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 
-    pub fn insert(&mut self, pos: &mut [u32], id: u32, inflight: u32) {
-        let i = self.heap.len();
-        self.heap.push(key(inflight, id));
-        pos[id as usize] = i as u32;
-        self.sift_up(pos, i);
-    }
-
-    pub fn remove(&mut self, pos: &mut [u32], id: u32) {
-        let i = pos[id as usize] as usize;
-        let last = self.heap.len() - 1;
-        self.swap(pos, i, last);
-        self.heap.pop();
-        pos[id as usize] = NONE;
-        if i < self.heap.len() {
-            self.sift_down(pos, i);
-            self.sift_up(pos, i);
-        }
-    }
-
-    /// Re-keys `id` after its in-flight count changed.
+    /// Adds `id` (not in any router) with load `load`.
     #[inline]
-    pub fn update(&mut self, pos: &mut [u32], id: u32, inflight: u32) {
-        let i = pos[id as usize] as usize;
-        let old = self.heap[i];
-        let new = key(inflight, id);
-        self.heap[i] = new;
-        if new < old {
-            self.sift_up(pos, i);
+    pub fn insert(&mut self, l: &mut Links, id: u32, load: u32) {
+        let k = load as usize;
+        if k >= self.head.len() {
+            self.head.resize(k + 1, NONE);
+            self.tail.resize(k + 1, NONE);
+        }
+        let t = self.tail[k];
+        l.prev[id as usize] = t;
+        l.next[id as usize] = NONE;
+        l.load[id as usize] = load;
+        if t == NONE {
+            self.head[k] = id;
         } else {
-            self.sift_down(pos, i);
+            l.next[t as usize] = id;
         }
+        self.tail[k] = id;
+        if self.len == 0 || load < self.min {
+            self.min = load;
+        }
+        self.len += 1;
     }
 
+    /// Takes `id` out (it must be in this router).
     #[inline]
-    fn swap(&mut self, pos: &mut [u32], a: usize, b: usize) {
-        self.heap.swap(a, b);
-        pos[id_of(self.heap[a]) as usize] = a as u32;
-        pos[id_of(self.heap[b]) as usize] = b as u32;
-    }
-
-    fn sift_up(&mut self, pos: &mut [u32], mut i: usize) {
-        while i > 0 {
-            let p = (i - 1) / 2;
-            if self.heap[p] <= self.heap[i] {
-                break;
+    pub fn remove(&mut self, l: &mut Links, id: u32) {
+        let i = id as usize;
+        let k = l.load[i] as usize;
+        let (p, n) = (l.prev[i], l.next[i]);
+        if p == NONE {
+            self.head[k] = n;
+        } else {
+            l.next[p as usize] = n;
+        }
+        if n == NONE {
+            self.tail[k] = p;
+        } else {
+            l.prev[n as usize] = p;
+        }
+        l.load[i] = NONE;
+        self.len -= 1;
+        if self.len > 0 && k == self.min as usize && self.head[k] == NONE {
+            let mut m = k + 1;
+            while self.head[m] == NONE {
+                m += 1;
             }
-            self.swap(pos, i, p);
-            i = p;
+            self.min = m as u32;
         }
     }
 
-    fn sift_down(&mut self, pos: &mut [u32], mut i: usize) {
-        let n = self.heap.len();
-        loop {
-            let l = 2 * i + 1;
-            if l >= n {
-                break;
-            }
-            let r = l + 1;
-            let c = if r < n && self.heap[r] < self.heap[l] {
-                r
-            } else {
-                l
-            };
-            if self.heap[i] <= self.heap[c] {
-                break;
-            }
-            self.swap(pos, i, c);
-            i = c;
+    /// Moves `id` to load `load` (to the back of that bucket).
+    #[inline]
+    pub fn update(&mut self, l: &mut Links, id: u32, load: u32) {
+        if l.load[id as usize] != load {
+            self.remove(l, id);
+            self.insert(l, id, load);
         }
     }
 }
@@ -114,22 +127,73 @@ mod tests {
     use super::*;
 
     #[test]
-    fn picks_least_loaded_then_lowest_id() {
-        let mut pos = vec![NONE; 8];
-        let mut h = RouteHeap::default();
-        h.insert(&mut pos, 3, 2);
-        h.insert(&mut pos, 1, 2);
-        h.insert(&mut pos, 5, 1);
+    fn picks_least_loaded_then_longest_at_that_load() {
+        let mut l = Links::default();
+        l.grow(8);
+        let mut h = Router::default();
+        h.insert(&mut l, 3, 2);
+        h.insert(&mut l, 1, 2);
+        h.insert(&mut l, 5, 1);
         assert_eq!(h.best(), Some(5));
-        h.update(&mut pos, 5, 3);
-        assert_eq!(h.best(), Some(1));
-        h.remove(&mut pos, 1);
+        h.update(&mut l, 5, 3);
+        // 3 reached load 2 before 1 did.
         assert_eq!(h.best(), Some(3));
-        assert_eq!(pos[1], NONE);
-        h.update(&mut pos, 5, 0);
+        h.remove(&mut l, 3);
+        assert_eq!(h.best(), Some(1));
+        assert!(!l.routed(3));
+        h.update(&mut l, 5, 0);
         assert_eq!(h.best(), Some(5));
-        h.remove(&mut pos, 5);
-        h.remove(&mut pos, 3);
+        h.remove(&mut l, 5);
+        assert_eq!(h.best(), Some(1));
+        h.remove(&mut l, 1);
         assert!(h.is_empty());
+        assert_eq!(h.best(), None);
+    }
+
+    /// Against a brute-force model: the best is always a least-loaded EE, the
+    /// first to reach that load.
+    #[test]
+    fn matches_a_brute_force_model() {
+        use crate::rng::stream;
+        use rand::Rng;
+        let n = 40u32;
+        let mut l = Links::default();
+        l.grow(n as usize);
+        let mut h = Router::default();
+        // (load, time it reached that load) per EE, None when not routed.
+        let mut model: Vec<Option<(u32, u64)>> = vec![None; n as usize];
+        let mut rng = stream(4, "router-test", 0);
+        for step in 0..50_000u64 {
+            let id = (rng.next_u64() % n as u64) as u32;
+            let cur = model[id as usize];
+            match (cur, rng.next_u64() % 4) {
+                (None, _) => {
+                    let load = (rng.next_u64() % 6) as u32;
+                    h.insert(&mut l, id, load);
+                    model[id as usize] = Some((load, step));
+                }
+                (Some(_), 0) => {
+                    h.remove(&mut l, id);
+                    model[id as usize] = None;
+                }
+                (Some((load, _)), r) => {
+                    let new = if r == 1 || load == 0 {
+                        load + 1
+                    } else {
+                        load - 1
+                    };
+                    h.update(&mut l, id, new);
+                    model[id as usize] = Some((new, step));
+                }
+            }
+            let want = model
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| m.map(|(load, at)| (load, at, i as u32)))
+                .min()
+                .map(|(_, _, i)| i);
+            assert_eq!(h.best(), want, "step {step}");
+            assert_eq!(h.len(), model.iter().flatten().count());
+        }
     }
 }

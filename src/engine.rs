@@ -1,16 +1,21 @@
 //! The event queue: a monotone radix heap ordered by (time, insertion sequence).
 //!
 //! A discrete-event simulation only ever schedules events at or after the time
-//! of the last event it popped, which is what a radix heap needs. Entries sit in
-//! 65 buckets by the highest bit in which their time differs from that last
-//! popped time; bucket 0 holds the entries at exactly that time, in insertion
-//! order. Pushing is O(1) (no comparisons along a path, so no mispredicted
-//! branches); when bucket 0 runs dry, the lowest non-empty bucket is emptied
-//! into lower ones around its minimum. An entry moves at most once per bit, and
-//! in practice two or three times in all. Ties between equal times are broken
-//! first-in-first-out by a sequence number, so a run never depends on the
-//! queue's internals. Entries are small `Copy` values, and pushing never
-//! allocates once every bucket has reached its working size.
+//! of the last event it popped, which is what a radix heap needs. Times are
+//! read as 16 hexadecimal digits. An entry later than that last popped time
+//! sits in the bucket named by the highest digit in which the two differ and
+//! by its own value of that digit (16 × 15 buckets), and the buckets are in
+//! time order: all of a lower bucket is earlier than all of a higher one.
+//! Entries at exactly the last time sit in bucket 0, in insertion order.
+//!
+//! Pushing is O(1), with no comparisons along a path (so no mispredicted
+//! branches). When bucket 0 runs dry, the lowest non-empty bucket is emptied
+//! around its minimum: into bucket 0 and buckets of lower digits. An entry
+//! moves at most once per digit, so an event 100 ms ahead (5 digits of µs)
+//! moves at most 5 times. Ties between equal times are broken first-in-first-out
+//! by a sequence number, so a run never depends on the queue's internals.
+//! Entries are small `Copy` values, and pushing never allocates once every
+//! bucket has reached its working size.
 
 use crate::time::SimTime;
 
@@ -21,6 +26,12 @@ struct Entry<E> {
     ev: E,
 }
 
+const DIGIT_BITS: u32 = 4;
+const RADIX: usize = 1 << DIGIT_BITS;
+const LEVELS: usize = 64 / DIGIT_BITS as usize;
+const BUCKETS: usize = LEVELS * RADIX;
+const UNKNOWN: u64 = u64::MAX;
+
 /// A discrete-event queue. Events must be pushed at or after the time of the
 /// last popped event (checked in debug builds).
 pub struct EventQueue<E> {
@@ -29,14 +40,12 @@ pub struct EventQueue<E> {
     /// Entries at exactly `last`, in sequence order; `head` is the next one.
     b0: Vec<Entry<E>>,
     head: usize,
-    /// `buckets[b - 1]` holds entries later than `last` whose time differs
-    /// from it first in bit `b - 1` (`b = 64 - leading_zeros(t ^ last)`), so
-    /// every entry of a lower bucket is earlier than every entry of a higher one.
+    /// Entries later than `last`, by [`bucket`].
     buckets: Vec<Vec<Entry<E>>>,
-    /// Bit `b - 1` set when `buckets[b - 1]` is not empty.
-    mask: u64,
+    /// Bit `i % 64` of word `i / 64` set when bucket `i` is not empty.
+    mask: [u64; BUCKETS / 64],
     /// The earliest time in the buckets, when known (`UNKNOWN` otherwise):
-    /// peeking between two pops scans the lowest bucket once, not every time.
+    /// peeking between two pops costs nothing.
     min: u64,
     len: usize,
     seq: u64,
@@ -44,17 +53,18 @@ pub struct EventQueue<E> {
     pub popped: u64,
 }
 
-const UNKNOWN: u64 = u64::MAX;
-
 impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
+/// The bucket of `t > last`: (highest differing digit, `t`'s value of it).
 #[inline]
 fn bucket(t: u64, last: u64) -> usize {
-    (64 - (t ^ last).leading_zeros()) as usize
+    let level = (63 - (t ^ last).leading_zeros()) / DIGIT_BITS;
+    let digit = (t >> (level * DIGIT_BITS)) as usize & (RADIX - 1);
+    level as usize * RADIX + digit
 }
 
 impl<E: Copy> EventQueue<E> {
@@ -63,8 +73,8 @@ impl<E: Copy> EventQueue<E> {
             last: 0,
             b0: Vec::with_capacity(64),
             head: 0,
-            buckets: (0..64).map(|_| Vec::new()).collect(),
-            mask: 0,
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            mask: [0; BUCKETS / 64],
             min: UNKNOWN,
             len: 0,
             seq: 0,
@@ -83,51 +93,67 @@ impl<E: Copy> EventQueue<E> {
         };
         self.seq += 1;
         self.len += 1;
-        let b = bucket(at.0, self.last);
-        if b == 0 {
+        if at.0 == self.last {
             self.b0.push(e);
         } else {
-            self.buckets[b - 1].push(e);
-            self.mask |= 1 << (b - 1);
+            let b = bucket(at.0, self.last);
+            self.buckets[b].push(e);
+            self.mask[b / 64] |= 1 << (b % 64);
             if self.min != UNKNOWN && at.0 < self.min {
                 self.min = at.0;
             }
         }
     }
 
+    /// The lowest non-empty bucket, if any.
+    #[inline]
+    fn lowest(&self) -> Option<usize> {
+        self.mask
+            .iter()
+            .position(|&w| w != 0)
+            .map(|i| i * 64 + self.mask[i].trailing_zeros() as usize)
+    }
+
     /// The earliest time in the buckets (they must not all be empty).
     #[inline]
-    fn bucket_min(&mut self) -> u64 {
+    fn bucket_min(&mut self, b: usize) -> u64 {
         if self.min == UNKNOWN {
-            let b = self.mask.trailing_zeros() as usize;
             self.min = self.buckets[b].iter().map(|e| e.t).min().unwrap_or(UNKNOWN);
         }
         self.min
     }
 
-    /// Moves on to the earliest time `m` in the buckets: empties the lowest
-    /// bucket into bucket 0 (entries at `m`) and lower buckets around `m`.
+    /// Moves on to `m`, the earliest time in the buckets, held by bucket `b`
+    /// (the lowest): empties it into bucket 0 (entries at `m`) and lower buckets.
     #[inline(never)]
-    fn advance(&mut self, m: u64) {
+    fn advance(&mut self, b: usize, m: u64) {
         self.b0.clear();
         self.head = 0;
-        let b = self.mask.trailing_zeros() as usize;
-        self.mask &= !(1 << b);
+        self.mask[b / 64] &= !(1 << (b % 64));
         let mut src = std::mem::take(&mut self.buckets[b]);
         self.last = m;
+        // The lowest bucket filled here, and its minimum: the next `min`.
+        let (mut low, mut low_min) = (usize::MAX, UNKNOWN);
         for &e in &src {
-            let nb = bucket(e.t, m);
-            if nb == 0 {
+            if e.t == m {
                 self.b0.push(e);
             } else {
-                // nb - 1 < b: every entry moves strictly down.
-                self.buckets[nb - 1].push(e);
-                self.mask |= 1 << (nb - 1);
+                // A lower digit than before: every entry moves strictly down.
+                let nb = bucket(e.t, m);
+                self.buckets[nb].push(e);
+                self.mask[nb / 64] |= 1 << (nb % 64);
+                if nb < low {
+                    (low, low_min) = (nb, e.t);
+                } else if nb == low && e.t < low_min {
+                    low_min = e.t;
+                }
             }
         }
         src.clear();
         self.buckets[b] = src;
-        self.min = UNKNOWN;
+        // Buckets above `b` keep their place relative to `m`, and lie above
+        // every bucket filled here.
+        self.min = low_min;
         if self.b0.len() > 1 {
             // A bucket's entries come in no particular order: restore FIFO.
             self.b0.sort_unstable_by_key(|e| e.seq);
@@ -138,26 +164,22 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
         if self.head < self.b0.len() {
-            Some(SimTime(self.last))
-        } else if self.mask == 0 {
-            None
-        } else {
-            Some(SimTime(self.bucket_min()))
+            return Some(SimTime(self.last));
         }
+        let b = self.lowest()?;
+        Some(SimTime(self.bucket_min(b)))
     }
 
     /// Removes the earliest event if it is at or before `limit`.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         if self.head >= self.b0.len() {
-            if self.mask == 0 {
-                return None;
-            }
-            let m = self.bucket_min();
+            let b = self.lowest()?;
+            let m = self.bucket_min(b);
             if m > limit.0 {
                 return None;
             }
-            self.advance(m);
+            self.advance(b, m);
         } else if self.last > limit.0 {
             return None;
         }

@@ -341,6 +341,10 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     Err(e) => chart_note = Some(format!("charts not written: {e}")),
                 }
             }
+            // Rows spilled to temporary files must all have been read back.
+            if let Some(e) = run.spill_error() {
+                return Err(out_err(std::io::Error::other(e)));
+            }
             staging.commit().map_err(out_err)?;
             if !quiet {
                 print!("{}", report::terminal(&summary));

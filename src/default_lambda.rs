@@ -11,6 +11,7 @@ use crate::engine::EventQueue;
 use crate::gauge::Gauge;
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::rng::{SimRng, stream};
+use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
 use crate::scenario::Scenario;
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
@@ -41,6 +42,44 @@ pub struct DefaultInterval {
     pub pc_alloc_gbs: f64,
     pub latency_p50_ms: Option<f64>,
     pub latency_p99_ms: Option<f64>,
+}
+
+impl Record for DefaultInterval {
+    const WORDS: usize = 15;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.served;
+        w[1] = self.accepted;
+        w[2..5].copy_from_slice(&self.throttles);
+        w[5] = self.cold_starts;
+        w[6] = self.concurrency as u64;
+        w[7] = self.peak_concurrency as u64;
+        w[8] = self.warm_idle as u64;
+        w[9] = self.gbs.to_bits();
+        w[10] = self.init_gbs.to_bits();
+        w[11] = self.pc_used_gbs.to_bits();
+        w[12] = self.pc_alloc_gbs.to_bits();
+        w[13] = opt_f64(self.latency_p50_ms);
+        w[14] = opt_f64(self.latency_p99_ms);
+    }
+    fn read(w: &[u64]) -> Self {
+        let mut throttles = [0; 3];
+        throttles.copy_from_slice(&w[2..5]);
+        DefaultInterval {
+            served: w[0],
+            accepted: w[1],
+            throttles,
+            cold_starts: w[5],
+            concurrency: w[6] as u32,
+            peak_concurrency: w[7] as u32,
+            warm_idle: w[8] as u32,
+            gbs: f64::from_bits(w[9]),
+            init_gbs: f64::from_bits(w[10]),
+            pc_used_gbs: f64::from_bits(w[11]),
+            pc_alloc_gbs: f64::from_bits(w[12]),
+            latency_p50_ms: f64_opt(w[13]),
+            latency_p99_ms: f64_opt(w[14]),
+        }
+    }
 }
 
 /// Whole-run figures for one function.
@@ -88,7 +127,7 @@ struct Func {
     cur: DefaultInterval,
     cur_latency: Sketch,
     totals: DefaultFunctionTotals,
-    rows: Vec<DefaultInterval>,
+    rows: RowLog<DefaultInterval>,
 }
 
 /// The default-Lambda platform.
@@ -117,7 +156,7 @@ pub struct DefaultLambda {
 
 /// Everything the default-Lambda run produced.
 pub struct DefaultResult {
-    pub rows: Vec<Vec<DefaultInterval>>,
+    pub rows: Vec<RowLog<DefaultInterval>>,
     pub functions: Vec<DefaultFunctionTotals>,
     pub in_flight_at_end: Vec<u32>,
     pub events: u64,
@@ -141,7 +180,6 @@ impl DefaultLambda {
     /// deviations of a Poisson count — so that a warm run does not begin with a
     /// burst of cold starts that an active function would not have.
     pub fn with_initial_rates(sc: &Scenario, rates: &[f64]) -> Self {
-        let n_intervals = sc.horizon.0.div_ceil(sc.report_interval.0.max(1)) as usize;
         let k = &sc.default_lambda;
         let funcs: Vec<Func> = sc
             .functions
@@ -182,7 +220,7 @@ impl DefaultLambda {
                         pc_alloc_gbs: 0.0,
                         memory_mb: mem,
                     },
-                    rows: Vec::with_capacity(n_intervals),
+                    rows: RowLog::new(),
                 }
             })
             .collect();

@@ -2,8 +2,10 @@
 //! (LMI) against default AWS Lambda.
 //!
 //! The core (`engine`, `lmi`, `default_lambda`, `sketch`, `gauge`, `cost`, `sim`)
-//! is pure: no I/O, no clock, no printing, no global RNG. Scenario parsing,
-//! reports, charts and the CLI sit around it.
+//! is pure: no I/O, no clock, no printing, no global RNG, with one exception
+//! for memory's sake: per-interval rows beyond one chunk go to an anonymous
+//! temporary file ([`rowlog`]), so memory does not grow with the horizon.
+//! Scenario parsing, reports, charts and the CLI sit around it.
 
 pub mod catalog;
 pub mod charts;
@@ -18,6 +20,7 @@ pub mod lmi;
 pub mod output;
 pub mod report;
 pub mod rng;
+pub mod rowlog;
 pub mod scenario;
 pub mod sim;
 pub mod sketch;

@@ -571,7 +571,7 @@ pub fn write_timeseries_csv(
                 .and_then(|r| r.rows[fi].get(k).map(|row| (r, row)))
             {
                 Some((r, row)) => {
-                    let p = &r.provider_rows[k];
+                    let p = r.provider_rows.get(k).unwrap_or_default();
                     let req_usd = row.accepted as f64 * req;
                     let _ = write!(
                         out,
@@ -670,7 +670,7 @@ pub fn write_decisions_csv(
         "time_s,function,cpu_utilization,slot_saturation,ready_ees,total_ees,desired_ees,action,delta_ees,instances_launched,launches_refused_by_max_vcpu\n",
     );
     if let Some(r) = r {
-        for d in &r.decisions {
+        for d in r.decisions.iter() {
             let _ = writeln!(
                 out,
                 "{},{},{:.4},{:.4},{},{},{},{},{},{},{}",

@@ -177,6 +177,27 @@ pub struct RunResult {
     pub skipped_rows: Vec<u64>,
 }
 
+impl RunResult {
+    /// The first failure to read back rows spilled to a temporary file
+    /// (see [`crate::rowlog`]), if any: outputs made from them are incomplete.
+    pub fn spill_error(&self) -> Option<String> {
+        let lmi = self.lmi.iter().flat_map(|r| {
+            r.rows
+                .iter()
+                .map(|l| l.error())
+                .chain([r.provider_rows.error(), r.decisions.error()])
+        });
+        let def = self
+            .default
+            .iter()
+            .flat_map(|r| r.rows.iter().map(|l| l.error()));
+        let src = [&self.lmi_sources, &self.default_sources]
+            .into_iter()
+            .flat_map(|s| s.rows.iter().flatten().map(|l| l.error()));
+        lmi.chain(def).chain(src).flatten().next()
+    }
+}
+
 const CHUNK: usize = 4096;
 
 fn mix(h: u64, a: &Arrival) -> u64 {

@@ -21,6 +21,7 @@ use crate::engine::EventQueue;
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::lmi::Lmi;
 use crate::rng::{SimRng, stream};
+use crate::rowlog::{Record, RowLog};
 use crate::scenario::{BatchWork, Scenario, SourceSpec, SqsSpec};
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime, US_PER_S};
@@ -193,7 +194,72 @@ struct FrontFn {
     waiting: u64,
     in_flight: u64,
     totals: SourceTotals,
-    rows: Vec<SourceInterval>,
+    rows: Rows,
+}
+
+/// A function's source rows: the current interval's row in memory, the
+/// closed ones in a [`RowLog`]. Rows are written in interval order: a
+/// boundary's gauges are sampled before anything at or after it happens.
+struct Rows {
+    log: RowLog<SourceInterval>,
+    cur: SourceInterval,
+    cur_k: usize,
+    n: usize,
+}
+
+impl Rows {
+    fn new(n: usize) -> Self {
+        Rows {
+            log: RowLog::new(),
+            cur: SourceInterval::default(),
+            cur_k: 0,
+            n,
+        }
+    }
+
+    /// The row of interval `k` (`k` < the interval count, not before the
+    /// current one).
+    #[inline]
+    fn at(&mut self, k: usize) -> &mut SourceInterval {
+        debug_assert!(k >= self.cur_k, "source row {k} written after it closed");
+        while self.cur_k < k {
+            self.log.push(std::mem::take(&mut self.cur));
+            self.cur_k += 1;
+        }
+        &mut self.cur
+    }
+
+    fn finish(mut self) -> RowLog<SourceInterval> {
+        if self.n > 0 {
+            self.at(self.n - 1);
+            self.log.push(self.cur);
+        }
+        self.log
+    }
+}
+
+impl Record for SourceInterval {
+    const WORDS: usize = 7;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.requests;
+        w[1] = self.completed;
+        w[2] = self.retries;
+        w[3] = self.failed;
+        w[4] = self.dlq;
+        w[5] = self.queue_depth;
+        w[6] = self.oldest_age_s.to_bits();
+    }
+    fn read(w: &[u64]) -> Self {
+        SourceInterval {
+            requests: w[0],
+            completed: w[1],
+            retries: w[2],
+            failed: w[3],
+            dlq: w[4],
+            queue_depth: w[5],
+            oldest_age_s: f64::from_bits(w[6]),
+        }
+    }
 }
 
 /// The event sources of one platform.
@@ -266,7 +332,7 @@ impl Fronts {
                 waiting: 0,
                 in_flight: 0,
                 totals: SourceTotals::default(),
-                rows: vec![SourceInterval::default(); n_intervals],
+                rows: Rows::new(n_intervals),
             })
             .collect();
         let passthrough = funcs.iter().all(|f| matches!(f.kind, Kind::Sync));
@@ -295,7 +361,8 @@ impl Fronts {
             let k = ((at - 1) / self.every) as usize;
             for f in &mut self.funcs {
                 let (depth, oldest) = f.gauges(at);
-                if let Some(row) = f.rows.get_mut(k) {
+                if k < f.rows.n {
+                    let row = f.rows.at(k);
                     row.queue_depth = depth;
                     row.oldest_age_s = oldest;
                 }
@@ -327,7 +394,7 @@ impl Fronts {
         let k = self.k(a.at);
         let f = &mut self.funcs[fi];
         f.totals.requests += 1;
-        f.rows[k].requests += 1;
+        f.rows.at(k).requests += 1;
         match &mut f.kind {
             Kind::Sync => {
                 m.arrive(a);
@@ -419,7 +486,7 @@ impl Fronts {
             }
             None => {
                 f.totals.failed += 1;
-                f.rows[k].failed += 1;
+                f.rows.at(k).failed += 1;
                 f.release(slot);
             }
         }
@@ -437,7 +504,7 @@ impl Fronts {
                 let origin = f.slab[tag as usize].origin;
                 f.totals.end_to_end.record(now.0 - origin);
                 f.totals.completed += 1;
-                f.rows[k].completed += 1;
+                f.rows.at(k).completed += 1;
                 f.release(tag);
             }
             Kind::Async {
@@ -466,12 +533,12 @@ impl Fronts {
                         }
                     }
                     f.totals.failed += 1;
-                    f.rows[k].failed += 1;
+                    f.rows.at(k).failed += 1;
                     f.release(tag);
                 } else {
                     f.totals.end_to_end.record(now.0 - p.origin);
                     f.totals.completed += 1;
-                    f.rows[k].completed += 1;
+                    f.rows.at(k).completed += 1;
                     f.release(tag);
                 }
             }
@@ -497,7 +564,7 @@ impl Fronts {
                         f.totals.end_to_end.record(now.0 - msg.origin);
                     }
                     f.totals.completed += n;
-                    f.rows[k].completed += n;
+                    f.rows.at(k).completed += n;
                     b.msgs.clear();
                     s.free_batches.push(tag);
                 }
@@ -515,7 +582,7 @@ impl Fronts {
                 ff.slab[slot as usize].waiting = false;
                 ff.waiting -= 1;
                 ff.totals.retries += 1;
-                ff.rows[k].retries += 1;
+                ff.rows.at(k).retries += 1;
                 self.attempt(fi, slot, now, m);
             }
             FEv::Visible { f, batch } => {
@@ -617,11 +684,11 @@ impl Fronts {
                 if msg.receives > 0 {
                     f.totals.redelivered += 1;
                     f.totals.retries += 1;
-                    f.rows[k].retries += 1;
+                    f.rows.at(k).retries += 1;
                 }
                 if msg.receives >= s.spec.max_receive_count {
                     f.totals.dlq += 1;
-                    f.rows[k].dlq += 1;
+                    f.rows.at(k).dlq += 1;
                     continue;
                 }
                 msg.receives += 1;
@@ -726,11 +793,11 @@ impl FrontFn {
 }
 
 /// What one platform's sources produced.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct SourceResult {
     /// Per function: `None` for synchronous sources.
     pub totals: Vec<Option<SourceTotals>>,
-    pub rows: Vec<Option<Vec<SourceInterval>>>,
+    pub rows: Vec<Option<RowLog<SourceInterval>>>,
 }
 
 /// A platform model with its event sources.
@@ -814,7 +881,8 @@ impl<M: Model> Platform<M> {
             let k = self.fronts.n_intervals.saturating_sub(1);
             for f in &mut self.fronts.funcs {
                 let (d, o) = f.gauges(horizon.0);
-                if let Some(row) = f.rows.get_mut(k) {
+                if k < f.rows.n {
+                    let row = f.rows.at(k);
                     row.queue_depth = d;
                     row.oldest_age_s = o;
                 }
@@ -828,7 +896,7 @@ impl<M: Model> Platform<M> {
             } else {
                 f.finish_counts();
                 res.totals.push(Some(f.totals));
-                res.rows.push(Some(f.rows));
+                res.rows.push(Some(f.rows.finish()));
             }
         }
         (self.model, res)

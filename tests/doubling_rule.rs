@@ -55,7 +55,7 @@ fn scenario(after: RateShape, minutes_after: u64, seed: u64) -> Scenario {
 fn throttled(sc: &Scenario, from: usize, to: usize) -> (u64, u64) {
     let r = run(sc, Platforms::Lmi).unwrap();
     let l = r.lmi.unwrap();
-    let rows = &l.rows[0];
+    let rows = l.rows[0].to_vec();
     let t: u64 = rows[from..to]
         .iter()
         .map(|x| x.throttles.iter().sum::<u64>())

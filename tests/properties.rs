@@ -152,7 +152,7 @@ proptest! {
             "default conservation, seed {}", p.seed
         );
         prop_assert!(l.provider.peak_vcpus <= sc.provider.max_vcpu, "MaxVCpuCount exceeded, seed {}", p.seed);
-        for row in &l.provider_rows {
+        for row in l.provider_rows.iter() {
             prop_assert!(row.vcpus <= sc.provider.max_vcpu);
         }
         // Once the fleet is up (after the first minutes), Ready EEs stay within
@@ -171,7 +171,7 @@ proptest! {
             }
         }
         // Cost never decreases over time: per-interval costs are non-negative.
-        for row in &l.provider_rows {
+        for row in l.provider_rows.iter() {
             prop_assert!(row.ec2_usd >= 0.0 && row.fee_usd >= 0.0);
         }
     }

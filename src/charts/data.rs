@@ -256,7 +256,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
 
     if let Some(r) = run.lmi.as_ref() {
         for k in 0..n {
-            let p = r.provider_rows.get(k).cloned().unwrap_or_default();
+            let p = r.provider_rows.get(k).unwrap_or_default();
             // Share of provider-wide EC2 and fee: by EE vCPUs held in the interval.
             let weight = |f: usize| -> f64 {
                 let row = r.rows.get(f).and_then(|v| v.get(k));

@@ -16,6 +16,7 @@ use crate::engine::EventQueue;
 use crate::gauge::{Gauge, Window};
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::rng::{SimRng, stream};
+use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
 use crate::scenario::{Scenario, StartState};
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
@@ -211,6 +212,101 @@ pub struct DecisionRecord {
     pub refused_by_max_vcpu: u32,
 }
 
+/// The actions a decision can record.
+pub const ACTIONS: [&str; 4] = ["hold", "scale_out", "cooldown", "scale_in"];
+
+impl Record for LmiInterval {
+    const WORDS: usize = 16;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.served;
+        w[1] = self.accepted;
+        w[2..7].copy_from_slice(&self.throttles);
+        w[7] = self.in_flight as u64;
+        w[8] = self.ees_initializing as u64;
+        w[9] = self.ees_ready as u64;
+        w[10] = self.ees_draining as u64;
+        w[11] = self.cpu_utilization.to_bits();
+        w[12] = self.slot_saturation.to_bits();
+        w[13] = self.slots;
+        w[14] = opt_f64(self.latency_p50_ms);
+        w[15] = opt_f64(self.latency_p99_ms);
+    }
+    fn read(w: &[u64]) -> Self {
+        let mut throttles = [0; 5];
+        throttles.copy_from_slice(&w[2..7]);
+        LmiInterval {
+            served: w[0],
+            accepted: w[1],
+            throttles,
+            in_flight: w[7] as u32,
+            ees_initializing: w[8] as u32,
+            ees_ready: w[9] as u32,
+            ees_draining: w[10] as u32,
+            cpu_utilization: f64::from_bits(w[11]),
+            slot_saturation: f64::from_bits(w[12]),
+            slots: w[13],
+            latency_p50_ms: f64_opt(w[14]),
+            latency_p99_ms: f64_opt(w[15]),
+        }
+    }
+}
+
+impl Record for ProviderInterval {
+    const WORDS: usize = 7;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.instances_launching as u64;
+        w[1] = self.instances_running as u64;
+        w[2] = self.instances_draining as u64;
+        w[3] = self.vcpus as u64;
+        w[4] = self.cpu_utilization.to_bits();
+        w[5] = self.ec2_usd.to_bits();
+        w[6] = self.fee_usd.to_bits();
+    }
+    fn read(w: &[u64]) -> Self {
+        ProviderInterval {
+            instances_launching: w[0] as u32,
+            instances_running: w[1] as u32,
+            instances_draining: w[2] as u32,
+            vcpus: w[3] as u32,
+            cpu_utilization: f64::from_bits(w[4]),
+            ec2_usd: f64::from_bits(w[5]),
+            fee_usd: f64::from_bits(w[6]),
+        }
+    }
+}
+
+impl Record for DecisionRecord {
+    const WORDS: usize = 11;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.time_s.to_bits();
+        w[1] = self.function as u64;
+        w[2] = self.cpu_utilization.to_bits();
+        w[3] = self.slot_saturation.to_bits();
+        w[4] = self.ready as u64;
+        w[5] = self.total as u64;
+        w[6] = self.desired as u64;
+        w[7] = ACTIONS.iter().position(|a| *a == self.action).unwrap_or(0) as u64;
+        w[8] = self.delta as u64;
+        w[9] = self.instances_launched as u64;
+        w[10] = self.refused_by_max_vcpu as u64;
+    }
+    fn read(w: &[u64]) -> Self {
+        DecisionRecord {
+            time_s: f64::from_bits(w[0]),
+            function: w[1] as u32,
+            cpu_utilization: f64::from_bits(w[2]),
+            slot_saturation: f64::from_bits(w[3]),
+            ready: w[4] as u32,
+            total: w[5] as u32,
+            desired: w[6] as u32,
+            action: ACTIONS[(w[7] as usize).min(ACTIONS.len() - 1)],
+            delta: w[8] as i64,
+            instances_launched: w[9] as u32,
+            refused_by_max_vcpu: w[10] as u32,
+        }
+    }
+}
+
 /// Whole-run figures for one function.
 #[derive(Clone, Debug)]
 pub struct LmiFunctionTotals {
@@ -292,7 +388,7 @@ struct Func {
     cur: LmiInterval,
     cur_latency: Sketch,
     totals: LmiFunctionTotals,
-    rows: Vec<LmiInterval>,
+    rows: RowLog<LmiInterval>,
 }
 
 /// The LMI platform.
@@ -333,9 +429,9 @@ pub struct Lmi {
     rw_usable: Window,
     rw_od: Window,
     rw_eff: Window,
-    provider_rows: Vec<ProviderInterval>,
+    provider_rows: RowLog<ProviderInterval>,
     provider: ProviderTotals,
-    decisions: Vec<DecisionRecord>,
+    decisions: RowLog<DecisionRecord>,
     report_interval: SimDuration,
     next_report: SimTime,
     now: SimTime,
@@ -351,9 +447,9 @@ pub struct Lmi {
 /// Everything the LMI run produced.
 pub struct LmiResult {
     pub function_names: Vec<String>,
-    pub rows: Vec<Vec<LmiInterval>>,
-    pub provider_rows: Vec<ProviderInterval>,
-    pub decisions: Vec<DecisionRecord>,
+    pub rows: Vec<RowLog<LmiInterval>>,
+    pub provider_rows: RowLog<ProviderInterval>,
+    pub decisions: RowLog<DecisionRecord>,
     pub functions: Vec<LmiFunctionTotals>,
     pub provider: ProviderTotals,
     pub instance_types: Vec<crate::catalog::InstanceType>,
@@ -382,8 +478,6 @@ impl Lmi {
     /// A model of the scenario's provider; `initial_rates` [1/s per function]
     /// size a warm start's fleet.
     pub fn new(sc: &Scenario, initial_rates: &[f64]) -> Self {
-        let n_intervals = sc.horizon.0.div_ceil(sc.report_interval.0.max(1)) as usize;
-        let n_ticks = (sc.horizon.0 / sc.model.scaler_interval.0.max(1)) as usize;
         let types = sc.provider.instance_types.clone();
         let rv = sc.model.reserved_vcpus_per_instance;
         let rm = sc.model.reserved_memory_mib_per_instance;
@@ -445,7 +539,7 @@ impl Lmi {
                 cur_latency: Sketch::new(),
                 totals,
                 // Exact sizes: no doubling slack in long runs.
-                rows: Vec::with_capacity(n_intervals),
+                rows: RowLog::new(),
             });
         }
         let eff_price = types
@@ -502,8 +596,8 @@ impl Lmi {
             rw_usable: Window::default(),
             rw_od: Window::default(),
             rw_eff: Window::default(),
-            provider_rows: Vec::with_capacity(n_intervals),
-            decisions: Vec::with_capacity(n_ticks * sc.functions.len()),
+            provider_rows: RowLog::new(),
+            decisions: RowLog::new(),
             report_interval: sc.report_interval,
             next_report: SimTime::ZERO + sc.report_interval,
             now: SimTime::ZERO,

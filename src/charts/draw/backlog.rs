@@ -28,9 +28,9 @@ fn series(src: &SourceResult, fns: &[usize], d: &ChartData) -> Option<(Vec<f64>,
                 dlq: x,
                 ..
             } = r;
-            sums[b] = f64::max(sums[b], *queue_depth as f64);
-            age[b] = age[b].max(*oldest_age_s);
-            dlq += *x as f64;
+            sums[b] = f64::max(sums[b], queue_depth as f64);
+            age[b] = age[b].max(oldest_age_s);
+            dlq += x as f64;
         }
         for (a, s) in depth.iter_mut().zip(sums) {
             *a += s;

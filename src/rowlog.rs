@@ -99,7 +99,7 @@ impl<T: Record> RowLog<T> {
     /// Appends a row.
     pub fn push(&mut self, row: T) {
         self.tail.push(row);
-        if self.tail.len() >= CHUNK && !self.in_memory && self.tail.len() % CHUNK == 0 {
+        if !self.in_memory && self.tail.len() >= CHUNK {
             self.spill();
         }
     }
@@ -221,7 +221,13 @@ mod tests {
     #[test]
     fn spills_and_reads_back_in_any_order() {
         let n = 3 * CHUNK + 17;
-        let row = |i: usize| R(i as u64, i as f64 * 0.5, (i % 3 == 0).then_some(i as f64));
+        let row = |i: usize| {
+            R(
+                i as u64,
+                i as f64 * 0.5,
+                i.is_multiple_of(3).then_some(i as f64),
+            )
+        };
         let mut log = RowLog::new();
         for i in 0..n {
             log.push(row(i));

@@ -78,23 +78,31 @@ pub(crate) struct Ee {
 
 impl Ee {
     #[inline]
-    fn rate(&self) -> f64 {
-        let k = self.jobs.len() as u32;
-        if k <= self.vcpus {
-            1.0
-        } else {
-            self.vcpus as f64 / k as f64
-        }
-    }
-    #[inline]
     fn busy_vcpus(&self) -> u32 {
         (self.jobs.len() as u32).min(self.vcpus)
     }
     #[inline]
     fn settle(&mut self, now: u64) {
         if now > self.vtime_at {
-            self.vtime += (now - self.vtime_at) as f64 * self.rate();
+            let dt = (now - self.vtime_at) as f64;
+            let k = self.jobs.len() as u32;
+            // Rate 1 while every job has a vCPU: no division on the common path.
+            self.vtime += if k <= self.vcpus {
+                dt
+            } else {
+                dt * (self.vcpus as f64 / k as f64)
+            };
             self.vtime_at = now;
+        }
+    }
+    /// Wall time [µs] to attain `dv` more service at the current rate.
+    #[inline]
+    fn wall_for(&self, dv: f64) -> f64 {
+        let k = self.jobs.len() as u32;
+        if k <= self.vcpus {
+            dv
+        } else {
+            dv / (self.vcpus as f64 / k as f64)
         }
     }
     fn push_job(&mut self, j: Job) {
@@ -839,7 +847,7 @@ impl Lmi {
             return;
         }
         let dv = (e.jobs[0].finish_v - e.vtime).max(0.0);
-        let at = now + ceil_u64(dv / e.rate());
+        let at = now + ceil_u64(e.wall_for(dv));
         if at == e.sched_at {
             return;
         }

@@ -145,6 +145,12 @@ impl Lmi {
             tag: 0,
             launched_at: now,
             usable_vcpus: uv,
+            // busy as f64 >= threshold × usable, for a whole busy count.
+            reject_at: if uv > 0 {
+                ceil_u32(self.reject_threshold * uv as f64)
+            } else {
+                u32::MAX
+            },
             usable_mib: um,
             used_vcpus: 0,
             used_mib: 0,

@@ -150,6 +150,8 @@ pub(crate) struct Instance {
     tag: u32,
     launched_at: SimTime,
     usable_vcpus: u32,
+    /// Busy vCPUs at which the router rejects work on it (CPU threshold).
+    reject_at: u32,
     usable_mib: u32,
     /// vCPUs / MiB taken by EEs and by reservations for pending EEs.
     used_vcpus: u32,
@@ -465,6 +467,11 @@ pub struct LmiResult {
     pub events: u64,
 }
 
+/// Ceiling of a non-negative float as a u32 (saturating).
+pub(crate) fn ceil_u32(x: f64) -> u32 {
+    ceil_u64(x).min(u32::MAX as u64) as u32
+}
+
 /// Ceiling of a non-negative float as an integer, without a libm call.
 #[inline]
 fn ceil_u64(x: f64) -> u64 {
@@ -711,8 +718,15 @@ impl Lmi {
         if infl > f.totals.peak_in_flight {
             f.totals.peak_in_flight = infl;
         }
-        self.ees[id as usize].inflight += 1;
-        self.refresh_route(id);
+        // The EE was routable (Ready, free, not blocked): only its load, and
+        // whether it is still free, can change.
+        let e = &mut self.ees[id as usize];
+        e.inflight += 1;
+        if e.inflight < e.slots {
+            f.route.update(&mut self.links, id, e.inflight);
+        } else {
+            f.route.remove(&mut self.links, id);
+        }
         if a.cpu.0 > 0 {
             self.start_cpu(id, a.cpu.0, a.io.0, now.0, a.tag);
         } else if a.io.0 > 0 {
@@ -908,8 +922,7 @@ impl Lmi {
         self.g_busy.add(now, delta);
         let inst = &mut self.insts[ii];
         inst.busy = (inst.busy as i64 + delta as i64) as u32;
-        let blocked = inst.usable_vcpus > 0
-            && inst.busy as f64 >= self.reject_threshold * inst.usable_vcpus as f64;
+        let blocked = inst.busy >= inst.reject_at;
         if blocked != inst.cpu_blocked {
             inst.cpu_blocked = blocked;
             let n = self.insts[ii].ees.len();

@@ -267,7 +267,6 @@ impl Lmi {
             jobs: Vec::new(),
             vtime: 0.0,
             vtime_at: self.now.0,
-            tag: 0,
             sched_at: u64::MAX,
             superseded: false,
             replaces,
@@ -279,14 +278,8 @@ impl Lmi {
                 let old = &mut self.ees[id as usize];
                 let mut jobs = std::mem::take(&mut old.jobs);
                 jobs.clear();
-                let tag = old.tag.wrapping_add(1);
                 let epoch = old.epoch.wrapping_add(1);
-                *old = Ee {
-                    jobs,
-                    tag,
-                    epoch,
-                    ..ee
-                };
+                *old = Ee { jobs, epoch, ..ee };
                 id
             }
             None => {
@@ -382,8 +375,8 @@ impl Lmi {
         let e = &mut self.ees[id as usize];
         debug_assert_eq!(e.inflight, 0);
         e.state = EeState::Stopped;
-        e.tag = e.tag.wrapping_add(1);
         e.sched_at = u64::MAX;
+        self.timers.clear(id);
         let (fi, ii, vcpus) = (e.function as usize, e.instance, e.vcpus);
         let mib = self.funcs[fi].shape.memory_mib;
         self.refresh_route(id);

@@ -10,6 +10,7 @@
 mod fleet;
 pub mod policy;
 pub mod route;
+mod timers;
 
 use crate::dist::Dist;
 use crate::engine::EventQueue;
@@ -63,8 +64,7 @@ pub(crate) struct Ee {
     /// Attained service per job (processor-sharing virtual clock) [µs].
     vtime: f64,
     vtime_at: u64,
-    /// Generation of the pending CPU-completion event (stale ones are skipped).
-    tag: u32,
+    /// Time of its CPU-completion timer, or u64::MAX when none is set.
     sched_at: u64,
     /// A rotation replacement has been started for this EE.
     superseded: bool,
@@ -351,7 +351,6 @@ pub struct ProviderTotals {
 
 #[derive(Copy, Clone, Debug)]
 enum Ev {
-    CpuDone { ee: u32, tag: u32 },
     IoDone { ee: u32, tag: u32, arrival: u64 },
     EeReady { ee: u32, epoch: u32 },
     InstanceRunning { inst: u32, tag: u32 },
@@ -404,6 +403,9 @@ struct Func {
 /// The LMI platform.
 pub struct Lmi {
     q: EventQueue<Ev>,
+    /// CPU-completion timers of busy EEs (apart from `q`).
+    timers: timers::Timers,
+    cpu_fired: u64,
     ees: Vec<Ee>,
     free_ees: Vec<u32>,
     links: Links,
@@ -569,6 +571,8 @@ impl Lmi {
             .collect();
         let mut m = Lmi {
             q: EventQueue::new(),
+            timers: timers::Timers::default(),
+            cpu_fired: 0,
             ees: Vec::new(),
             free_ees: Vec::new(),
             links: Links::default(),
@@ -657,19 +661,27 @@ impl Lmi {
                 return true;
             }
             let te = self.q.peek_time().unwrap_or(SimTime::MAX);
-            if self.next_report <= t && self.next_report <= te {
+            let (tc, ee) = self.timers.peek().unwrap_or((u64::MAX, 0));
+            let tn = te.min(SimTime(tc));
+            if self.next_report <= t && self.next_report <= tn {
                 let at = self.next_report;
                 self.now = at;
                 self.close_interval(at);
                 self.next_report = at + self.report_interval;
                 continue;
             }
-            match self.q.pop_until(t) {
-                Some((at, ev)) => {
+            if tn > t {
+                break;
+            }
+            // Queue events first on a tie, then CPU timers by EE id.
+            if te <= SimTime(tc) {
+                if let Some((at, ev)) = self.q.pop_until(t) {
                     self.now = at;
                     self.handle(ev);
                 }
-                None => break,
+            } else {
+                self.now = SimTime(tc);
+                self.cpu_done(ee);
             }
         }
         self.now = t;
@@ -787,17 +799,12 @@ impl Lmi {
             provider: self.provider,
             instance_types: self.types,
             in_flight_at_end: in_flight,
-            events: self.q.popped,
+            events: self.q.popped + self.cpu_fired,
         }
     }
 
     fn handle(&mut self, ev: Ev) {
         match ev {
-            Ev::CpuDone { ee, tag } => {
-                if self.ees[ee as usize].tag == tag {
-                    self.cpu_done(ee);
-                }
-            }
             Ev::IoDone { ee, tag, arrival } => self.complete(ee, tag, arrival),
             Ev::EeReady { ee, epoch } => {
                 if self.ees[ee as usize].epoch == epoch {
@@ -856,8 +863,8 @@ impl Lmi {
         let now = self.now.0;
         let e = &mut self.ees[id as usize];
         if e.jobs.is_empty() {
-            e.tag = e.tag.wrapping_add(1);
             e.sched_at = u64::MAX;
+            self.timers.clear(id);
             return;
         }
         let dv = (e.jobs[0].finish_v - e.vtime).max(0.0);
@@ -865,16 +872,14 @@ impl Lmi {
         if at == e.sched_at {
             return;
         }
-        e.tag = e.tag.wrapping_add(1);
         e.sched_at = at;
-        let tag = e.tag;
-        self.q.push(SimTime(at), Ev::CpuDone { ee: id, tag });
+        self.timers.set(id, at);
     }
 
     fn cpu_done(&mut self, id: u32) {
         let now = self.now.0;
+        self.cpu_fired += 1;
         let e = &mut self.ees[id as usize];
-        e.sched_at = u64::MAX;
         e.settle(now);
         let before = e.busy_vcpus();
         // Ceil-rounded event times mean vtime has reached every due finish.

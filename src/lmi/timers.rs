@@ -1,0 +1,160 @@
+//! The EEs' CPU-completion timers: an indexed binary min-heap with one entry
+//! per EE that has jobs in their CPU phase, keyed by (time, EE id).
+//!
+//! Under processor sharing an EE's next CPU completion moves whenever a job
+//! arrives or leaves. In the main event queue every move would leave a stale
+//! event behind; here it is one re-key of a heap as small as the number of busy
+//! EEs. Positions live in a slice indexed by EE id, so nothing allocates once
+//! the heap has reached the fleet size.
+
+use super::route::NONE;
+
+#[derive(Default, Debug)]
+pub struct Timers {
+    /// (time << 32 | ee): ties go to the lower EE id.
+    heap: Vec<u128>,
+    /// Position of each EE in `heap`, or NONE.
+    pos: Vec<u32>,
+}
+
+#[inline]
+fn key(at: u64, ee: u32) -> u128 {
+    ((at as u128) << 32) | ee as u128
+}
+
+impl Timers {
+    /// The earliest timer: (time, EE).
+    #[inline]
+    pub fn peek(&self) -> Option<(u64, u32)> {
+        self.heap.first().map(|&k| ((k >> 32) as u64, k as u32))
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// Sets (or moves) the timer of `ee` to `at`.
+    #[inline]
+    pub fn set(&mut self, ee: u32, at: u64) {
+        let i = ee as usize;
+        if i >= self.pos.len() {
+            self.pos.resize(i + 1, NONE);
+        }
+        let k = key(at, ee);
+        let p = self.pos[i];
+        if p == NONE {
+            let n = self.heap.len();
+            self.heap.push(k);
+            self.sift_up(n, k);
+        } else {
+            let p = p as usize;
+            let old = self.heap[p];
+            if k < old {
+                self.sift_up(p, k);
+            } else if k > old {
+                self.sift_down(p, k);
+            }
+        }
+    }
+
+    /// Clears the timer of `ee`, if set.
+    #[inline]
+    pub fn clear(&mut self, ee: u32) {
+        let Some(&p) = self.pos.get(ee as usize) else {
+            return;
+        };
+        if p == NONE {
+            return;
+        }
+        self.pos[ee as usize] = NONE;
+        let last = self.heap.pop().expect("a set timer is in the heap");
+        let p = p as usize;
+        if p < self.heap.len() {
+            let old = self.heap[p];
+            if last < old {
+                self.sift_up(p, last);
+            } else {
+                self.sift_down(p, last);
+            }
+        }
+    }
+
+    /// Moves `k` up from the hole at `i`.
+    #[inline]
+    fn sift_up(&mut self, mut i: usize, k: u128) {
+        while i > 0 {
+            let p = (i - 1) / 2;
+            let pk = self.heap[p];
+            if pk <= k {
+                break;
+            }
+            self.heap[i] = pk;
+            self.pos[pk as u32 as usize] = i as u32;
+            i = p;
+        }
+        self.heap[i] = k;
+        self.pos[k as u32 as usize] = i as u32;
+    }
+
+    /// Moves `k` down from the hole at `i`.
+    #[inline]
+    fn sift_down(&mut self, mut i: usize, k: u128) {
+        let n = self.heap.len();
+        loop {
+            let l = 2 * i + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let c = if r < n && self.heap[r] < self.heap[l] {
+                r
+            } else {
+                l
+            };
+            let ck = self.heap[c];
+            if k <= ck {
+                break;
+            }
+            self.heap[i] = ck;
+            self.pos[ck as u32 as usize] = i as u32;
+            i = c;
+        }
+        self.heap[i] = k;
+        self.pos[k as u32 as usize] = i as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Against a brute-force model: the earliest (time, EE) is always on top.
+    #[test]
+    fn matches_a_brute_force_model() {
+        use crate::rng::stream;
+        use rand::Rng;
+        let n = 50u32;
+        let mut t = Timers::default();
+        let mut model: Vec<Option<u64>> = vec![None; n as usize];
+        let mut rng = stream(6, "timers-test", 0);
+        for step in 0..50_000 {
+            let ee = (rng.next_u64() % n as u64) as u32;
+            if rng.next_u64() % 4 == 0 {
+                t.clear(ee);
+                model[ee as usize] = None;
+            } else {
+                let at = rng.next_u64() % 1_000;
+                t.set(ee, at);
+                model[ee as usize] = Some(at);
+            }
+            let want = model
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| m.map(|at| (at, i as u32)))
+                .min();
+            assert_eq!(t.peek(), want, "step {step}");
+            assert_eq!(t.len(), model.iter().flatten().count());
+        }
+    }
+}

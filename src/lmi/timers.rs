@@ -140,7 +140,7 @@ mod tests {
         let mut rng = stream(6, "timers-test", 0);
         for step in 0..50_000 {
             let ee = (rng.next_u64() % n as u64) as u32;
-            if rng.next_u64() % 4 == 0 {
+            if rng.next_u64().is_multiple_of(4) {
                 t.clear(ee);
                 model[ee as usize] = None;
             } else {

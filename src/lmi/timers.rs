@@ -11,22 +11,33 @@ use super::route::NONE;
 
 #[derive(Default, Debug)]
 pub struct Timers {
-    /// (time << 32 | ee): ties go to the lower EE id.
-    heap: Vec<u128>,
+    /// (time << EE_BITS | ee): ties go to the lower EE id.
+    heap: Vec<u64>,
     /// Position of each EE in `heap`, or NONE.
     pos: Vec<u32>,
 }
 
+/// EE ids fit in 19 bits (at most 15,000 vCPUs' worth of EEs, ids reused),
+/// times in 45 (µs: 407 days, beyond the longest horizon of 400 days; a
+/// later timer never fires and is kept at that bound).
+const EE_BITS: u32 = 19;
+const MAX_T: u64 = (1 << (64 - EE_BITS)) - 1;
+
 #[inline]
-fn key(at: u64, ee: u32) -> u128 {
-    ((at as u128) << 32) | ee as u128
+fn key(at: u64, ee: u32) -> u64 {
+    debug_assert!(ee < 1 << EE_BITS, "EE id {ee} beyond the timer key");
+    (at.min(MAX_T) << EE_BITS) | ee as u64
+}
+#[inline]
+fn ee_of(k: u64) -> usize {
+    (k & ((1 << EE_BITS) - 1)) as usize
 }
 
 impl Timers {
     /// The earliest timer: (time, EE).
     #[inline]
     pub fn peek(&self) -> Option<(u64, u32)> {
-        self.heap.first().map(|&k| ((k >> 32) as u64, k as u32))
+        self.heap.first().map(|&k| (k >> EE_BITS, ee_of(k) as u32))
     }
 
     #[cfg(test)]
@@ -82,7 +93,7 @@ impl Timers {
 
     /// Moves `k` up from the hole at `i`.
     #[inline]
-    fn sift_up(&mut self, mut i: usize, k: u128) {
+    fn sift_up(&mut self, mut i: usize, k: u64) {
         while i > 0 {
             let p = (i - 1) / 2;
             let pk = self.heap[p];
@@ -90,16 +101,16 @@ impl Timers {
                 break;
             }
             self.heap[i] = pk;
-            self.pos[pk as u32 as usize] = i as u32;
+            self.pos[ee_of(pk)] = i as u32;
             i = p;
         }
         self.heap[i] = k;
-        self.pos[k as u32 as usize] = i as u32;
+        self.pos[ee_of(k)] = i as u32;
     }
 
     /// Moves `k` down from the hole at `i`.
     #[inline]
-    fn sift_down(&mut self, mut i: usize, k: u128) {
+    fn sift_down(&mut self, mut i: usize, k: u64) {
         let n = self.heap.len();
         loop {
             let l = 2 * i + 1;
@@ -117,11 +128,11 @@ impl Timers {
                 break;
             }
             self.heap[i] = ck;
-            self.pos[ck as u32 as usize] = i as u32;
+            self.pos[ee_of(ck)] = i as u32;
             i = c;
         }
         self.heap[i] = k;
-        self.pos[k as u32 as usize] = i as u32;
+        self.pos[ee_of(k)] = i as u32;
     }
 }
 

@@ -1,4 +1,4 @@
-//! The EEs' CPU-completion timers: an indexed binary min-heap with one entry
+//! The EEs' CPU-completion timers: an indexed 4-ary min-heap with one entry
 //! per EE that has jobs in their CPU phase, keyed by (time, EE id).
 //!
 //! Under processor sharing an EE's next CPU completion moves whenever a job
@@ -8,6 +8,9 @@
 //! the heap has reached the fleet size.
 
 use super::route::NONE;
+
+/// Children per node: a 4-ary heap is half as deep as a binary one.
+const D: usize = 4;
 
 #[derive(Default, Debug)]
 pub struct Timers {
@@ -95,7 +98,7 @@ impl Timers {
     #[inline]
     fn sift_up(&mut self, mut i: usize, k: u64) {
         while i > 0 {
-            let p = (i - 1) / 2;
+            let p = (i - 1) / D;
             let pk = self.heap[p];
             if pk <= k {
                 break;
@@ -113,17 +116,18 @@ impl Timers {
     fn sift_down(&mut self, mut i: usize, k: u64) {
         let n = self.heap.len();
         loop {
-            let l = 2 * i + 1;
-            if l >= n {
+            let c0 = D * i + 1;
+            if c0 >= n {
                 break;
             }
-            let r = l + 1;
-            let c = if r < n && self.heap[r] < self.heap[l] {
-                r
-            } else {
-                l
-            };
-            let ck = self.heap[c];
+            let mut c = c0;
+            let mut ck = self.heap[c0];
+            for j in c0 + 1..(c0 + D).min(n) {
+                let k2 = self.heap[j];
+                if k2 < ck {
+                    (c, ck) = (j, k2);
+                }
+            }
             if k <= ck {
                 break;
             }

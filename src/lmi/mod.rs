@@ -840,10 +840,23 @@ impl Lmi {
     fn start_cpu(&mut self, id: u32, cpu: u64, io: u64, arrival: u64, tag: u32) {
         let now = self.now.0;
         let e = &mut self.ees[id as usize];
-        e.settle(now);
         if e.jobs.is_empty() {
+            // An idle EE: the job runs alone at rate 1 and its CPU phase ends
+            // after exactly `cpu` (what the general path computes, in floats).
             e.vtime = 0.0;
+            e.vtime_at = now;
+            e.jobs.push(Job {
+                finish_v: cpu as f64,
+                io,
+                arrival,
+                tag,
+            });
+            e.sched_at = now + cpu;
+            self.timers.set(id, now + cpu);
+            self.busy_changed(id, 1.0);
+            return;
         }
+        e.settle(now);
         let before = e.busy_vcpus();
         e.push_job(Job {
             finish_v: e.vtime + cpu as f64,

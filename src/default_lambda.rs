@@ -101,12 +101,26 @@ pub struct DefaultFunctionTotals {
     pub memory_mb: u32,
 }
 
+/// A completion, packed into 16 bytes (queue entries move as a whole):
+/// the function index with "on a provisioned EE" in its top bit.
 #[derive(Copy, Clone, Debug)]
 struct Done {
-    function: u32,
-    provisioned: bool,
+    function_pc: u32,
     tag: u32,
     latency_us: u64,
+}
+
+const PC_BIT: u32 = 1 << 31;
+
+impl Done {
+    #[inline]
+    fn function(&self) -> u32 {
+        self.function_pc & !PC_BIT
+    }
+    #[inline]
+    fn provisioned(&self) -> bool {
+        self.function_pc & PC_BIT != 0
+    }
 }
 
 struct Func {
@@ -314,13 +328,14 @@ impl DefaultLambda {
 
     fn done(&mut self, d: Done) {
         let now = self.now;
-        let f = &mut self.funcs[d.function as usize];
+        let fi = d.function();
+        let f = &mut self.funcs[fi as usize];
         f.busy -= 1;
         f.g_busy.add(now, -1.0);
         if f.reserved.is_none() {
             self.unreserved_busy -= 1;
         }
-        if d.provisioned {
+        if d.provisioned() {
             f.prov_busy -= 1;
         } else {
             let ttl = self.keep_alive.sample(&mut self.rng_ttl);
@@ -330,8 +345,8 @@ impl DefaultLambda {
         f.totals.served += 1;
         // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(d.latency_us);
-        if self.notify[d.function as usize] {
-            self.done_buf.push((d.function, d.tag));
+        if self.notify[fi as usize] {
+            self.done_buf.push((fi, d.tag));
         }
     }
 
@@ -424,11 +439,11 @@ impl DefaultLambda {
             f.cur.init_gbs += billed_gbs(init_us, f.gb);
         }
         let latency = init_us + run_us;
+        debug_assert!(a.function < PC_BIT);
         self.q.push(
             SimTime(now.0 + latency),
             Done {
-                function: a.function,
-                provisioned,
+                function_pc: a.function | if provisioned { PC_BIT } else { 0 },
                 tag: a.tag,
                 latency_us: latency,
             },

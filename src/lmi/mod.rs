@@ -349,7 +349,7 @@ pub struct ProviderTotals {
     pub rotations: u64,
 }
 
-#[derive(Copy, Clone, Debug)]
+#[derive(Copy, Clone, Debug, PartialEq)]
 enum Ev {
     IoDone { ee: u32, tag: u32, arrival: u64 },
     EeReady { ee: u32, epoch: u32 },
@@ -357,6 +357,81 @@ enum Ev {
     Retire { inst: u32, tag: u32 },
     ScalerTick,
     Schedule { idx: u32 },
+}
+
+/// An [`Ev`] in 16 bytes (queue entries move as a whole, and the enum takes
+/// 24): `c` is the arrival time of an I/O completion (µs, far below 2^62), or
+/// `OTHER` plus the kind of any other event.
+#[derive(Copy, Clone, Debug)]
+struct PackedEv {
+    a: u32,
+    b: u32,
+    c: u64,
+}
+
+const OTHER: u64 = 1 << 62;
+
+impl Ev {
+    #[inline]
+    fn pack(self) -> PackedEv {
+        let (a, b, c) = match self {
+            Ev::IoDone { ee, tag, arrival } => {
+                debug_assert!(arrival < OTHER);
+                (ee, tag, arrival)
+            }
+            Ev::EeReady { ee, epoch } => (ee, epoch, OTHER | 1),
+            Ev::InstanceRunning { inst, tag } => (inst, tag, OTHER | 2),
+            Ev::Retire { inst, tag } => (inst, tag, OTHER | 3),
+            Ev::ScalerTick => (0, 0, OTHER | 4),
+            Ev::Schedule { idx } => (idx, 0, OTHER | 5),
+        };
+        PackedEv { a, b, c }
+    }
+}
+
+impl PackedEv {
+    #[inline]
+    fn unpack(self) -> Ev {
+        let PackedEv { a, b, c } = self;
+        if c < OTHER {
+            return Ev::IoDone {
+                ee: a,
+                tag: b,
+                arrival: c,
+            };
+        }
+        match c & 7 {
+            1 => Ev::EeReady { ee: a, epoch: b },
+            2 => Ev::InstanceRunning { inst: a, tag: b },
+            3 => Ev::Retire { inst: a, tag: b },
+            4 => Ev::ScalerTick,
+            _ => Ev::Schedule { idx: a },
+        }
+    }
+}
+
+/// The LMI event queue: [`Ev`]s stored packed.
+#[derive(Default)]
+struct EvQueue {
+    q: EventQueue<PackedEv>,
+}
+
+impl EvQueue {
+    #[inline]
+    fn push(&mut self, at: SimTime, ev: Ev) {
+        self.q.push(at, ev.pack());
+    }
+    #[inline]
+    fn peek_time(&mut self) -> Option<SimTime> {
+        self.q.peek_time()
+    }
+    #[inline]
+    fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, Ev)> {
+        self.q.pop_until(limit).map(|(t, e)| (t, e.unpack()))
+    }
+    fn popped(&self) -> u64 {
+        self.q.popped
+    }
 }
 
 /// Per-function state.
@@ -402,7 +477,7 @@ struct Func {
 
 /// The LMI platform.
 pub struct Lmi {
-    q: EventQueue<Ev>,
+    q: EvQueue,
     /// CPU-completion timers of busy EEs (apart from `q`).
     timers: timers::Timers,
     cpu_fired: u64,
@@ -570,7 +645,7 @@ impl Lmi {
             })
             .collect();
         let mut m = Lmi {
-            q: EventQueue::new(),
+            q: EvQueue::default(),
             timers: timers::Timers::default(),
             cpu_fired: 0,
             ees: Vec::new(),
@@ -799,7 +874,7 @@ impl Lmi {
             provider: self.provider,
             instance_types: self.types,
             in_flight_at_end: in_flight,
-            events: self.q.popped + self.cpu_fired,
+            events: self.q.popped() + self.cpu_fired,
         }
     }
 

@@ -174,3 +174,27 @@ fn scaler_policy_is_pluggable() {
     );
     assert_eq!(r.functions[0].peak_ees, 6);
 }
+
+#[test]
+fn packed_events_round_trip() {
+    use super::Ev;
+    for ev in [
+        Ev::IoDone {
+            ee: 7,
+            tag: u32::MAX,
+            arrival: 1_209_600_000_000,
+        },
+        Ev::IoDone {
+            ee: 0,
+            tag: 0,
+            arrival: 0,
+        },
+        Ev::EeReady { ee: 3, epoch: 9 },
+        Ev::InstanceRunning { inst: 4, tag: 2 },
+        Ev::Retire { inst: 5, tag: 1 },
+        Ev::ScalerTick,
+        Ev::Schedule { idx: 12 },
+    ] {
+        assert_eq!(ev.pack().unpack(), ev);
+    }
+}

@@ -84,7 +84,7 @@ impl Ee {
     #[inline]
     fn settle(&mut self, now: u64) {
         if now > self.vtime_at {
-            let dt = (now - self.vtime_at) as f64;
+            let dt = (now - self.vtime_at) as i64 as f64;
             let k = self.jobs.len() as u32;
             // Rate 1 while every job has a vCPU: no division on the common path.
             self.vtime += if k <= self.vcpus {
@@ -552,8 +552,9 @@ pub(crate) fn ceil_u32(x: f64) -> u32 {
 /// Ceiling of a non-negative float as an integer, without a libm call.
 #[inline]
 fn ceil_u64(x: f64) -> u64 {
-    let i = x as u64;
-    if (i as f64) < x { i + 1 } else { i }
+    // Signed conversions are one instruction each; durations are < 2^63 µs.
+    let i = x as i64;
+    (if (i as f64) < x { i + 1 } else { i }) as u64
 }
 
 /// Discounted hourly rate, rounded as AWS quotes Savings Plans rates.

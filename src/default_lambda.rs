@@ -331,7 +331,7 @@ impl DefaultLambda {
         let fi = d.function();
         let f = &mut self.funcs[fi as usize];
         f.busy -= 1;
-        f.g_busy.add(now, -1.0);
+        f.g_busy.add_count(now, -1.0);
         if f.reserved.is_none() {
             self.unreserved_busy -= 1;
         }
@@ -421,7 +421,7 @@ impl DefaultLambda {
         if f.reserved.is_none() {
             self.unreserved_busy += 1;
         }
-        f.g_busy.add(now, 1.0);
+        f.g_busy.add_count(now, 1.0);
         f.cur.accepted += 1;
         f.totals.accepted += 1;
         if f.busy > f.cur.peak_concurrency {

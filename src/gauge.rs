@@ -32,6 +32,14 @@ impl Gauge {
             self.value = 0.0;
         }
     }
+    /// Adds a whole-number `delta` to a gauge that only ever holds whole
+    /// numbers (counts): such a value is exact, so there is no residue to snap.
+    #[inline]
+    pub fn add_count(&mut self, now: SimTime, delta: f64) {
+        debug_assert!(delta.fract() == 0.0 && self.value.fract() == 0.0);
+        self.settle(now);
+        self.value += delta;
+    }
     /// Current value.
     #[inline]
     pub fn value(&self) -> f64 {

@@ -801,7 +801,7 @@ impl Lmi {
             return Some(reason);
         };
         f.cur.accepted += 1;
-        f.inflight.add(now, 1.0);
+        f.inflight.add_count(now, 1.0);
         let infl = f.inflight.value() as u32;
         if infl > f.totals.peak_in_flight {
             f.totals.peak_in_flight = infl;
@@ -1012,8 +1012,8 @@ impl Lmi {
             let e = &self.ees[id as usize];
             (e.function as usize, e.instance as usize)
         };
-        self.funcs[fi].busy.add(now, delta);
-        self.g_busy.add(now, delta);
+        self.funcs[fi].busy.add_count(now, delta);
+        self.g_busy.add_count(now, delta);
         let inst = &mut self.insts[ii];
         inst.busy = (inst.busy as i64 + delta as i64) as u32;
         let blocked = inst.busy >= inst.reject_at;
@@ -1038,7 +1038,7 @@ impl Lmi {
             )
         };
         let f = &mut self.funcs[fi];
-        f.inflight.add(now, -1.0);
+        f.inflight.add_count(now, -1.0);
         let lat = now.0 - arrival;
         // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(lat);

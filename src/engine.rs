@@ -30,6 +30,8 @@ const DIGIT_BITS: u32 = 4;
 const RADIX: usize = 1 << DIGIT_BITS;
 const LEVELS: usize = 64 / DIGIT_BITS as usize;
 const BUCKETS: usize = LEVELS * RADIX;
+// The digits cover all 64 bits, and the bucket mask has a bit for each bucket.
+const _: () = assert!(LEVELS * DIGIT_BITS as usize == 64 && BUCKETS.is_multiple_of(64));
 const UNKNOWN: u64 = u64::MAX;
 
 /// A discrete-event queue. Events must be pushed at or after the time of the

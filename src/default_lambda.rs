@@ -8,7 +8,7 @@
 
 use crate::dist::Dist;
 use crate::engine::EventQueue;
-use crate::gauge::Gauge;
+use crate::gauge::{Count, Integral};
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::rng::{SimRng, stream};
 use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
@@ -137,7 +137,7 @@ struct Func {
     idle: VecDeque<SimTime>,
     tokens: u64,
     tokens_at: u64,
-    g_busy: Gauge,
+    g_busy: Count,
     cur: DefaultInterval,
     cur_latency: Sketch,
     totals: DefaultFunctionTotals,
@@ -216,7 +216,7 @@ impl DefaultLambda {
                     idle: VecDeque::with_capacity(k.account_concurrency.min(4096) as usize),
                     tokens: k.scale_burst as u64,
                     tokens_at: 0,
-                    g_busy: Gauge::default(),
+                    g_busy: Count::default(),
                     cur: DefaultInterval::default(),
                     cur_latency: Sketch::new(),
                     totals: DefaultFunctionTotals {
@@ -331,7 +331,7 @@ impl DefaultLambda {
         let fi = d.function();
         let f = &mut self.funcs[fi as usize];
         f.busy -= 1;
-        f.g_busy.add_count(now, -1.0);
+        f.g_busy.add(now, -1);
         if f.reserved.is_none() {
             self.unreserved_busy -= 1;
         }
@@ -421,7 +421,7 @@ impl DefaultLambda {
         if f.reserved.is_none() {
             self.unreserved_busy += 1;
         }
-        f.g_busy.add_count(now, 1.0);
+        f.g_busy.add(now, 1);
         f.cur.accepted += 1;
         f.totals.accepted += 1;
         if f.busy > f.cur.peak_concurrency {

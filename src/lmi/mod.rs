@@ -14,7 +14,7 @@ mod timers;
 
 use crate::dist::Dist;
 use crate::engine::EventQueue;
-use crate::gauge::{Gauge, Window};
+use crate::gauge::{Count, Gauge, Integral, Window};
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::rng::{SimRng, stream};
 use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
@@ -454,9 +454,9 @@ struct Func {
     initializing_peak: u32,
     az_count: Vec<u32>,
     // Gauges.
-    busy: Gauge,
+    busy: Count,
     ready_vcpus: Gauge,
-    inflight: Gauge,
+    inflight: Count,
     ready_slots: Gauge,
     ready_ees: Gauge,
     // Windows: scaler and report.
@@ -507,7 +507,7 @@ pub struct Lmi {
     rng_init: SimRng,
     rng_launch: SimRng,
     // Provider gauges.
-    g_busy: Gauge,
+    g_busy: Count,
     g_usable: Gauge,
     g_instances: Gauge,
     g_od_rate: Gauge,
@@ -615,9 +615,9 @@ impl Lmi {
                 initializing: 0,
                 initializing_peak: 0,
                 az_count: vec![0; sc.provider.availability_zones as usize],
-                busy: Gauge::default(),
+                busy: Count::default(),
                 ready_vcpus: Gauge::default(),
-                inflight: Gauge::default(),
+                inflight: Count::default(),
                 ready_slots: Gauge::default(),
                 ready_ees: Gauge::default(),
                 sw_busy: Window::default(),
@@ -682,7 +682,7 @@ impl Lmi {
             schedule: sc.schedule.clone(),
             rng_init: stream(sc.seed, "lmi_ee_init", 0),
             rng_launch: stream(sc.seed, "lmi_instance_launch", 0),
-            g_busy: Gauge::default(),
+            g_busy: Count::default(),
             g_usable: Gauge::default(),
             g_instances: Gauge::default(),
             g_od_rate: Gauge::default(),
@@ -801,7 +801,7 @@ impl Lmi {
             return Some(reason);
         };
         f.cur.accepted += 1;
-        f.inflight.add_count(now, 1.0);
+        f.inflight.add(now, 1);
         let infl = f.inflight.value() as u32;
         if infl > f.totals.peak_in_flight {
             f.totals.peak_in_flight = infl;
@@ -929,7 +929,7 @@ impl Lmi {
             });
             e.sched_at = now + cpu;
             self.timers.set(id, now + cpu);
-            self.busy_changed(id, 1.0);
+            self.busy_changed(id, 1);
             return;
         }
         e.settle(now);
@@ -943,7 +943,7 @@ impl Lmi {
         let after = e.busy_vcpus();
         self.reschedule_cpu(id);
         if after != before {
-            self.busy_changed(id, after as f64 - before as f64);
+            self.busy_changed(id, after as i64 - before as i64);
         }
     }
 
@@ -1002,20 +1002,20 @@ impl Lmi {
         let after = e.busy_vcpus();
         self.reschedule_cpu(id);
         if after != before {
-            self.busy_changed(id, after as f64 - before as f64);
+            self.busy_changed(id, after as i64 - before as i64);
         }
     }
 
-    fn busy_changed(&mut self, id: u32, delta: f64) {
+    fn busy_changed(&mut self, id: u32, delta: i64) {
         let now = self.now;
         let (fi, ii) = {
             let e = &self.ees[id as usize];
             (e.function as usize, e.instance as usize)
         };
-        self.funcs[fi].busy.add_count(now, delta);
-        self.g_busy.add_count(now, delta);
+        self.funcs[fi].busy.add(now, delta);
+        self.g_busy.add(now, delta);
         let inst = &mut self.insts[ii];
-        inst.busy = (inst.busy as i64 + delta as i64) as u32;
+        inst.busy = (inst.busy as i64 + delta) as u32;
         let blocked = inst.busy >= inst.reject_at;
         if blocked != inst.cpu_blocked {
             inst.cpu_blocked = blocked;
@@ -1038,7 +1038,7 @@ impl Lmi {
             )
         };
         let f = &mut self.funcs[fi];
-        f.inflight.add_count(now, -1.0);
+        f.inflight.add(now, -1);
         let lat = now.0 - arrival;
         // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(lat);

@@ -138,3 +138,15 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
         pricing: default_pricing(),
     }
 }
+
+/// The peak RSS [MB] in a `--stats` line (the process's own VmHWM, which
+/// tests read instead of wait4's ru_maxrss: after a vfork-style spawn that
+/// also counts the pages of the multi-threaded test process).
+pub fn stats_peak_rss_mb(stderr: &str) -> f64 {
+    stderr
+        .split("peak RSS ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in --stats output: {stderr}"))
+}

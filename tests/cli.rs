@@ -262,13 +262,7 @@ fn peak_rss_mb(dir: &Path, horizon: &str) -> (f64, String) {
         .unwrap();
     let err = stderr(&o).trim().to_string();
     assert_eq!(o.status.code(), Some(0), "{err}");
-    let mb = err
-        .split("peak RSS ")
-        .nth(1)
-        .and_then(|t| t.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS in --stats output: {err}"));
-    (mb, err)
+    (lmi_sim::testkit::stats_peak_rss_mb(&err), err)
 }
 
 /// Memory does not grow with the horizon: 7 days of 1-minute rows (10,080

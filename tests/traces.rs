@@ -1051,15 +1051,7 @@ fn peak_rss_kib(dir: &Path, rows: u64) -> (u64, String) {
     let err = String::from_utf8_lossy(&o.stderr).trim().to_string();
     assert_eq!(o.status.code(), Some(0), "{err}");
     std::fs::remove_file(&csv).unwrap();
-    // The child's own high-water mark (VmHWM of its post-exec address space),
-    // as `--stats` prints it. Not wait4's ru_maxrss: after a vfork-style
-    // spawn, that also counts the pages of this (multi-threaded) test process.
-    let mb: f64 = err
-        .split("peak RSS ")
-        .nth(1)
-        .and_then(|t| t.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS in --stats output: {err}"));
+    let mb = lmi_sim::testkit::stats_peak_rss_mb(&err);
     ((mb * 1024.0) as u64, err)
 }
 

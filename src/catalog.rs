@@ -4,7 +4,14 @@
 //! nothing reads a file at run time. Source and attribution: `data/README.md`.
 //! A scenario may override prices or add types (`[[pricing.instance_types]]`).
 
-use crate::scenario::Architecture;
+/// CPU architecture of a capacity provider (and its functions).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
 
 /// One EC2 instance type.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

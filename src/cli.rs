@@ -289,7 +289,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         } => {
             let mut sc = scenario::load(&file)?;
             if skip_bad_rows {
-                crate::trace::skip_bad_rows(&mut sc);
+                sc.skip_bad_rows();
             }
             if let Some(s) = seed {
                 sc.seed = s;
@@ -325,7 +325,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 .map_err(out_err)?;
             staging
                 .stream("decisions.csv", |w| {
-                    report::write_decisions_csv(w, run.lmi.as_ref())
+                    report::write_decisions_csv(w, run.lmi())
                 })
                 .map_err(out_err)?;
             let mut n_files = 3;
@@ -355,8 +355,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             if stats {
                 let inv = summary.arrivals as f64;
-                let events = run.lmi.as_ref().map(|r| r.events).unwrap_or(0)
-                    + run.default.as_ref().map(|r| r.events).unwrap_or(0);
+                let events = run.lmi().map(|r| r.events).unwrap_or(0)
+                    + run.default().map(|r| r.events).unwrap_or(0);
                 let s = sim_wall.as_secs_f64();
                 eprintln!(
                     "stats: simulation {:.3} s wall on {} thread(s), {} invocations, {:.2} M invocations/s, {:.2} M events/s, total {:.3} s, peak RSS {}",

@@ -1,4 +1,4 @@
-//! The default Lambda model (MODEL.md §2): one invocation per EE, cold starts
+//! The default Lambda model (docs/model.md, "Default Lambda"): one invocation per EE, cold starts
 //! when no EE is idle, newest-idle-first warm routing, idle reclaim after a
 //! keep-alive TTL, 1,000 new EEs per 10 s per function, account and reserved
 //! concurrency, provisioned concurrency, and memory-proportional CPU.
@@ -6,14 +6,17 @@
 //! Pure and allocation-free per invocation: idle EEs are a deque of expiry times
 //! (the newest at the back), busy EEs are counters, and completions are events.
 
+use crate::clock::Boundaries;
 use crate::dist::Dist;
 use crate::engine::EventQueue;
 use crate::gauge::{Count, Integral};
+use crate::ids::FunctionId;
 use crate::invocation::{Arrival, ThrottleReason};
+use crate::ledger::{IntervalFigures, Ledger, LedgerTotals};
+use crate::platform::{Admission, Advance, Completion, Notices, Platform, Stepper, advance};
 use crate::rng::{SimRng, stream};
-use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
+use crate::rowlog::{Record, RowLog};
 use crate::scenario::Scenario;
-use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
@@ -21,11 +24,10 @@ use std::collections::VecDeque;
 pub const FULL_VCPU_MB: u32 = 1769;
 
 /// Per-interval figures for one function.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DefaultInterval {
-    pub served: u64,
-    pub accepted: u64,
-    pub throttles: [u64; 3],
+    /// Served, accepted, throttles by reason, latency percentiles.
+    pub figures: IntervalFigures,
     pub cold_starts: u64,
     /// Busy EEs (running or initialising) at the interval's end.
     pub concurrency: u32,
@@ -40,44 +42,38 @@ pub struct DefaultInterval {
     pub pc_used_gbs: f64,
     /// Provisioned GB-s (allocated, whether used or not).
     pub pc_alloc_gbs: f64,
-    pub latency_p50_ms: Option<f64>,
-    pub latency_p99_ms: Option<f64>,
 }
 
+const REASONS: &[ThrottleReason] = &ThrottleReason::DEFAULT;
+const FIGURE_WORDS: usize = IntervalFigures::words(REASONS);
+
 impl Record for DefaultInterval {
-    const WORDS: usize = 15;
+    const WORDS: usize = FIGURE_WORDS + 8;
     fn write(&self, w: &mut [u64]) {
-        w[0] = self.served;
-        w[1] = self.accepted;
-        w[2..5].copy_from_slice(&self.throttles);
-        w[5] = self.cold_starts;
-        w[6] = self.concurrency as u64;
-        w[7] = self.peak_concurrency as u64;
-        w[8] = self.warm_idle as u64;
-        w[9] = self.gbs.to_bits();
-        w[10] = self.init_gbs.to_bits();
-        w[11] = self.pc_used_gbs.to_bits();
-        w[12] = self.pc_alloc_gbs.to_bits();
-        w[13] = opt_f64(self.latency_p50_ms);
-        w[14] = opt_f64(self.latency_p99_ms);
+        self.figures.write(REASONS, w);
+        let w = &mut w[FIGURE_WORDS..];
+        w[0] = self.cold_starts;
+        w[1] = self.concurrency as u64;
+        w[2] = self.peak_concurrency as u64;
+        w[3] = self.warm_idle as u64;
+        w[4] = self.gbs.to_bits();
+        w[5] = self.init_gbs.to_bits();
+        w[6] = self.pc_used_gbs.to_bits();
+        w[7] = self.pc_alloc_gbs.to_bits();
     }
     fn read(w: &[u64]) -> Self {
-        let mut throttles = [0; 3];
-        throttles.copy_from_slice(&w[2..5]);
+        let figures = IntervalFigures::read(REASONS, w);
+        let w = &w[FIGURE_WORDS..];
         DefaultInterval {
-            served: w[0],
-            accepted: w[1],
-            throttles,
-            cold_starts: w[5],
-            concurrency: w[6] as u32,
-            peak_concurrency: w[7] as u32,
-            warm_idle: w[8] as u32,
-            gbs: f64::from_bits(w[9]),
-            init_gbs: f64::from_bits(w[10]),
-            pc_used_gbs: f64::from_bits(w[11]),
-            pc_alloc_gbs: f64::from_bits(w[12]),
-            latency_p50_ms: f64_opt(w[13]),
-            latency_p99_ms: f64_opt(w[14]),
+            figures,
+            cold_starts: w[0],
+            concurrency: w[1] as u32,
+            peak_concurrency: w[2] as u32,
+            warm_idle: w[3] as u32,
+            gbs: f64::from_bits(w[4]),
+            init_gbs: f64::from_bits(w[5]),
+            pc_used_gbs: f64::from_bits(w[6]),
+            pc_alloc_gbs: f64::from_bits(w[7]),
         }
     }
 }
@@ -85,12 +81,9 @@ impl Record for DefaultInterval {
 /// Whole-run figures for one function.
 #[derive(Clone, Debug)]
 pub struct DefaultFunctionTotals {
-    pub arrivals: u64,
-    pub served: u64,
-    pub accepted: u64,
-    pub throttles: [u64; 3],
+    /// Arrivals, admissions, throttles by reason, completions and latency.
+    pub ledger: LedgerTotals,
     pub cold_starts: u64,
-    pub latency: Sketch,
     pub peak_concurrency: u32,
     /// Time-integral of busy EEs [EE·µs] (Little's law checks).
     pub busy_area: f64,
@@ -138,10 +131,10 @@ struct Func {
     tokens: u64,
     tokens_at: u64,
     g_busy: Count,
+    ledger: Ledger<DefaultInterval>,
+    /// This model's own columns of the interval in progress.
     cur: DefaultInterval,
-    cur_latency: Sketch,
     totals: DefaultFunctionTotals,
-    rows: RowLog<DefaultInterval>,
 }
 
 /// The default-Lambda platform.
@@ -160,12 +153,10 @@ pub struct DefaultLambda {
     burst: u64,
     /// µs per new token.
     token_us: u64,
-    report_interval: SimDuration,
-    next_report: SimTime,
+    boundaries: Boundaries,
     pc_alloc_mark: SimTime,
     now: SimTime,
-    notify: Vec<bool>,
-    done_buf: Vec<(u32, u32)>,
+    notices: Notices,
 }
 
 /// Everything the default-Lambda run produced.
@@ -217,15 +208,11 @@ impl DefaultLambda {
                     tokens: k.scale_burst as u64,
                     tokens_at: 0,
                     g_busy: Count::default(),
+                    ledger: Ledger::default(),
                     cur: DefaultInterval::default(),
-                    cur_latency: Sketch::new(),
                     totals: DefaultFunctionTotals {
-                        arrivals: 0,
-                        served: 0,
-                        accepted: 0,
-                        throttles: [0; 3],
+                        ledger: LedgerTotals::default(),
                         cold_starts: 0,
-                        latency: Sketch::new(),
                         peak_concurrency: 0,
                         busy_area: 0.0,
                         gbs: 0.0,
@@ -234,7 +221,6 @@ impl DefaultLambda {
                         pc_alloc_gbs: 0.0,
                         memory_mb: mem,
                     },
-                    rows: RowLog::new(),
                 }
             })
             .collect();
@@ -273,57 +259,11 @@ impl DefaultLambda {
             unreserved_busy: 0,
             burst: k.scale_burst as u64,
             token_us: (k.scale_window.0 / k.scale_burst.max(1) as u64).max(1),
-            report_interval: sc.report_interval,
-            next_report: SimTime::ZERO + sc.report_interval,
+            boundaries: sc.report_clock().boundaries(),
             pc_alloc_mark: SimTime::ZERO,
             now: SimTime::ZERO,
-            notify: vec![false; sc.functions.len()],
-            done_buf: Vec::with_capacity(64),
+            notices: Notices::new(sc.functions.len()),
         }
-    }
-
-    /// Processes completions at or before `t`, closing report intervals.
-    /// Returns `true` if it stopped early after completing an invocation of a
-    /// notifying function (see [`DefaultLambda::completions`]).
-    #[inline]
-    pub fn advance_to(&mut self, t: SimTime) -> bool {
-        loop {
-            if !self.done_buf.is_empty() {
-                return true;
-            }
-            let te = self.q.peek_time().unwrap_or(SimTime::MAX);
-            if self.next_report <= t && self.next_report <= te {
-                let at = self.next_report;
-                self.now = at;
-                self.close_interval(at);
-                self.next_report = at + self.report_interval;
-                continue;
-            }
-            match self.q.pop_until(t) {
-                Some((at, d)) => {
-                    self.now = at;
-                    self.done(d);
-                }
-                None => break,
-            }
-        }
-        self.now = t;
-        false
-    }
-
-    /// The model's clock.
-    pub fn now(&self) -> SimTime {
-        self.now
-    }
-
-    /// Completions of notifying functions' invocations, as (function, tag).
-    pub fn completions(&mut self) -> &mut Vec<(u32, u32)> {
-        &mut self.done_buf
-    }
-
-    /// Asks for completion notices of function `f`'s invocations.
-    pub fn notify(&mut self, f: usize) {
-        self.notify[f] = true;
     }
 
     fn done(&mut self, d: Done) {
@@ -341,22 +281,15 @@ impl DefaultLambda {
             let ttl = self.keep_alive.sample(&mut self.rng_ttl);
             f.idle.push_back(now + ttl);
         }
-        f.cur.served += 1;
-        f.totals.served += 1;
-        // Whole-run latencies are merged from the interval sketch at each close.
-        f.cur_latency.record(d.latency_us);
-        if self.notify[fi as usize] {
-            self.done_buf.push((fi, d.tag));
-        }
+        f.ledger.served(d.latency_us);
+        self.notices.completed(FunctionId(fi), d.tag);
     }
 
-    /// Offers one invocation (after `advance_to(a.at)`); `Some(reason)` if throttled.
     #[inline]
-    pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
+    fn admit(&mut self, a: &Arrival) -> Admission {
         let now = a.at;
-        let fi = a.function as usize;
-        let f = &mut self.funcs[fi];
-        f.totals.arrivals += 1;
+        let f = &mut self.funcs[a.function.index()];
+        f.ledger.arrival();
         // Concurrency limits apply to warm and cold starts alike.
         let limited = match f.reserved {
             Some(r) => (f.busy >= r).then_some(ThrottleReason::ReservedConcurrency),
@@ -364,9 +297,8 @@ impl DefaultLambda {
                 .then_some(ThrottleReason::AccountConcurrency),
         };
         if let Some(reason) = limited {
-            f.cur.throttles[reason.slot()] += 1;
-            f.totals.throttles[reason.slot()] += 1;
-            return Some(reason);
+            f.ledger.throttle(reason);
+            return Admission::Throttled(reason);
         }
         let run_us = if f.cpu_stretch == 1.0 {
             a.cpu.0 + a.io.0
@@ -403,9 +335,8 @@ impl DefaultLambda {
                 }
                 if f.tokens == 0 {
                     let r = ThrottleReason::ScalingRate;
-                    f.cur.throttles[r.slot()] += 1;
-                    f.totals.throttles[r.slot()] += 1;
-                    return Some(r);
+                    f.ledger.throttle(r);
+                    return Admission::Throttled(r);
                 }
                 if f.tokens == self.burst {
                     // A full bucket does not accumulate: restart its clock.
@@ -422,8 +353,7 @@ impl DefaultLambda {
             self.unreserved_busy += 1;
         }
         f.g_busy.add(now, 1);
-        f.cur.accepted += 1;
-        f.totals.accepted += 1;
+        f.ledger.accept();
         if f.busy > f.cur.peak_concurrency {
             f.cur.peak_concurrency = f.busy;
             f.totals.peak_concurrency = f.totals.peak_concurrency.max(f.busy);
@@ -439,16 +369,16 @@ impl DefaultLambda {
             f.cur.init_gbs += billed_gbs(init_us, f.gb);
         }
         let latency = init_us + run_us;
-        debug_assert!(a.function < PC_BIT);
+        debug_assert!(a.function.0 < PC_BIT);
         self.q.push(
             SimTime(now.0 + latency),
             Done {
-                function_pc: a.function | if provisioned { PC_BIT } else { 0 },
+                function_pc: a.function.0 | if provisioned { PC_BIT } else { 0 },
                 tag: a.tag,
                 latency_us: latency,
             },
         );
-        None
+        Admission::Accepted
     }
 
     fn close_interval(&mut self, at: SimTime) {
@@ -467,37 +397,86 @@ impl DefaultLambda {
             row.peak_concurrency = row.peak_concurrency.max(f.busy);
             row.warm_idle = f.idle.len() as u32;
             row.pc_alloc_gbs = f.provisioned as f64 * f.gb * dt_s;
-            row.latency_p50_ms = f.cur_latency.quantile(0.5).map(|v| v / 1000.0);
-            row.latency_p99_ms = f.cur_latency.quantile(0.99).map(|v| v / 1000.0);
-            f.totals.latency.merge(&f.cur_latency);
-            f.cur_latency.clear();
             f.totals.gbs += row.gbs;
             f.totals.init_gbs += row.init_gbs;
             f.totals.pc_used_gbs += row.pc_used_gbs;
             f.totals.pc_alloc_gbs += row.pc_alloc_gbs;
             // Peak concurrency carries into the next interval from its start.
             f.cur.peak_concurrency = f.busy;
-            f.rows.push(row);
+            f.ledger.close(|figures| DefaultInterval { figures, ..row });
         }
     }
+}
 
-    /// Runs to the horizon and returns the results.
-    pub fn finish(mut self, horizon: SimTime) -> DefaultResult {
-        self.notify.iter_mut().for_each(|n| *n = false);
-        self.done_buf.clear();
-        self.advance_to(horizon);
-        let last_closed = SimTime(self.next_report.0 - self.report_interval.0);
-        if horizon > last_closed {
+impl Stepper for DefaultLambda {
+    #[inline]
+    fn next_event(&mut self) -> SimTime {
+        self.q.peek_time().unwrap_or(SimTime::MAX)
+    }
+    #[inline]
+    fn step(&mut self, t: SimTime) {
+        if let Some((at, d)) = self.q.pop_until(t) {
+            self.now = at;
+            self.done(d);
+        }
+    }
+    fn close_interval(&mut self, at: SimTime) {
+        DefaultLambda::close_interval(self, at);
+    }
+    #[inline]
+    fn set_now(&mut self, t: SimTime) {
+        self.now = t;
+    }
+    #[inline]
+    fn boundaries(&mut self) -> &mut Boundaries {
+        &mut self.boundaries
+    }
+    #[inline]
+    fn notices(&self) -> &Notices {
+        &self.notices
+    }
+}
+
+impl Platform for DefaultLambda {
+    type Result = DefaultResult;
+
+    #[inline]
+    fn advance_to(&mut self, t: SimTime) -> Advance {
+        advance(self, t)
+    }
+
+    fn now(&self) -> SimTime {
+        self.now
+    }
+
+    #[inline]
+    fn arrive(&mut self, a: &Arrival) -> Admission {
+        self.admit(a)
+    }
+
+    fn completions(&mut self) -> &mut Vec<Completion> {
+        self.notices.list()
+    }
+
+    fn notify(&mut self, f: FunctionId) {
+        self.notices.want(f);
+    }
+
+    fn finish(mut self, horizon: SimTime) -> DefaultResult {
+        self.notices.stop();
+        let _ = advance(&mut self, horizon);
+        if self.boundaries.open_at(horizon) {
             self.close_interval(horizon);
         }
         let mut rows = Vec::new();
         let mut functions = Vec::new();
         let mut in_flight = Vec::new();
         for mut f in self.funcs {
-            f.totals.latency.merge(&f.cur_latency);
+            let (ledger, log) = f.ledger.finish();
+            f.totals.ledger = ledger;
             f.totals.busy_area = f.g_busy.area_at(horizon);
             in_flight.push(f.busy);
-            rows.push(f.rows);
+            rows.push(log);
             functions.push(f.totals);
         }
         DefaultResult {

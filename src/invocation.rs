@@ -8,8 +8,7 @@ use crate::time::{SimDuration, SimTime};
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Arrival {
     pub at: SimTime,
-    /// Index of the function in the scenario.
-    pub function: u32,
+    pub function: crate::ids::FunctionId,
     /// CPU work at full speed on one vCPU.
     pub cpu: SimDuration,
     /// Wall-clock wait that holds a slot but no CPU (after the CPU phase).
@@ -20,7 +19,8 @@ pub struct Arrival {
 }
 
 /// Why a platform turned a request away. Each throttle has exactly one reason.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[repr(u8)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum ThrottleReason {
     /// LMI: no EE of the function has a free runtime-worker slot.
     ConcurrencyThrottles,
@@ -41,6 +41,9 @@ pub enum ThrottleReason {
 }
 
 impl ThrottleReason {
+    /// How many reasons there are (the size of [`ThrottleCounts`]).
+    pub const COUNT: usize = 8;
+    /// The reasons LMI gives, in its column order.
     pub const LMI: [ThrottleReason; 5] = [
         ThrottleReason::ConcurrencyThrottles,
         ThrottleReason::CPUThrottles,
@@ -48,21 +51,13 @@ impl ThrottleReason {
         ThrottleReason::DiskThrottles,
         ThrottleReason::Deactivated,
     ];
+    /// The reasons default Lambda gives, in its column order.
     pub const DEFAULT: [ThrottleReason; 3] = [
         ThrottleReason::AccountConcurrency,
         ThrottleReason::ReservedConcurrency,
         ThrottleReason::ScalingRate,
     ];
-    /// Position within its platform's list.
-    pub fn slot(self) -> usize {
-        match self {
-            ThrottleReason::ConcurrencyThrottles | ThrottleReason::AccountConcurrency => 0,
-            ThrottleReason::CPUThrottles | ThrottleReason::ReservedConcurrency => 1,
-            ThrottleReason::MemoryThrottles | ThrottleReason::ScalingRate => 2,
-            ThrottleReason::DiskThrottles => 3,
-            ThrottleReason::Deactivated => 4,
-        }
-    }
+
     pub fn name(self) -> &'static str {
         match self {
             ThrottleReason::ConcurrencyThrottles => "ConcurrencyThrottles",
@@ -74,5 +69,38 @@ impl ThrottleReason {
             ThrottleReason::ReservedConcurrency => "ReservedConcurrency",
             ThrottleReason::ScalingRate => "ScalingRate",
         }
+    }
+}
+
+/// Throttle counts by reason: written and read by name, never by position.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ThrottleCounts([u64; ThrottleReason::COUNT]);
+
+impl ThrottleCounts {
+    /// All throttles, whatever the reason.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// Adds every count of `other`.
+    pub fn add(&mut self, other: &ThrottleCounts) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a += b;
+        }
+    }
+}
+
+impl std::ops::Index<ThrottleReason> for ThrottleCounts {
+    type Output = u64;
+    #[inline]
+    fn index(&self, r: ThrottleReason) -> &u64 {
+        &self.0[r as usize]
+    }
+}
+
+impl std::ops::IndexMut<ThrottleReason> for ThrottleCounts {
+    #[inline]
+    fn index_mut(&mut self, r: ThrottleReason) -> &mut u64 {
+        &mut self.0[r as usize]
     }
 }

@@ -1,8 +1,8 @@
 //! lmi-sim: a discrete-event capacity simulator for AWS Lambda Managed Instances
 //! (LMI) against default AWS Lambda.
 //!
-//! The core (`engine`, `lmi`, `default_lambda`, `sketch`, `gauge`, `cost`, `sim`)
-//! is pure: no I/O, no clock, no printing, no global RNG, with one exception
+//! The core (`engine`, `platform`, `lmi`, `default_lambda`, `event_source`,
+//! `ledger`, `clock`, `sketch`, `gauge`, `cost`, `sim`) is pure: no I/O, no clock, no printing, no global RNG, with one exception
 //! for memory's sake: per-interval rows beyond one chunk go to an anonymous
 //! temporary file ([`rowlog`]), so memory does not grow with the horizon.
 //! Scenario parsing, reports, charts and the CLI sit around it.
@@ -10,21 +10,26 @@
 pub mod catalog;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod cost;
 pub mod default_lambda;
 pub mod dist;
 pub mod engine;
+pub mod event_source;
 pub mod gauge;
+pub mod ids;
 pub mod invocation;
+pub mod ledger;
 pub mod lmi;
 pub mod output;
+pub mod platform;
 pub mod report;
+pub mod request;
 pub mod rng;
 pub mod rowlog;
 pub mod scenario;
 pub mod sim;
 pub mod sketch;
-pub mod source;
 pub mod sweep;
 #[doc(hidden)]
 pub mod testkit;

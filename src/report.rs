@@ -4,12 +4,12 @@
 
 use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
 use crate::default_lambda::DefaultResult;
-use crate::invocation::ThrottleReason;
+use crate::event_source::EventSourceResult;
+use crate::invocation::{ThrottleCounts, ThrottleReason};
 use crate::lmi::LmiResult;
 use crate::scenario::Scenario;
 use crate::sim::{Platforms, RunResult};
 use crate::sketch::Sketch;
-use crate::source::SourceResult;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -71,7 +71,7 @@ pub struct LmiFleet {
 /// functions of a platform together). `requests = completed + failed + dlq +
 /// queued_at_end + in_flight_at_end`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct SourceFigures {
+pub struct EventSourceFigures {
     pub requests: u64,
     pub completed: u64,
     /// Throttled with no retry left, or too old (async).
@@ -101,7 +101,7 @@ pub struct LmiSummary {
     pub fleet: LmiFleet,
     pub cost: LmiCost,
     /// Present when a function has a queue or retries.
-    pub sources: Option<SourceFigures>,
+    pub sources: Option<EventSourceFigures>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -109,7 +109,7 @@ pub struct DefaultSummary {
     #[serde(flatten)]
     pub figures: PlatformFigures,
     pub cost: DefaultCost,
-    pub sources: Option<SourceFigures>,
+    pub sources: Option<EventSourceFigures>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -118,16 +118,21 @@ pub struct FunctionSummary {
     pub arrivals: u64,
     pub lmi: Option<PlatformFigures>,
     pub default: Option<PlatformFigures>,
-    pub lmi_sources: Option<SourceFigures>,
-    pub default_sources: Option<SourceFigures>,
+    pub lmi_sources: Option<EventSourceFigures>,
+    pub default_sources: Option<EventSourceFigures>,
 }
 
 /// A queue is "in backlog" when its oldest request has waited longer than this [s].
 pub const BACKLOG_AGE_S: f64 = 1.0;
 
 /// Source figures over the functions `idx` (those with a non-synchronous source).
-pub fn source_figures(r: &SourceResult, idx: &[usize], every_s: f64) -> Option<SourceFigures> {
-    let mut out = SourceFigures::default();
+pub fn source_figures(
+    r: Option<&EventSourceResult>,
+    idx: &[usize],
+    every_s: f64,
+) -> Option<EventSourceFigures> {
+    let r = r?;
+    let mut out = EventSourceFigures::default();
     let mut e2e = Sketch::new();
     let mut any = false;
     let mut age: Vec<f64> = Vec::new();
@@ -214,8 +219,7 @@ struct Counts<'a> {
     arrivals: u64,
     served: u64,
     in_flight: u32,
-    /// Per reason, in the platform's `ThrottleReason` order.
-    throttles: &'a [u64],
+    throttles: ThrottleCounts,
     latency: &'a Sketch,
     cold_starts: u64,
     peak_concurrency: u32,
@@ -228,22 +232,20 @@ fn figures<'a>(
 ) -> PlatformFigures {
     let mut lat = Sketch::new();
     let mut f = PlatformFigures::default();
-    let mut thr = vec![0u64; reasons.len()];
+    let mut thr = ThrottleCounts::default();
     for c in counts {
         f.invocations += c.arrivals;
         f.served += c.served;
         f.in_flight_at_end += c.in_flight as u64;
-        for (acc, n) in thr.iter_mut().zip(c.throttles) {
-            *acc += n;
-        }
+        thr.add(&c.throttles);
         lat.merge(c.latency);
         f.cold_starts += c.cold_starts;
         f.peak_concurrency += c.peak_concurrency as u64;
     }
     for r in reasons {
-        f.throttles.insert(r.name(), thr[r.slot()]);
+        f.throttles.insert(r.name(), thr[*r]);
     }
-    f.throttled = thr.iter().sum();
+    f.throttled = thr.total();
     f.throttle_rate = rate(f.throttled, f.invocations);
     f.cold_start_rate = rate(f.cold_starts, f.invocations);
     f.latency = Latency::of(&lat);
@@ -265,7 +267,7 @@ fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
             arrivals: t.arrivals,
             served: t.served,
             in_flight: r.in_flight_at_end[i],
-            throttles: &t.throttles,
+            throttles: lmi_throttles(&t.throttles),
             latency: &t.latency,
             cold_starts: 0,
             peak_concurrency: t.peak_in_flight,
@@ -278,16 +280,24 @@ fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
     let counts = selected(r.functions.len(), fi).map(|i| {
         let t = &r.functions[i];
         Counts {
-            arrivals: t.arrivals,
-            served: t.served,
+            arrivals: t.ledger.arrivals,
+            served: t.ledger.served,
             in_flight: r.in_flight_at_end[i],
-            throttles: &t.throttles,
-            latency: &t.latency,
+            throttles: t.ledger.throttles,
+            latency: &t.ledger.latency,
             cold_starts: t.cold_starts,
             peak_concurrency: t.peak_concurrency,
         }
     });
     figures(counts, &ThrottleReason::DEFAULT)
+}
+
+fn lmi_throttles(a: &[u64; 5]) -> ThrottleCounts {
+    let mut c = ThrottleCounts::default();
+    for (r, n) in ThrottleReason::LMI.iter().zip(a) {
+        c[*r] = *n;
+    }
+    c
 }
 
 /// LMI cost of a run.
@@ -310,7 +320,7 @@ pub fn lmi_cost_of(sc: &Scenario, r: &LmiResult) -> LmiCost {
 pub fn default_usage(r: &DefaultResult) -> DefaultUsage {
     let mut u = DefaultUsage::default();
     for f in &r.functions {
-        u.invocations += f.accepted;
+        u.invocations += f.ledger.accepted;
         u.gbs += f.gbs;
         u.init_gbs += f.init_gbs;
         u.pc_alloc_gbs += f.pc_alloc_gbs;
@@ -332,7 +342,7 @@ pub fn default_cost_of(sc: &Scenario, r: &DefaultResult) -> DefaultCost {
 pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summary {
     let all: Vec<usize> = (0..sc.functions.len()).collect();
     let every_s = sc.report_interval.as_secs_f64();
-    let lmi = run.lmi.as_ref().map(|r| {
+    let lmi = run.lmi().map(|r| {
         let h = sc.horizon.0 as f64;
         let mut hours = BTreeMap::new();
         for (i, s) in r.provider.instance_seconds.iter().enumerate() {
@@ -360,13 +370,13 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
                 rotations: r.provider.rotations,
             },
             cost: lmi_cost_of(sc, r),
-            sources: source_figures(&run.lmi_sources, &all, every_s),
+            sources: source_figures(run.lmi_sources(), &all, every_s),
         }
     });
-    let default = run.default.as_ref().map(|r| DefaultSummary {
+    let default = run.default().map(|r| DefaultSummary {
         figures: default_figures(r, None),
         cost: default_cost_of(sc, r),
-        sources: source_figures(&run.default_sources, &all, every_s),
+        sources: source_figures(run.default_sources(), &all, every_s),
     });
     let functions = sc
         .functions
@@ -375,10 +385,10 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         .map(|(i, f)| FunctionSummary {
             name: f.name.clone(),
             arrivals: run.offered.total[i],
-            lmi: run.lmi.as_ref().map(|r| lmi_figures(r, Some(i))),
-            default: run.default.as_ref().map(|r| default_figures(r, Some(i))),
-            lmi_sources: source_figures(&run.lmi_sources, &[i], every_s),
-            default_sources: source_figures(&run.default_sources, &[i], every_s),
+            lmi: run.lmi().map(|r| lmi_figures(r, Some(i))),
+            default: run.default().map(|r| default_figures(r, Some(i))),
+            lmi_sources: source_figures(run.lmi_sources(), &[i], every_s),
+            default_sources: source_figures(run.default_sources(), &[i], every_s),
         })
         .collect();
     let comparison = match (&lmi, &default) {
@@ -491,8 +501,17 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
 
 /// Source columns of one platform for one row: queue depth, oldest age,
 /// retries, failed, DLQ. A synchronous source fails exactly its throttles.
-fn source_cols(out: &mut String, src: &SourceResult, fi: usize, k: usize, throttles: Option<u64>) {
-    match (src.rows.get(fi).and_then(|r| r.as_ref()), throttles) {
+fn source_cols(
+    out: &mut String,
+    src: Option<&EventSourceResult>,
+    fi: usize,
+    k: usize,
+    throttles: Option<u64>,
+) {
+    match (
+        src.and_then(|s| s.rows.get(fi)).and_then(|r| r.as_ref()),
+        throttles,
+    ) {
         (Some(rows), _) => match rows.get(k) {
             Some(r) => {
                 let _ = write!(
@@ -544,8 +563,7 @@ pub fn write_timeseries_csv(
         .as_ref()
         .map(|d| {
             let n: u64 = run
-                .default
-                .as_ref()
+                .default()
                 .map(|r| default_usage(r).invocations)
                 .unwrap_or(0);
             if n > 0 && m > 0.0 {
@@ -566,8 +584,7 @@ pub fn write_timeseries_csv(
                 run.offered.per_interval[fi][k]
             );
             match run
-                .lmi
-                .as_ref()
+                .lmi()
                 .and_then(|r| r.rows[fi].get(k).map(|row| (r, row)))
             {
                 Some((r, row)) => {
@@ -605,26 +622,27 @@ pub fn write_timeseries_csv(
                 }
                 None => out.push_str(&",".repeat(25)),
             }
-            match run.default.as_ref().and_then(|r| r.rows[fi].get(k)) {
+            match run.default().and_then(|r| r.rows[fi].get(k)) {
                 Some(row) => {
+                    let fig = &row.figures;
                     let dur = row.gbs * eff;
                     let init = row.init_gbs * eff;
-                    let reqs = row.accepted as f64 * def_req_factor;
+                    let reqs = fig.accepted as f64 * def_req_factor;
                     let pc = row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs
                         + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
                     let _ = write!(
                         out,
                         ",{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",
-                        row.served,
-                        row.throttles[0],
-                        row.throttles[1],
-                        row.throttles[2],
+                        fig.served,
+                        fig.throttles[ThrottleReason::AccountConcurrency],
+                        fig.throttles[ThrottleReason::ReservedConcurrency],
+                        fig.throttles[ThrottleReason::ScalingRate],
                         row.concurrency,
                         row.peak_concurrency,
                         row.warm_idle,
                         row.cold_starts,
-                        opt(row.latency_p50_ms),
-                        opt(row.latency_p99_ms),
+                        opt(fig.latency_p50_ms),
+                        opt(fig.latency_p99_ms),
                         dur,
                         init,
                         reqs,
@@ -635,17 +653,15 @@ pub fn write_timeseries_csv(
                 None => out.push_str(&",".repeat(15)),
             }
             let lt = run
-                .lmi
-                .as_ref()
+                .lmi()
                 .and_then(|r| r.rows[fi].get(k))
                 .map(|r| r.throttles.iter().sum());
-            source_cols(&mut out, &run.lmi_sources, fi, k, lt);
+            source_cols(&mut out, run.lmi_sources(), fi, k, lt);
             let dt = run
-                .default
-                .as_ref()
+                .default()
                 .and_then(|r| r.rows[fi].get(k))
-                .map(|r| r.throttles.iter().sum());
-            source_cols(&mut out, &run.default_sources, fi, k, dt);
+                .map(|r| r.figures.throttles.total());
+            source_cols(&mut out, run.default_sources(), fi, k, dt);
             out.push('\n');
             w.write_all(out.as_bytes())?;
             out.clear();
@@ -835,7 +851,7 @@ pub fn terminal(s: &Summary) -> String {
     let ds = d.and_then(|x| x.sources.as_ref());
     if ls.is_some() || ds.is_some() {
         let _ = writeln!(o, "  event sources (queues, retries)");
-        let src = |f: &dyn Fn(&SourceFigures) -> String| columns(ls, ds, f);
+        let src = |f: &dyn Fn(&EventSourceFigures) -> String| columns(ls, ds, f);
         let (a, b) = src(&|f| f.requests.to_string());
         row(&mut o, "  requests (messages, events)", a, b);
         let (a, b) = src(&|f| f.completed.to_string());

@@ -229,8 +229,8 @@ mod tests {
     #[test]
     fn model_rows_round_trip() {
         use crate::default_lambda::DefaultInterval;
+        use crate::event_source::EventSourceInterval;
         use crate::lmi::{DecisionRecord, LmiInterval, ProviderInterval};
-        use crate::source::SourceInterval;
         round_trip(LmiInterval {
             served: 1,
             accepted: 2,
@@ -269,10 +269,18 @@ mod tests {
                 refused_by_max_vcpu: 10,
             });
         }
+        let mut throttles = crate::invocation::ThrottleCounts::default();
+        throttles[crate::invocation::ThrottleReason::AccountConcurrency] = 3;
+        throttles[crate::invocation::ThrottleReason::ReservedConcurrency] = 4;
+        throttles[crate::invocation::ThrottleReason::ScalingRate] = 5;
         round_trip(DefaultInterval {
-            served: 1,
-            accepted: 2,
-            throttles: [3, 4, 5],
+            figures: crate::ledger::IntervalFigures {
+                served: 1,
+                accepted: 2,
+                throttles,
+                latency_p50_ms: None,
+                latency_p99_ms: Some(14.5),
+            },
             cold_starts: 6,
             concurrency: 7,
             peak_concurrency: 8,
@@ -281,10 +289,8 @@ mod tests {
             init_gbs: 11.5,
             pc_used_gbs: 12.5,
             pc_alloc_gbs: 13.5,
-            latency_p50_ms: None,
-            latency_p99_ms: Some(14.5),
         });
-        round_trip(SourceInterval {
+        round_trip(EventSourceInterval {
             requests: 1,
             completed: 2,
             retries: 3,

@@ -1,18 +1,22 @@
 //! The run driver: generates each function's arrivals and work once, lazily,
-//! and feeds the same requests to the LMI and default-Lambda models.
+//! and feeds the same requests to the LMI and default-Lambda models, each
+//! behind its own event sources.
 //!
 //! Arrivals are produced in chunks into a reused buffer; each chunk is fed to
 //! one platform, then the other, so both see identical arrival times and work
 //! samples. Pure: no I/O.
 
 use crate::default_lambda::{DefaultLambda, DefaultResult};
+use crate::event_source::{EventSourceResult, EventSources};
+use crate::ids::FunctionId;
 use crate::invocation::Arrival;
 use crate::lmi::{Lmi, LmiResult};
+use crate::platform::Platform;
+use crate::request::{Request, RequestStream, TraceError};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{FunctionSpec, Scenario};
-use crate::source::{Platform, SourceResult};
-use crate::time::{SimDuration, SimTime};
-use crate::traffic::{ArrivalGen, Request, RequestSource, SourceError, Traffic};
+use crate::time::SimTime;
+use crate::traffic::{ArrivalGen, Traffic};
 
 /// Which platforms to simulate.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -32,12 +36,12 @@ impl Platforms {
     }
 }
 
-/// Opens the request source of function `fi`.
-pub fn open_source(
+/// Opens the request stream of function `fi`.
+pub fn open_requests(
     sc: &Scenario,
     fi: usize,
     f: &FunctionSpec,
-) -> Result<Box<dyn RequestSource>, SourceError> {
+) -> Result<Box<dyn RequestStream>, TraceError> {
     let horizon = SimTime::ZERO + sc.horizon;
     Ok(match &f.traffic {
         Traffic::Synthetic {
@@ -51,38 +55,38 @@ pub fn open_source(
             stream(sc.seed, "arrivals", fi as u64),
             horizon,
         )),
-        Traffic::Trace(spec) => crate::trace::open(spec, sc, fi, horizon)?,
+        Traffic::Trace(spec) => crate::trace::open(spec, sc.seed, fi, horizon)?,
     })
 }
 
-/// One function's request source: arrival times plus sampled work.
-struct Source {
-    requests: Box<dyn RequestSource>,
+/// One function's feed: its request stream plus sampled work.
+struct Feed {
+    requests: Box<dyn RequestStream>,
     cpu: crate::dist::Dist,
     io: crate::dist::Dist,
     rng_cpu: SimRng,
     rng_io: SimRng,
-    function: u32,
+    function: FunctionId,
     next: Option<Request>,
 }
 
-impl Source {
-    fn new(sc: &Scenario, fi: usize, f: &FunctionSpec) -> Result<Self, SourceError> {
-        let mut s = Source {
-            requests: open_source(sc, fi, f)?,
+impl Feed {
+    fn new(sc: &Scenario, fi: usize, f: &FunctionSpec) -> Result<Self, TraceError> {
+        let mut s = Feed {
+            requests: open_requests(sc, fi, f)?,
             cpu: f.work.cpu.clone(),
             io: f.work.io.clone(),
             rng_cpu: stream(sc.seed, "work_cpu", fi as u64),
             rng_io: stream(sc.seed, "work_io", fi as u64),
-            function: fi as u32,
+            function: FunctionId::of(fi),
             next: None,
         };
         s.next = s.requests.next_request()?;
         Ok(s)
     }
 
-    fn take(&mut self) -> Result<Arrival, SourceError> {
-        let r = self.next.take().expect("take on an exhausted source");
+    fn take(&mut self) -> Result<Arrival, TraceError> {
+        let r = self.next.take().expect("take on an exhausted feed");
         self.next = self.requests.next_request()?;
         // Work is sampled for every request, used or not, so that a trace's
         // durations never shift the streams of other requests.
@@ -99,25 +103,25 @@ impl Source {
     }
 }
 
-/// Merges the functions' sources in time order (ties: lower function index).
+/// Merges the functions' feeds in time order (ties: lower function index).
 pub struct ArrivalStream {
-    sources: Vec<Source>,
+    feeds: Vec<Feed>,
 }
 
 impl ArrivalStream {
-    pub fn new(sc: &Scenario) -> Result<Self, SourceError> {
-        let sources = sc
+    pub fn new(sc: &Scenario) -> Result<Self, TraceError> {
+        let feeds = sc
             .functions
             .iter()
             .enumerate()
-            .map(|(i, f)| Source::new(sc, i, f))
+            .map(|(i, f)| Feed::new(sc, i, f))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(ArrivalStream { sources })
+        Ok(ArrivalStream { feeds })
     }
 
     /// Offered rates at t = 0, per function.
     pub fn initial_rates(&self) -> Vec<f64> {
-        self.sources
+        self.feeds
             .iter()
             .map(|s| s.requests.initial_rate())
             .collect()
@@ -125,18 +129,18 @@ impl ArrivalStream {
 
     /// Malformed rows skipped, per function.
     pub fn skipped_rows(&self) -> Vec<u64> {
-        self.sources
+        self.feeds
             .iter()
             .map(|s| s.requests.skipped_rows())
             .collect()
     }
 
     /// Fills `buf` from the front; returns how many were written (0 at the end).
-    pub fn fill(&mut self, buf: &mut [Arrival]) -> Result<usize, SourceError> {
+    pub fn fill(&mut self, buf: &mut [Arrival]) -> Result<usize, TraceError> {
         let mut n = 0;
         while n < buf.len() {
             let mut best: Option<(SimTime, usize)> = None;
-            for (i, s) in self.sources.iter().enumerate() {
+            for (i, s) in self.feeds.iter().enumerate() {
                 if let Some(r) = s.next
                     && best.is_none_or(|(bt, _)| r.at < bt)
                 {
@@ -144,7 +148,7 @@ impl ArrivalStream {
                 }
             }
             let Some((_, i)) = best else { break };
-            buf[n] = self.sources[i].take()?;
+            buf[n] = self.feeds[i].take()?;
             n += 1;
         }
         Ok(n)
@@ -161,68 +165,79 @@ pub struct Offered {
     pub checksum: u64,
 }
 
+/// What one platform produced in a run.
+pub struct PlatformRun<R> {
+    /// The platform model's result.
+    pub result: R,
+    /// Its event sources' figures (queues, retries, DLQ).
+    pub sources: EventSourceResult,
+    /// Checksum of the arrivals this platform's feed loop offered, computed by
+    /// that loop itself (it must equal [`Offered::checksum`]).
+    pub offered_checksum: u64,
+}
+
 /// The outcome of one run.
 pub struct RunResult {
-    pub lmi: Option<LmiResult>,
-    pub default: Option<DefaultResult>,
-    /// Event-source figures (queues, retries, DLQ) per platform.
-    pub lmi_sources: SourceResult,
-    pub default_sources: SourceResult,
+    pub lmi: Option<PlatformRun<LmiResult>>,
+    pub default: Option<PlatformRun<DefaultResult>>,
     pub offered: Offered,
     pub intervals: Vec<(SimTime, SimTime)>,
-    /// Checksums of what each platform was offered (equal by construction).
-    pub lmi_checksum: u64,
-    pub default_checksum: u64,
     /// Malformed trace rows skipped, per function.
     pub skipped_rows: Vec<u64>,
 }
 
 impl RunResult {
+    pub fn lmi(&self) -> Option<&LmiResult> {
+        self.lmi.as_ref().map(|p| &p.result)
+    }
+
+    pub fn default(&self) -> Option<&DefaultResult> {
+        self.default.as_ref().map(|p| &p.result)
+    }
+
+    pub fn lmi_sources(&self) -> Option<&EventSourceResult> {
+        self.lmi.as_ref().map(|p| &p.sources)
+    }
+
+    pub fn default_sources(&self) -> Option<&EventSourceResult> {
+        self.default.as_ref().map(|p| &p.sources)
+    }
+
     /// The first failure to read back rows spilled to a temporary file
     /// (see [`crate::rowlog`]), if any: outputs made from them are incomplete.
     pub fn spill_error(&self) -> Option<String> {
-        let lmi = self.lmi.iter().flat_map(|r| {
+        let lmi = self.lmi().into_iter().flat_map(|r| {
             r.rows
                 .iter()
                 .map(|l| l.error())
                 .chain([r.provider_rows.error(), r.decisions.error()])
         });
         let def = self
-            .default
-            .iter()
-            .flat_map(|r| r.rows.iter().map(|l| l.error()));
-        let src = [&self.lmi_sources, &self.default_sources]
+            .default()
             .into_iter()
+            .flat_map(|r| r.rows.iter().map(|l| l.error()));
+        let src = [self.lmi_sources(), self.default_sources()]
+            .into_iter()
+            .flatten()
             .flat_map(|s| s.rows.iter().flatten().map(|l| l.error()));
         lmi.chain(def).chain(src).flatten().next()
     }
 }
 
 const CHUNK: usize = 4096;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 fn mix(h: u64, a: &Arrival) -> u64 {
     let mut h = h;
-    for v in [a.at.0, a.function as u64, a.cpu.0, a.io.0] {
+    for v in [a.at.0, a.function.0 as u64, a.cpu.0, a.io.0] {
         h = (h ^ v).wrapping_mul(0x0000_0100_0000_01B3);
     }
     h
 }
 
-/// Interval boundaries `[k·Δ, (k+1)·Δ)`, the last cut at the horizon.
-pub fn intervals(horizon: SimDuration, every: SimDuration) -> Vec<(SimTime, SimTime)> {
-    let mut v = Vec::new();
-    let mut t = 0;
-    while t < horizon.0 {
-        let e = (t + every.0).min(horizon.0);
-        v.push((SimTime(t), SimTime(e)));
-        t = e;
-    }
-    v
-}
-
 /// Runs a scenario on the chosen platforms, on one thread. Fails only when a
-/// trace source meets a malformed row (and is not told to skip them).
-pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError> {
+/// trace meets a malformed row (and is not told to skip them).
+pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
     run_threads(sc, platforms, 1)
 }
 
@@ -234,7 +249,7 @@ pub fn run_threads(
     sc: &Scenario,
     platforms: Platforms,
     threads: usize,
-) -> Result<RunResult, SourceError> {
+) -> Result<RunResult, TraceError> {
     if threads < 2 || platforms != Platforms::Both {
         return drive(sc, platforms);
     }
@@ -243,32 +258,63 @@ pub fn run_threads(
         let def = drive(sc, Platforms::Default);
         let lmi = lmi
             .join()
-            .unwrap_or_else(|_| Err(SourceError("the LMI thread panicked".into())));
+            .unwrap_or_else(|_| Err(TraceError("the LMI thread panicked".into())));
         (lmi, def)
     });
     let (mut l, d) = (l?, d?);
     if l.offered.checksum != d.offered.checksum {
-        return Err(SourceError(
+        return Err(TraceError(
             "internal error: the two platform threads saw different arrivals".into(),
         ));
     }
     l.default = d.default;
-    l.default_sources = d.default_sources;
-    l.default_checksum = d.default_checksum;
     Ok(l)
 }
 
+/// A platform behind its event sources, with its own checksum of what it was offered.
+struct Fed<P: Platform> {
+    sources: EventSources<P>,
+    checksum: u64,
+}
+
+impl<P: Platform> Fed<P> {
+    fn new(platform: P, sc: &Scenario, label: &str) -> Self {
+        Fed {
+            sources: EventSources::new(platform, sc, label),
+            checksum: FNV_OFFSET,
+        }
+    }
+
+    #[inline]
+    fn feed(&mut self, chunk: &[Arrival]) {
+        for a in chunk {
+            self.checksum = mix(self.checksum, a);
+            self.sources.advance_to(a.at);
+            self.sources.offer(a);
+        }
+    }
+
+    fn finish(self, horizon: SimTime) -> PlatformRun<P::Result> {
+        let (result, sources) = self.sources.finish(horizon);
+        PlatformRun {
+            result,
+            sources,
+            offered_checksum: self.checksum,
+        }
+    }
+}
+
 /// One pass over the arrivals, feeding the chosen platforms.
-fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError> {
+fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
     let horizon = SimTime::ZERO + sc.horizon;
-    let ivs = intervals(sc.horizon, sc.report_interval);
-    let mut stream_ = ArrivalStream::new(sc)?;
-    let rates = stream_.initial_rates();
+    let clock = sc.report_clock();
+    let mut arrivals = ArrivalStream::new(sc)?;
+    let rates = arrivals.initial_rates();
     let mut lmi = platforms
         .lmi()
-        .then(|| Platform::new(Lmi::new(sc, &rates), sc, "lmi_source"));
+        .then(|| Fed::new(Lmi::new(sc, &rates), sc, "lmi_source"));
     let mut def = platforms.default().then(|| {
-        Platform::new(
+        Fed::new(
             DefaultLambda::with_initial_rates(sc, &rates),
             sc,
             "default_source",
@@ -277,62 +323,34 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, SourceError> 
     let mut buf = vec![Arrival::default(); CHUNK];
     let nf = sc.functions.len();
     let mut offered = Offered {
-        per_interval: vec![vec![0; ivs.len()]; nf],
+        per_interval: vec![vec![0; clock.count()]; nf],
         total: vec![0; nf],
-        checksum: 0xcbf2_9ce4_8422_2325,
+        checksum: FNV_OFFSET,
     };
-    let every = sc.report_interval.0.max(1);
     loop {
-        let n = stream_.fill(&mut buf)?;
+        let n = arrivals.fill(&mut buf)?;
         if n == 0 {
             break;
         }
         let chunk = &buf[..n];
         for a in chunk {
             offered.checksum = mix(offered.checksum, a);
-            let k = ((a.at.0 / every) as usize).min(ivs.len().saturating_sub(1));
-            offered.per_interval[a.function as usize][k] += 1;
-            offered.total[a.function as usize] += 1;
+            let f = a.function.index();
+            offered.per_interval[f][clock.index(a.at)] += 1;
+            offered.total[f] += 1;
         }
-        if let Some(m) = lmi.as_mut() {
-            for a in chunk {
-                m.advance_to(a.at);
-                m.offer(a);
-            }
+        if let Some(p) = lmi.as_mut() {
+            p.feed(chunk);
         }
-        if let Some(m) = def.as_mut() {
-            for a in chunk {
-                m.advance_to(a.at);
-                m.offer(a);
-            }
+        if let Some(p) = def.as_mut() {
+            p.feed(chunk);
         }
     }
-    let (lmi, lmi_sources) = match lmi {
-        Some(p) => {
-            let (m, s) = p.finish(horizon);
-            (Some(m.finish(horizon)), s)
-        }
-        None => (None, SourceResult::default()),
-    };
-    let (default, default_sources) = match def {
-        Some(p) => {
-            let (m, s) = p.finish(horizon);
-            (Some(m.finish(horizon)), s)
-        }
-        None => (None, SourceResult::default()),
-    };
-    let sum = offered.checksum;
     Ok(RunResult {
-        skipped_rows: stream_.skipped_rows(),
-        lmi,
-        default,
-        lmi_sources,
-        default_sources,
+        skipped_rows: arrivals.skipped_rows(),
+        lmi: lmi.map(|p| p.finish(horizon)),
+        default: def.map(|p| p.finish(horizon)),
         offered,
-        intervals: ivs,
-        // Both platforms are fed every arrival of the same chunks, so what each
-        // was offered is what was generated (two threads compare theirs).
-        lmi_checksum: if platforms.lmi() { sum } else { 0 },
-        default_checksum: if platforms.default() { sum } else { 0 },
+        intervals: clock.bounds(),
     })
 }

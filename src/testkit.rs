@@ -98,7 +98,7 @@ pub fn function(name: &str, cpu: Dist, io: Dist, rate: f64) -> FunctionSpec {
             reserved_concurrency: None,
             provisioned_concurrency: 0,
         },
-        source: SourceSpec::Sync,
+        event_source: EventSourceSpec::Sync,
     }
 }
 

@@ -6,6 +6,7 @@
 //! larger endpoint: the acceptance ratio stays high and the process is exact.
 
 use crate::dist::unit_f64;
+use crate::request::{Request, RequestStream, TraceError};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime, US_PER_S};
 use rand_distr::{Distribution, Exp1};
@@ -81,35 +82,8 @@ pub enum Traffic {
     Trace(crate::trace::TraceSpec),
 }
 
-/// One request from a source: its arrival time and, when the source knows it
-/// (a trace with durations), its work; otherwise the function's work
-/// distributions are sampled.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub struct Request {
-    pub at: SimTime,
-    /// (cpu, io) given by the source.
-    pub work: Option<(SimDuration, SimDuration)>,
-}
-
-/// An error a source meets while producing requests (a bad trace row).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct SourceError(pub String);
-
-/// A lazy, time-ordered stream of requests for one function.
-pub trait RequestSource: Send {
-    /// The next request before the horizon, `Ok(None)` at the end.
-    fn next_request(&mut self) -> Result<Option<Request>, SourceError>;
-    /// Offered rate at t = 0 [1/s], to size a warm fleet.
-    fn initial_rate(&self) -> f64;
-    /// Rows skipped as malformed (traces with `--skip-bad-rows`).
-    fn skipped_rows(&self) -> u64 {
-        0
-    }
-}
-
-impl RequestSource for ArrivalGen {
-    fn next_request(&mut self) -> Result<Option<Request>, SourceError> {
+impl RequestStream for ArrivalGen {
+    fn next_request(&mut self) -> Result<Option<Request>, TraceError> {
         Ok(self.next_arrival().map(|at| Request { at, work: None }))
     }
     fn initial_rate(&self) -> f64 {

@@ -4,7 +4,9 @@
 use lmi_sim::cost::cents;
 use lmi_sim::default_lambda::DefaultLambda;
 use lmi_sim::dist::Dist;
-use lmi_sim::invocation::Arrival;
+use lmi_sim::ids::FunctionId;
+use lmi_sim::invocation::{Arrival, ThrottleReason};
+use lmi_sim::platform::Platform;
 use lmi_sim::report;
 use lmi_sim::sim::{Platforms, run};
 use lmi_sim::testkit;
@@ -16,7 +18,7 @@ const S: u64 = 1_000_000;
 fn a(at: u64, cpu: u64, io: u64) -> Arrival {
     Arrival {
         at: SimTime(at),
-        function: 0,
+        function: FunctionId(0),
         cpu: SimDuration(cpu),
         io: SimDuration(io),
         tag: 0,
@@ -28,8 +30,8 @@ fn zero() -> Dist {
 }
 
 fn offer(m: &mut DefaultLambda, x: Arrival) {
-    m.advance_to(x.at);
-    m.arrive(&x);
+    let _ = m.advance_to(x.at);
+    let _ = m.arrive(&x);
 }
 
 #[test]
@@ -70,11 +72,17 @@ fn scaling_rate_allows_1000_new_environments_per_10_seconds() {
     for _ in 0..5000 {
         offer(&mut m, a(0, 0, S));
     }
-    m.advance_to(SimTime(10 * S - 1));
+    let _ = m.advance_to(SimTime(10 * S - 1));
     let r = m.finish(SimTime(60 * S));
     let f = &r.functions[0];
     assert_eq!(f.cold_starts, 1000);
-    assert_eq!(f.throttles, [0, 0, 4000], "4,000 ScalingRate throttles");
+    let thr = f.ledger.throttles;
+    assert_eq!(thr.total(), 4000);
+    assert_eq!(
+        thr[ThrottleReason::ScalingRate],
+        4000,
+        "4,000 ScalingRate throttles"
+    );
 }
 
 #[test]
@@ -90,7 +98,9 @@ fn account_concurrency_throttles_with_reason() {
     }
     let r = m.finish(SimTime(60 * S));
     // 1,000 of account concurrency: the burst of 1,000 is not the binding limit.
-    assert_eq!(r.functions[0].throttles, [200, 0, 0]);
+    let thr = r.functions[0].ledger.throttles;
+    assert_eq!(thr.total(), 200);
+    assert_eq!(thr[ThrottleReason::AccountConcurrency], 200);
 }
 
 #[test]
@@ -104,11 +114,14 @@ fn cpu_stretches_below_1769_mb() {
     offer(&mut m, a(0, S, 0));
     let r = m.finish(SimTime(60 * S));
     let expect = (1769.0f64 / 512.0 * 1e6).round() as u64; // 3.455078 s
-    assert_eq!(r.functions[0].latency.max(), expect);
+    assert_eq!(r.functions[0].ledger.latency.max(), expect);
     // IO is not stretched.
     let mut m = DefaultLambda::new(&sc);
     offer(&mut m, a(0, 0, S));
-    assert_eq!(m.finish(SimTime(60 * S)).functions[0].latency.max(), S);
+    assert_eq!(
+        m.finish(SimTime(60 * S)).functions[0].ledger.latency.max(),
+        S
+    );
 }
 
 #[test]
@@ -124,21 +137,41 @@ fn both_platforms_see_identical_arrivals_and_work() {
         SimDuration::from_secs(1800),
     );
     let r = run(&sc, Platforms::Both).unwrap();
-    assert_ne!(r.lmi_checksum, 0);
-    assert_eq!(r.lmi_checksum, r.default_checksum);
-    assert_eq!(r.lmi_checksum, r.offered.checksum);
-    // And the same as a run of either platform alone.
+    // Each platform's feed loop checksums what it offered, on its own.
+    let (l, d) = (r.lmi.as_ref().unwrap(), r.default.as_ref().unwrap());
+    assert_ne!(
+        l.offered_checksum, 0xcbf2_9ce4_8422_2325,
+        "nothing was offered"
+    );
+    assert_eq!(l.offered_checksum, d.offered_checksum);
+    assert_eq!(l.offered_checksum, r.offered.checksum);
+    // And on two threads, where each platform generates the arrivals itself.
+    let two = lmi_sim::sim::run_threads(&sc, Platforms::Both, 2).unwrap();
     assert_eq!(
-        run(&sc, Platforms::Lmi).unwrap().lmi_checksum,
-        r.lmi_checksum
+        two.lmi.as_ref().unwrap().offered_checksum,
+        l.offered_checksum
     );
     assert_eq!(
-        run(&sc, Platforms::Default).unwrap().default_checksum,
-        r.default_checksum
+        two.default.as_ref().unwrap().offered_checksum,
+        d.offered_checksum
     );
-    let l = r.lmi.unwrap();
-    let d = r.default.unwrap();
-    assert_eq!(l.functions[0].arrivals, d.functions[0].arrivals);
+    // And alone.
+    let alone = run(&sc, Platforms::Lmi).unwrap();
+    assert_eq!(
+        alone.lmi.as_ref().unwrap().offered_checksum,
+        l.offered_checksum
+    );
+    assert!(alone.default.is_none());
+    let alone = run(&sc, Platforms::Default).unwrap();
+    assert_eq!(
+        alone.default.as_ref().unwrap().offered_checksum,
+        d.offered_checksum
+    );
+    // Every arrival reached each model.
+    let n: u64 = r.offered.total.iter().sum();
+    assert!(n > 80_000, "{n} arrivals");
+    assert_eq!(l.result.functions[0].arrivals, n);
+    assert_eq!(d.result.functions[0].ledger.arrivals, n);
 }
 
 #[test]
@@ -160,7 +193,7 @@ fn littles_law_holds_for_busy_environments() {
     sc.default_lambda.account_concurrency = 100_000;
     sc.seed = seed;
     let r = run(&sc, Platforms::Default).unwrap();
-    let d = r.default.unwrap();
+    let d = r.default.unwrap().result;
     let busy_mean = d.functions[0].busy_area / sc.horizon.0 as f64;
     let little = rate * mean_io_s;
     let err = (busy_mean / little - 1.0).abs();
@@ -197,7 +230,7 @@ fn seed_003_figures_reproduce_by_simulation() {
         let sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(73 * 360));
         let r = run(&sc, Platforms::Default).unwrap();
         assert_eq!(r.offered.total[0], 50_000);
-        let d = r.default.as_ref().unwrap();
+        let d = r.default().unwrap();
         // The first few requests find no idle EE (each cold start takes
         // 1.09 s): their INIT is billed on top, which the article leaves out.
         assert!(d.functions[0].cold_starts <= 4);

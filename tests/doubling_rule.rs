@@ -54,7 +54,7 @@ fn scenario(after: RateShape, minutes_after: u64, seed: u64) -> Scenario {
 /// (throttles, arrivals) of LMI in report intervals [from, to) (minutes).
 fn throttled(sc: &Scenario, from: usize, to: usize) -> (u64, u64) {
     let r = run(sc, Platforms::Lmi).unwrap();
-    let l = r.lmi.unwrap();
+    let l = r.lmi.unwrap().result;
     let rows = l.rows[0].to_vec();
     let t: u64 = rows[from..to]
         .iter()

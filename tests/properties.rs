@@ -136,8 +136,8 @@ proptest! {
     fn invocations_are_conserved_and_limits_hold(p in params()) {
         let sc = build(&p);
         let r = run(&sc, Platforms::Both).unwrap();
-        let l = r.lmi.as_ref().unwrap();
-        let d = r.default.as_ref().unwrap();
+        let l = r.lmi().unwrap();
+        let d = r.default().unwrap();
         let lf = &l.functions[0];
         let df = &d.functions[0];
         prop_assert_eq!(lf.arrivals, r.offered.total[0]);
@@ -147,8 +147,8 @@ proptest! {
             "LMI conservation, seed {}", p.seed
         );
         prop_assert_eq!(
-            df.arrivals,
-            df.served + df.throttles.iter().sum::<u64>() + d.in_flight_at_end[0] as u64,
+            df.ledger.arrivals,
+            df.ledger.served + df.ledger.throttles.total() + d.in_flight_at_end[0] as u64,
             "default conservation, seed {}", p.seed
         );
         prop_assert!(l.provider.peak_vcpus <= sc.provider.max_vcpu, "MaxVCpuCount exceeded, seed {}", p.seed);
@@ -201,7 +201,7 @@ fn same_seed_gives_byte_identical_outputs() {
         (
             report::summary_json(&s),
             report::timeseries_csv(&sc, &r, &s),
-            report::decisions_csv(r.lmi.as_ref()),
+            report::decisions_csv(r.lmi()),
         )
     };
     let a = out();
@@ -222,7 +222,7 @@ fn same_seed_gives_byte_identical_outputs() {
         a.1,
         "timeseries differs on two threads"
     );
-    assert_eq!(report::decisions_csv(r2.lmi.as_ref()), a.2);
+    assert_eq!(report::decisions_csv(r2.lmi()), a.2);
     // A different seed changes the run.
     let mut sc2 = sc.clone();
     sc2.seed = 100;

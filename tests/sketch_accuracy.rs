@@ -25,7 +25,7 @@ fn sketch_percentiles_agree_with_exact_ones() {
     let mut sc = testkit::scenario(&["c7i.4xlarge"], vec![f], SimDuration::from_secs(1200));
     sc.seed = seed;
     let r = run(&sc, Platforms::Lmi).unwrap();
-    let l = r.lmi.as_ref().unwrap();
+    let l = r.lmi().unwrap();
     assert_eq!(l.functions[0].throttles.iter().sum::<u64>(), 0);
 
     // Replay the same arrivals; keep the I/O times of those completed by the horizon.

@@ -1,17 +1,17 @@
 //! Event sources: what happens to throttled work (queues, retries, DLQ).
 
 use lmi_sim::dist::Dist;
+use lmi_sim::event_source::EventSourceTotals;
 use lmi_sim::scenario::validate::from_toml_str;
-use lmi_sim::scenario::{BatchWork, Scenario, SourceSpec, SqsSpec};
+use lmi_sim::scenario::{BatchWork, EventSourceSpec, Scenario, SqsSpec};
 use lmi_sim::sim::{Platforms, RunResult, run};
-use lmi_sim::source::SourceTotals;
 use lmi_sim::testkit;
 use lmi_sim::time::SimDuration;
 use lmi_sim::traffic::{ArrivalProcess, RateShape, Traffic};
 use proptest::prelude::*;
 
-fn sqs(max_receive: u32, visibility_s: u64) -> SourceSpec {
-    SourceSpec::Sqs(SqsSpec {
+fn sqs(max_receive: u32, visibility_s: u64) -> EventSourceSpec {
+    EventSourceSpec::Sqs(SqsSpec {
         batch_size: 10,
         batch_window: SimDuration::ZERO,
         visibility_timeout: SimDuration::from_secs(visibility_s),
@@ -27,7 +27,7 @@ fn sqs(max_receive: u32, visibility_s: u64) -> SourceSpec {
 }
 
 /// A function whose fleet is capped (max EEs) under a spike far beyond it.
-fn spiky(source: SourceSpec, max_ees: u32, peak: f64, seed: u64) -> Scenario {
+fn spiky(source: EventSourceSpec, max_ees: u32, peak: f64, seed: u64) -> Scenario {
     let mut f = testkit::function(
         "f",
         Dist::Constant(SimDuration::from_millis(5)),
@@ -36,7 +36,7 @@ fn spiky(source: SourceSpec, max_ees: u32, peak: f64, seed: u64) -> Scenario {
     );
     f.min_ees = 3.min(max_ees);
     f.max_ees = max_ees;
-    f.source = source;
+    f.event_source = source;
     f.traffic = Traffic::Synthetic {
         shape: RateShape::Spike {
             base: 50.0,
@@ -54,11 +54,13 @@ fn spiky(source: SourceSpec, max_ees: u32, peak: f64, seed: u64) -> Scenario {
     sc
 }
 
-fn lmi_src(r: &RunResult) -> &SourceTotals {
-    r.lmi_sources.totals[0].as_ref().expect("a non-sync source")
+fn lmi_src(r: &RunResult) -> &EventSourceTotals {
+    r.lmi_sources().unwrap().totals[0]
+        .as_ref()
+        .expect("a non-sync source")
 }
 
-fn conserved(t: &SourceTotals) -> bool {
+fn conserved(t: &EventSourceTotals) -> bool {
     t.requests == t.completed + t.failed + t.dlq + t.queued_at_end + t.in_flight_at_end
 }
 
@@ -66,7 +68,7 @@ fn conserved(t: &SourceTotals) -> bool {
 fn spike_beyond_capacity_with_large_max_receive_loses_nothing() {
     let sc = spiky(sqs(1000, 30), 4, 3000.0, 3);
     let r = run(&sc, Platforms::Both).unwrap();
-    let l = r.lmi.as_ref().unwrap();
+    let l = r.lmi().unwrap();
     assert!(
         l.functions[0].throttles.iter().sum::<u64>() > 0,
         "the spike must throttle LMI"
@@ -94,19 +96,19 @@ fn max_receive_one_sends_redelivered_messages_to_the_dlq() {
 
 #[test]
 fn client_retries_turn_throttles_into_retries() {
-    let no_retry = spiky(SourceSpec::Sync, 2, 1500.0, 5);
+    let no_retry = spiky(EventSourceSpec::Sync, 2, 1500.0, 5);
     let r0 = run(&no_retry, Platforms::Lmi).unwrap();
-    let base_throttles: u64 = r0.lmi.as_ref().unwrap().functions[0].throttles.iter().sum();
+    let base_throttles: u64 = r0.lmi().unwrap().functions[0].throttles.iter().sum();
     assert!(base_throttles > 1000);
 
-    let retry = SourceSpec::SyncRetry {
+    let retry = EventSourceSpec::SyncRetry {
         max_attempts: 3,
         base_delay: SimDuration::from_millis(200),
         max_delay: SimDuration::from_secs(5),
     };
     let sc = spiky(retry, 2, 1500.0, 5);
     let r = run(&sc, Platforms::Lmi).unwrap();
-    let l = r.lmi.as_ref().unwrap();
+    let l = r.lmi().unwrap();
     let t = lmi_src(&r);
     let throttles: u64 = l.functions[0].throttles.iter().sum();
     assert!(conserved(t), "{t:?}");
@@ -122,7 +124,7 @@ fn client_retries_turn_throttles_into_retries() {
 
 #[test]
 fn async_invokes_retry_throttles_until_served() {
-    let spec = SourceSpec::Async {
+    let spec = EventSourceSpec::Async {
         max_event_age: SimDuration::from_secs(6 * 3600),
         max_retry_attempts: 2,
         error_rate: 0.0,
@@ -156,20 +158,20 @@ proptest! {
                 P { seed, kind, max_ees, peak, max_receive, attempts, error_rate })
     ) {
         let source = match p.kind {
-            0 => SourceSpec::Sync,
-            1 => SourceSpec::SyncRetry {
+            0 => EventSourceSpec::Sync,
+            1 => EventSourceSpec::SyncRetry {
                 max_attempts: p.attempts,
                 base_delay: SimDuration::from_millis(100),
                 max_delay: SimDuration::from_secs(2),
             },
-            2 => SourceSpec::Async {
+            2 => EventSourceSpec::Async {
                 max_event_age: SimDuration::from_secs(1200),
                 max_retry_attempts: 2,
                 error_rate: p.error_rate,
             },
             _ => {
                 let mut s = sqs(p.max_receive, 20);
-                if let SourceSpec::Sqs(q) = &mut s {
+                if let EventSourceSpec::Sqs(q) = &mut s {
                     q.error_rate = p.error_rate;
                 }
                 s
@@ -178,14 +180,14 @@ proptest! {
         let mut sc = spiky(source, p.max_ees, p.peak, p.seed);
         sc.horizon = SimDuration::from_secs(1800);
         let r = run(&sc, Platforms::Both).unwrap();
-        for (src, offered) in [(&r.lmi_sources, &r.offered), (&r.default_sources, &r.offered)] {
-            match &src.totals[0] {
+        for (src, offered) in [(r.lmi_sources(), &r.offered), (r.default_sources(), &r.offered)] {
+            match &src.unwrap().totals[0] {
                 Some(t) => {
                     prop_assert_eq!(t.requests, offered.total[0]);
                     prop_assert!(conserved(t), "seed {}: {:?}", p.seed, t);
                 }
                 None => {
-                    let l = r.lmi.as_ref().unwrap();
+                    let l = r.lmi().unwrap();
                     let f = &l.functions[0];
                     prop_assert_eq!(f.arrivals, f.served + f.throttles.iter().sum::<u64>() + l.in_flight_at_end[0] as u64);
                 }
@@ -256,7 +258,9 @@ fn bad_source_settings_are_named() {
         None,
     )
     .unwrap();
-    assert!(matches!(&sc.functions[0].source, SourceSpec::Sqs(q) if q.max_receive_count == 3));
+    assert!(
+        matches!(&sc.functions[0].event_source, EventSourceSpec::Sqs(q) if q.max_receive_count == 3)
+    );
 }
 
 #[test]

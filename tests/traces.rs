@@ -3,12 +3,13 @@
 //! format, and clear `path:line` errors for bad input (library and CLI).
 
 use lmi_sim::invocation::Arrival;
+use lmi_sim::request::TraceError;
 use lmi_sim::scenario::validate::from_toml_str;
 use lmi_sim::scenario::{ConfigError, Scenario};
 use lmi_sim::sim::{self, ArrivalStream, Platforms};
 use lmi_sim::time::{SimDuration, US_PER_S};
 use lmi_sim::trace::{Selection, Spread, TraceFormat};
-use lmi_sim::traffic::{SourceError, Traffic};
+use lmi_sim::traffic::Traffic;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -55,7 +56,7 @@ fn load(traffic: &str, horizon: &str) -> Scenario {
 }
 
 /// Every arrival the scenario offers, in order.
-fn arrivals(sc: &Scenario) -> Result<Vec<Arrival>, SourceError> {
+fn arrivals(sc: &Scenario) -> Result<Vec<Arrival>, TraceError> {
     let mut s = ArrivalStream::new(sc)?;
     let mut out = Vec::new();
     let mut buf = vec![Arrival::default(); 4096];
@@ -139,7 +140,7 @@ fn azure2019_all_matches_column_sums_minute_by_minute() {
     assert_eq!(want.iter().sum::<u64>(), 927_272);
     assert_eq!(run.offered.per_interval[0], want);
     assert_eq!(run.skipped_rows, vec![0]);
-    let lmi = run.lmi.as_ref().unwrap();
+    let lmi = run.lmi().unwrap();
     let _ = lmi;
 }
 
@@ -780,7 +781,7 @@ fn skip_bad_rows_counts_and_skips() {
     );
     let mut sc = load_in(dir.path(), "source = \"azure2021\"\npath = \"r.csv\"", "1h").unwrap();
     assert_has(&source_error(&sc), &["r.csv:3:", "--skip-bad-rows"]);
-    lmi_sim::trace::skip_bad_rows(&mut sc);
+    sc.skip_bad_rows();
     let run = sim::run(&sc, Platforms::Both).unwrap();
     assert_eq!(run.offered.total, vec![2]);
     assert_eq!(run.skipped_rows, vec![3]);
@@ -796,7 +797,7 @@ fn skip_bad_rows_counts_and_skips() {
         "3d",
     )
     .unwrap();
-    lmi_sim::trace::skip_bad_rows(&mut sc);
+    sc.skip_bad_rows();
     let run = sim::run(&sc, Platforms::Lmi).unwrap();
     assert_eq!(run.offered.total, vec![21]);
     assert_eq!(run.skipped_rows, vec![1]);
@@ -1111,7 +1112,7 @@ spread = "uniform"
     // Each function gets exactly its own trace's requests.
     assert_eq!(r.offered.total, vec![998, 120]);
     assert_eq!(r.offered.per_interval[1][..3], [30, 90, 0]);
-    let l = r.lmi.as_ref().unwrap();
+    let l = r.lmi().unwrap();
     for (i, f) in l.functions.iter().enumerate() {
         assert_eq!(f.arrivals, r.offered.total[i]);
         assert_eq!(

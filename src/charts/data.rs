@@ -254,7 +254,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         ..Raw::default()
     };
 
-    if let Some(r) = run.lmi.as_ref() {
+    if let Some(r) = run.lmi() {
         for k in 0..n {
             let p = r.provider_rows.get(k).unwrap_or_default();
             // Share of provider-wide EC2 and fee: by EE vCPUs held in the interval.
@@ -328,7 +328,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         }
     }
 
-    if let Some(r) = run.default.as_ref() {
+    if let Some(r) = run.default() {
         // Same arithmetic as `report::timeseries_csv`.
         let eff = summary
             .default
@@ -356,14 +356,15 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 let Some(row) = r.rows.get(f).and_then(|v| v.get(k)) else {
                     continue;
                 };
-                thr += row.throttles.iter().sum::<u64>() as f64;
+                let fig = &row.figures;
+                thr += fig.throttles.total() as f64;
                 cold += row.cold_starts as f64;
                 dur += row.gbs * eff;
                 init += row.init_gbs * eff;
-                req += row.accepted as f64 * def_req_factor;
+                req += fig.accepted as f64 * def_req_factor;
                 pc += row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs
                     + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
-                lat.add(row.served, row.latency_p50_ms, row.latency_p99_ms);
+                lat.add(fig.served, fig.latency_p50_ms, fig.latency_p99_ms);
             }
             raw.d_thr.push(thr);
             raw.d_cold.push(cold);
@@ -442,7 +443,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         .map(|&(_, b)| run.intervals[b - 1].1.as_secs_f64() / us)
         .collect();
 
-    let lmi = run.lmi.as_ref().map(|_| {
+    let lmi = run.lmi().map(|_| {
         let (p50, p99) = lat(&raw.l_lat);
         LmiSeries {
             throttles: sum(&raw.l_thr),
@@ -461,7 +462,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
             cum_requests: cum(&raw.l_req),
         }
     });
-    let default = run.default.as_ref().map(|_| {
+    let default = run.default().map(|_| {
         let (p50, p99) = lat(&raw.d_lat);
         DefaultSeries {
             throttles: sum(&raw.d_thr),

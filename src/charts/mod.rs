@@ -241,11 +241,12 @@ fn render_set(
             draw::latency(b, subject, d)
         })?);
     }
-    let queued = |src: &crate::source::SourceResult| {
+    let queued = |src: Option<&crate::event_source::EventSourceResult>| {
+        let Some(src) = src else { return false };
         fns.iter()
             .any(|&f| src.rows.get(f).is_some_and(|r| r.is_some()))
     };
-    if queued(&run.lmi_sources) || queued(&run.default_sources) {
+    if queued(run.lmi_sources()) || queued(run.default_sources()) {
         out.push(render_one(&name("backlog"), m, |b| {
             draw::backlog(b, subject, d, run, fns)
         })?);

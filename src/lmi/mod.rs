@@ -15,7 +15,9 @@ mod timers;
 use crate::dist::Dist;
 use crate::engine::EventQueue;
 use crate::gauge::{Count, Gauge, Integral, Window};
+use crate::ids::FunctionId;
 use crate::invocation::{Arrival, ThrottleReason};
+use crate::platform::{Admission, Advance, Completion, Platform};
 use crate::rng::{SimRng, stream};
 use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
 use crate::scenario::{Scenario, StartState};
@@ -528,7 +530,7 @@ pub struct Lmi {
     launching: u32,
     launching_peak: u32,
     notify: Vec<bool>,
-    done: Vec<(u32, u32)>,
+    done: Vec<Completion>,
 }
 
 /// Everything the LMI run produced.
@@ -542,6 +544,45 @@ pub struct LmiResult {
     pub instance_types: Vec<crate::catalog::InstanceType>,
     pub in_flight_at_end: Vec<u32>,
     pub events: u64,
+}
+
+/// Position of an LMI throttle reason in [`ThrottleReason::LMI`].
+fn lmi_slot(r: ThrottleReason) -> usize {
+    ThrottleReason::LMI
+        .iter()
+        .position(|x| *x == r)
+        .unwrap_or(0)
+}
+
+impl Platform for Lmi {
+    type Result = LmiResult;
+    #[inline]
+    fn advance_to(&mut self, t: SimTime) -> Advance {
+        if Lmi::advance_to(self, t) {
+            Advance::Completions
+        } else {
+            Advance::Reached
+        }
+    }
+    fn now(&self) -> SimTime {
+        self.now
+    }
+    #[inline]
+    fn arrive(&mut self, a: &Arrival) -> Admission {
+        match Lmi::arrive(self, a) {
+            None => Admission::Accepted,
+            Some(r) => Admission::Throttled(r),
+        }
+    }
+    fn completions(&mut self) -> &mut Vec<Completion> {
+        &mut self.done
+    }
+    fn notify(&mut self, f: FunctionId) {
+        self.notify[f.index()] = true;
+    }
+    fn finish(self, horizon: SimTime) -> LmiResult {
+        Lmi::finish(self, horizon)
+    }
 }
 
 /// Ceiling of a non-negative float as a u32 (saturating).
@@ -771,7 +812,7 @@ impl Lmi {
 
     /// Completions of invocations of notifying functions since the last call,
     /// as (function, tag); the caller drains it.
-    pub fn completions(&mut self) -> &mut Vec<(u32, u32)> {
+    pub fn completions(&mut self) -> &mut Vec<Completion> {
         &mut self.done
     }
 
@@ -784,7 +825,7 @@ impl Lmi {
     #[inline]
     pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
         let now = a.at;
-        let fi = a.function as usize;
+        let fi = a.function.index();
         let f = &mut self.funcs[fi];
         f.totals.arrivals += 1;
         let best = if f.deactivated { None } else { f.route.best() };
@@ -796,8 +837,9 @@ impl Lmi {
             } else {
                 ThrottleReason::ConcurrencyThrottles
             };
-            f.cur.throttles[reason.slot()] += 1;
-            f.totals.throttles[reason.slot()] += 1;
+            let slot = lmi_slot(reason);
+            f.cur.throttles[slot] += 1;
+            f.totals.throttles[slot] += 1;
             return Some(reason);
         };
         f.cur.accepted += 1;
@@ -1045,7 +1087,10 @@ impl Lmi {
         f.cur.served += 1;
         f.totals.served += 1;
         if self.notify[fi] {
-            self.done.push((fi as u32, tag));
+            self.done.push(Completion {
+                function: FunctionId::of(fi),
+                tag,
+            });
         }
         if drained {
             self.stop_ee(id);

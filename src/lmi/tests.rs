@@ -10,7 +10,7 @@ const S: u64 = 1_000_000;
 fn arrival(at_us: u64, cpu_us: u64, io_us: u64) -> Arrival {
     Arrival {
         at: SimTime(at_us),
-        function: 0,
+        function: crate::ids::FunctionId(0),
         cpu: SimDuration(cpu_us),
         io: SimDuration(io_us),
         tag: 0,
@@ -133,7 +133,7 @@ fn rotation_replaces_instances_without_loss() {
     let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(3 * 3600));
     sc.model.max_instance_lifetime = SimDuration::from_secs(3600);
     let r = crate::sim::run(&sc, crate::sim::Platforms::Lmi).unwrap();
-    let l = r.lmi.unwrap();
+    let l = r.lmi.unwrap().result;
     let t = &l.functions[0];
     assert_eq!(
         t.throttles.iter().sum::<u64>(),

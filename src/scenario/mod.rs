@@ -18,14 +18,7 @@ use std::path::Path;
 
 pub use validate::ConfigError;
 
-/// CPU architecture of a capacity provider (and its functions).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum Architecture {
-    #[serde(rename = "x86_64")]
-    X86_64,
-    #[serde(rename = "arm64")]
-    Arm64,
-}
+pub use crate::catalog::Architecture;
 
 /// Language runtime; sets the default per-vCPU concurrency and the init base.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -172,7 +165,7 @@ pub struct SqsSpec {
 
 /// Where a function's invocations come from, and what a throttle means.
 #[derive(Clone, Debug, PartialEq)]
-pub enum SourceSpec {
+pub enum EventSourceSpec {
     /// A throttle is an error to the caller (default).
     Sync,
     /// The caller retries throttles: `max_attempts` in all, full-jitter
@@ -215,7 +208,7 @@ pub struct FunctionSpec {
     pub traffic: Traffic,
     pub default_lambda: DefaultFunction,
     /// Invocation source (synchronous unless set).
-    pub source: SourceSpec,
+    pub event_source: EventSourceSpec,
 }
 
 impl FunctionSpec {
@@ -336,6 +329,21 @@ impl Scenario {
             ScalingMode::Auto => self.model.auto_cpu_target_percent / 100.0,
             ScalingMode::Manual { target_percent } => target_percent / 100.0,
         }
+    }
+
+    /// Makes every trace of the scenario count and skip malformed rows
+    /// instead of failing (`--skip-bad-rows`).
+    pub fn skip_bad_rows(&mut self) {
+        for f in &mut self.functions {
+            if let Traffic::Trace(spec) = &mut f.traffic {
+                spec.skip_bad_rows = true;
+            }
+        }
+    }
+
+    /// The run's report intervals.
+    pub fn report_clock(&self) -> crate::clock::ReportClock {
+        crate::clock::ReportClock::new(self.horizon, self.report_interval)
     }
 }
 

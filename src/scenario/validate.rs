@@ -676,7 +676,7 @@ impl Cx<'_> {
                 reserved_concurrency: reserved,
                 provisioned_concurrency: provisioned,
             },
-            source: self.source(&format!("{key}.source"), f.source.as_ref())?,
+            event_source: self.source(&format!("{key}.source"), f.source.as_ref())?,
         })
     }
 

@@ -19,7 +19,7 @@ use super::counts::Series;
 use super::table::Table;
 use super::{Selection, TraceFormat, TraceSpec};
 use crate::dist::Dist;
-use crate::traffic::SourceError;
+use crate::request::TraceError;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::Path;
@@ -60,7 +60,7 @@ fn minute_label(h: &str) -> Option<u32> {
     d.parse().ok()
 }
 
-fn layout(t: &Table) -> Result<Layout, SourceError> {
+fn layout(t: &Table) -> Result<Layout, TraceError> {
     let mut labels = Vec::new();
     let mut bare = false;
     for (i, h) in t.header.iter().enumerate() {
@@ -72,7 +72,7 @@ fn layout(t: &Table) -> Result<Layout, SourceError> {
                     labels.push((i, m));
                 }
                 _ => {
-                    return Err(SourceError(format!(
+                    return Err(TraceError(format!(
                         "{}:1: unexpected column `{h}` (column {}): an Azure 2019 invocations file has hash columns, `Trigger` and minute columns labelled 1..=1440 or minute_1..; expected {EXPECTED}",
                         t.name,
                         i + 1
@@ -88,7 +88,7 @@ fn layout(t: &Table) -> Result<Layout, SourceError> {
         t.col("Trigger", EXPECTED)?;
     }
     if labels.is_empty() {
-        return Err(SourceError(format!(
+        return Err(TraceError(format!(
             "{}:1: no minute columns (labelled 1..=1440 or minute_1..); expected {EXPECTED}",
             t.name
         )));
@@ -110,7 +110,7 @@ fn layout(t: &Table) -> Result<Layout, SourceError> {
 }
 
 /// Parses the current row's minute counts into `scratch`; returns the total.
-fn parse_row(t: &Table, lay: &Layout, scratch: &mut [u64]) -> Result<u64, SourceError> {
+fn parse_row(t: &Table, lay: &Layout, scratch: &mut [u64]) -> Result<u64, TraceError> {
     let mut total = 0u64;
     for &(c, k) in &lay.minutes {
         let v = t.count(c)?;
@@ -125,8 +125,8 @@ fn scan(
     t: &mut Table,
     lay: &Layout,
     scratch: &mut [u64],
-    mut f: impl FnMut(&Table, u64, &[u64], u64) -> Result<(), SourceError>,
-) -> Result<u64, SourceError> {
+    mut f: impl FnMut(&Table, u64, &[u64], u64) -> Result<(), TraceError>,
+) -> Result<u64, TraceError> {
     let mut rows = 0;
     while t.advance()? {
         match parse_row(t, lay, scratch) {
@@ -180,14 +180,14 @@ pub struct Opened {
 }
 
 /// Reads the selection: the series, the duration profile and the memory.
-pub fn open(spec: &TraceSpec) -> Result<Opened, SourceError> {
+pub fn open(spec: &TraceSpec) -> Result<Opened, TraceError> {
     let TraceFormat::Azure2019 {
         selection,
         durations_path,
         memory_path,
     } = &spec.format
     else {
-        return Err(SourceError("internal: not an Azure 2019 spec".into()));
+        return Err(TraceError("internal: not an Azure 2019 spec".into()));
     };
     let mut t = Table::open(&spec.path, spec.skip_bad_rows, EXPECTED)?;
     let lay = layout(&t)?;
@@ -205,7 +205,7 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, SourceError> {
                     && h.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
                 {
                     if let Some((line, f)) = &found {
-                        return Err(SourceError(format!(
+                        return Err(TraceError(format!(
                             "{}: function hash prefix `{prefix}` matches more than one row: `{}` (line {line}) and `{h}` (line {}); give a longer prefix",
                             t.name,
                             f.function,
@@ -223,7 +223,7 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, SourceError> {
                     heaviest = Some((f.invocations, f));
                 }
                 None if rows > 0 => {
-                    return Err(SourceError(format!(
+                    return Err(TraceError(format!(
                         "{}: no function whose HashFunction starts with `{prefix}` ({rows} functions in the file)",
                         t.name
                     )));
@@ -273,7 +273,7 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, SourceError> {
         }
     }
     if rows == 0 {
-        return Err(SourceError(format!(
+        return Err(TraceError(format!(
             "{}: no data rows after the header{}",
             t.name,
             if t.skipped > 0 {
@@ -309,7 +309,7 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, SourceError> {
 }
 
 /// The series and the duration profile of a spec (for `trace::open`).
-pub fn open_series(spec: &TraceSpec) -> Result<(Series, Option<Dist>), SourceError> {
+pub fn open_series(spec: &TraceSpec) -> Result<(Series, Option<Dist>), TraceError> {
     let o = open(spec)?;
     Ok((o.series, o.durations))
 }
@@ -325,7 +325,7 @@ pub enum Match<'a> {
 const DUR_EXPECTED: &str = "`HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,percentile_Average_0,…_1,_25,_50,_75,_99,_100` (ms)";
 
 /// Reads one function's duration percentiles [ms] as an empirical profile [µs].
-pub fn read_durations(path: &Path, m: &Match) -> Result<Dist, SourceError> {
+pub fn read_durations(path: &Path, m: &Match) -> Result<Dist, TraceError> {
     let mut t = Table::open(path, false, DUR_EXPECTED)?;
     let func = t.col("HashFunction", DUR_EXPECTED)?;
     let owner = t.find("HashOwner");
@@ -354,7 +354,7 @@ pub fn read_durations(path: &Path, m: &Match) -> Result<Dist, SourceError> {
             if matches!(m, Match::Exact(_)) {
                 continue;
             }
-            return Err(SourceError(format!(
+            return Err(TraceError(format!(
                 "{}: function hash prefix matches more than one durations row: `{prev}` (line {line}) and `{h}` (line {}); give a longer prefix",
                 t.name,
                 t.line()
@@ -380,7 +380,7 @@ pub fn read_durations(path: &Path, m: &Match) -> Result<Dist, SourceError> {
     }
     match found {
         Some((_, _, d)) => Ok(d),
-        None => Err(SourceError(match m {
+        None => Err(TraceError(match m {
             Match::Exact(f) => format!(
                 "{}: no durations row for function `{}` (HashOwner `{}`, HashApp `{}`)",
                 t.name, f.function, f.owner, f.app
@@ -401,7 +401,7 @@ pub fn read_memory(
     path: &Path,
     owner: &str,
     app: &str,
-) -> Result<Option<MemoryProfile>, SourceError> {
+) -> Result<Option<MemoryProfile>, TraceError> {
     let mut t = Table::open(path, false, MEM_EXPECTED)?;
     let app_c = t.col("HashApp", MEM_EXPECTED)?;
     let owner_c = t.find("HashOwner");

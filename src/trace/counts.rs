@@ -9,9 +9,9 @@
 use super::table::{Table, parse_time};
 use super::{Replay, Spread, TraceFormat, TraceSpec, WorkSampler};
 use crate::dist::unit_f64;
+use crate::request::{Request, TraceError};
 use crate::rng::SimRng;
 use crate::time::SimTime;
-use crate::traffic::{Request, SourceError};
 use std::collections::VecDeque;
 
 /// One interval of a count trace: start (µs of trace time), length (µs), count.
@@ -19,8 +19,8 @@ pub type Interval = (i64, u64, u64);
 
 /// A series of intervals in increasing start order, restartable for loops.
 pub trait Intervals: Send {
-    fn next_interval(&mut self) -> Result<Option<Interval>, SourceError>;
-    fn rewind(&mut self) -> Result<(), SourceError>;
+    fn next_interval(&mut self) -> Result<Option<Interval>, TraceError>;
+    fn rewind(&mut self) -> Result<(), TraceError>;
     fn skipped(&self) -> u64;
     /// Without `window_end`, the loop period is the trace's end rounded up to
     /// a multiple of this [µs] (a day for Azure 2019), minus `window_start`.
@@ -62,7 +62,7 @@ impl CountReplay {
         rng: SimRng,
         work: Option<WorkSampler>,
         horizon: SimTime,
-    ) -> Result<Self, SourceError> {
+    ) -> Result<Self, TraceError> {
         Ok(CountReplay {
             src,
             spread: spec.spread,
@@ -115,7 +115,7 @@ impl CountReplay {
         off
     }
 
-    fn end_loop(&mut self) -> Result<(), SourceError> {
+    fn end_loop(&mut self) -> Result<(), TraceError> {
         self.n = 0;
         self.i = 0;
         self.k += 1;
@@ -158,7 +158,7 @@ impl CountReplay {
 }
 
 impl Replay for CountReplay {
-    fn next(&mut self) -> Result<Option<Request>, SourceError> {
+    fn next(&mut self) -> Result<Option<Request>, TraceError> {
         loop {
             if self.done {
                 return Ok(None);
@@ -228,7 +228,7 @@ pub struct Series {
 }
 
 impl Intervals for Series {
-    fn next_interval(&mut self) -> Result<Option<Interval>, SourceError> {
+    fn next_interval(&mut self) -> Result<Option<Interval>, TraceError> {
         let Some(&c) = self.counts.get(self.next) else {
             return Ok(None);
         };
@@ -236,7 +236,7 @@ impl Intervals for Series {
         self.next += 1;
         Ok(Some((s, self.interval, c)))
     }
-    fn rewind(&mut self) -> Result<(), SourceError> {
+    fn rewind(&mut self) -> Result<(), TraceError> {
         self.next = 0;
         Ok(())
     }
@@ -261,14 +261,14 @@ pub struct CsvCounts {
 }
 
 impl CsvCounts {
-    pub fn open(spec: &TraceSpec) -> Result<Self, SourceError> {
+    pub fn open(spec: &TraceSpec) -> Result<Self, TraceError> {
         let TraceFormat::CsvCounts {
             interval_start_column,
             count_column,
             interval,
         } = &spec.format
         else {
-            return Err(SourceError("internal: not a counts spec".into()));
+            return Err(TraceError("internal: not a counts spec".into()));
         };
         let expected = format!(
             "with columns `{interval_start_column}` (seconds or RFC 3339) and `{count_column}`"
@@ -293,20 +293,20 @@ impl CsvCounts {
             }
         }
         let Some(&(first, _)) = me.pending.front() else {
-            return Err(SourceError(format!(
+            return Err(TraceError(format!(
                 "{}: no data rows after the header",
                 me.t.name
             )));
         };
         if me.interval == 0 {
             let Some(&(second, _)) = me.pending.get(1) else {
-                return Err(SourceError(format!(
+                return Err(TraceError(format!(
                     "{}: cannot infer the interval length from a single row; set `interval` in [functions.traffic]",
                     me.t.name
                 )));
             };
             if second <= first {
-                return Err(SourceError(format!(
+                return Err(TraceError(format!(
                     "{}: the first two rows' `{interval_start_column}` values are not increasing ({} s, then {} s); rows must be sorted by interval start",
                     me.t.name,
                     first as f64 / 1e6,
@@ -320,7 +320,7 @@ impl CsvCounts {
     }
 
     /// The next good row (start µs in trace units, count).
-    fn read_row(&mut self) -> Result<Option<(i64, u64)>, SourceError> {
+    fn read_row(&mut self) -> Result<Option<(i64, u64)>, TraceError> {
         while self.t.advance()? {
             let start = match self.t.text(self.start_col).and_then(parse_time) {
                 Some(s) => s,
@@ -343,7 +343,7 @@ impl CsvCounts {
 }
 
 impl Intervals for CsvCounts {
-    fn next_interval(&mut self) -> Result<Option<Interval>, SourceError> {
+    fn next_interval(&mut self) -> Result<Option<Interval>, TraceError> {
         loop {
             let row = match self.pending.pop_front() {
                 Some(r) => Some(r),
@@ -355,7 +355,7 @@ impl Intervals for CsvCounts {
             if let Some(p) = self.prev
                 && start < p + self.interval as i64
             {
-                let e = SourceError(format!(
+                let e = TraceError(format!(
                     "{}:{}: interval start {} s is before the end of the previous interval ({} s + interval {} s): rows must be sorted by interval start and not overlap",
                     self.t.name,
                     self.t.line(),
@@ -371,7 +371,7 @@ impl Intervals for CsvCounts {
         }
     }
 
-    fn rewind(&mut self) -> Result<(), SourceError> {
+    fn rewind(&mut self) -> Result<(), TraceError> {
         self.pending.clear();
         self.prev = None;
         self.t.rewind()

@@ -29,10 +29,9 @@ pub mod rfc3339;
 pub mod table;
 
 use crate::dist::Dist;
+use crate::request::{Request, RequestStream, TraceError};
 use crate::rng::{SimRng, stream};
-use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
-use crate::traffic::{Request, RequestSource, SourceError, Traffic};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -213,7 +212,7 @@ const LOOKAHEAD_MAX: usize = 20_000;
 
 /// Sorted requests in simulated time, before the rate estimate.
 pub(crate) trait Replay: Send {
-    fn next(&mut self) -> Result<Option<Request>, SourceError>;
+    fn next(&mut self) -> Result<Option<Request>, TraceError>;
     fn skipped(&self) -> u64;
 }
 
@@ -226,7 +225,7 @@ struct Primed<R: Replay> {
 }
 
 impl<R: Replay> Primed<R> {
-    fn new(mut inner: R) -> Result<Self, SourceError> {
+    fn new(mut inner: R) -> Result<Self, TraceError> {
         let mut ahead = VecDeque::new();
         let rate;
         loop {
@@ -253,8 +252,8 @@ impl<R: Replay> Primed<R> {
     }
 }
 
-impl<R: Replay> RequestSource for Primed<R> {
-    fn next_request(&mut self) -> Result<Option<Request>, SourceError> {
+impl<R: Replay> RequestStream for Primed<R> {
+    fn next_request(&mut self) -> Result<Option<Request>, TraceError> {
         if let Some(r) = self.ahead.pop_front() {
             return Ok(Some(r));
         }
@@ -271,19 +270,19 @@ impl<R: Replay> RequestSource for Primed<R> {
 /// Opens a trace as a request source for function `function`.
 pub fn open(
     spec: &TraceSpec,
-    sc: &Scenario,
+    seed: u64,
     function: usize,
     horizon: SimTime,
-) -> Result<Box<dyn RequestSource>, SourceError> {
+) -> Result<Box<dyn RequestStream>, TraceError> {
     let fi = function as u64;
-    let spread_rng = stream(sc.seed, "trace_spread", fi);
+    let spread_rng = stream(seed, "trace_spread", fi);
     match &spec.format {
         TraceFormat::Azure2019 { .. } => {
             let (series, work) = azure2019::open_series(spec)?;
             let work = work.map(|dist| WorkSampler {
                 dist,
                 cpu_share: spec.cpu_share,
-                rng: stream(sc.seed, "trace_work", fi),
+                rng: stream(seed, "trace_work", fi),
             });
             let src = counts::CountReplay::new(spec, Box::new(series), spread_rng, work, horizon)?;
             Ok(Box::new(Primed::new(src)?))
@@ -297,16 +296,6 @@ pub fn open(
             let rows = requests::RequestRows::open(spec)?;
             let src = requests::RequestReplay::new(spec, rows, spread_rng, horizon);
             Ok(Box::new(Primed::new(src)?))
-        }
-    }
-}
-
-/// Makes every trace source of the scenario count and skip malformed rows
-/// instead of failing (`--skip-bad-rows`).
-pub fn skip_bad_rows(sc: &mut Scenario) {
-    for f in &mut sc.functions {
-        if let Traffic::Trace(spec) = &mut f.traffic {
-            spec.skip_bad_rows = true;
         }
     }
 }

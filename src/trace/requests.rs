@@ -11,9 +11,9 @@
 use super::table::{Table, parse_time};
 use super::{Replay, TraceFormat, TraceSpec, split_work};
 use crate::dist::unit_f64;
+use crate::request::{Request, TraceError};
 use crate::rng::SimRng;
 use crate::time::SimTime;
-use crate::traffic::{Request, SourceError};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -41,7 +41,7 @@ pub struct RequestRows {
 }
 
 impl RequestRows {
-    pub fn open(spec: &TraceSpec) -> Result<Self, SourceError> {
+    pub fn open(spec: &TraceSpec) -> Result<Self, TraceError> {
         let (t, kind) = match &spec.format {
             TraceFormat::Azure2021 => {
                 let exp = "`app,func,end_timestamp,duration` (Azure Functions 2021, seconds)";
@@ -68,13 +68,13 @@ impl RequestRows {
                 };
                 (t, Kind::Csv { ts, dur })
             }
-            _ => return Err(SourceError("internal: not a per-request spec".into())),
+            _ => return Err(TraceError("internal: not a per-request spec".into())),
         };
         Ok(RequestRows { t, kind, seq: 0 })
     }
 
     /// The next good row, unsorted.
-    fn next_row(&mut self) -> Result<Option<Row>, SourceError> {
+    fn next_row(&mut self) -> Result<Option<Row>, TraceError> {
         while self.t.advance()? {
             let r = match self.kind {
                 Kind::Azure2021 { end, dur } => self.t.seconds(dur).and_then(|d| {
@@ -174,7 +174,7 @@ impl RequestReplay {
     }
 
     /// The next row in arrival order.
-    fn pop_sorted(&mut self) -> Result<Option<Row>, SourceError> {
+    fn pop_sorted(&mut self) -> Result<Option<Row>, TraceError> {
         loop {
             if let Some(Reverse(top)) = self.heap.peek()
                 && (self.eof || top.at <= self.max_seen.saturating_sub(self.window))
@@ -194,7 +194,7 @@ impl RequestReplay {
                         && r.at < le
                     {
                         let need = (self.max_seen - r.at) as f64 / 1e6;
-                        let e = SourceError(format!(
+                        let e = TraceError(format!(
                             "{}:{}: arrival {} s ({}) is {} s earlier than an arrival already replayed ({} s): rows may be out of arrival order by at most reorder_window = {} s; set reorder_window to at least \"{}s\" in [functions.traffic]",
                             self.rows.t.name,
                             self.rows.t.line(),
@@ -215,7 +215,7 @@ impl RequestReplay {
         }
     }
 
-    fn end_loop(&mut self) -> Result<(), SourceError> {
+    fn end_loop(&mut self) -> Result<(), TraceError> {
         self.k += 1;
         if self.k >= self.loops {
             self.done = true;
@@ -251,7 +251,7 @@ impl RequestReplay {
 }
 
 impl Replay for RequestReplay {
-    fn next(&mut self) -> Result<Option<Request>, SourceError> {
+    fn next(&mut self) -> Result<Option<Request>, TraceError> {
         if let Some((r, more)) = &mut self.pending {
             let r = *r;
             *more -= 1;

@@ -1,7 +1,7 @@
 //! A streaming CSV table with a header row: columns found by name, one reused
 //! record, and errors that name `path:line`, the column and the bad value.
 
-use crate::traffic::SourceError;
+use crate::request::TraceError;
 use csv::ByteRecord;
 use std::fs::File;
 use std::io::BufReader;
@@ -28,11 +28,11 @@ pub struct Table {
     pub row_index: u64,
 }
 
-fn io_err(name: &str, e: impl std::fmt::Display) -> SourceError {
-    SourceError(format!("{name}: cannot read the trace file: {e}"))
+fn io_err(name: &str, e: impl std::fmt::Display) -> TraceError {
+    TraceError(format!("{name}: cannot read the trace file: {e}"))
 }
 
-fn reader(path: &Path, name: &str) -> Result<csv::Reader<BufReader<File>>, SourceError> {
+fn reader(path: &Path, name: &str) -> Result<csv::Reader<BufReader<File>>, TraceError> {
     let f = File::open(path).map_err(|e| io_err(name, e))?;
     Ok(csv::ReaderBuilder::new()
         .has_headers(false)
@@ -56,17 +56,17 @@ pub fn show(b: &[u8]) -> String {
 impl Table {
     /// Opens `path` and reads its header row. `expected` describes the
     /// expected header for messages.
-    pub fn open(path: &Path, skip: bool, expected: &str) -> Result<Table, SourceError> {
+    pub fn open(path: &Path, skip: bool, expected: &str) -> Result<Table, TraceError> {
         let name = path.display().to_string();
         let mut rdr = reader(path, &name)?;
         let mut rec = ByteRecord::new();
         let got = rdr.read_byte_record(&mut rec).map_err(|e| {
-            SourceError(format!(
+            TraceError(format!(
                 "{name}:1: not a CSV file ({e}); expected a header row {expected}"
             ))
         })?;
         if !got {
-            return Err(SourceError(format!(
+            return Err(TraceError(format!(
                 "{name}: empty file; expected a header row {expected} and data rows"
             )));
         }
@@ -84,7 +84,7 @@ impl Table {
             match text {
                 Some(s) => header.push(s.trim().to_string()),
                 None => {
-                    return Err(SourceError(format!(
+                    return Err(TraceError(format!(
                         "{name}:1: not a CSV text file (binary data in the header row); expected a header row {expected}"
                     )));
                 }
@@ -92,7 +92,7 @@ impl Table {
         }
         for (i, h) in header.iter().enumerate() {
             if let Some(j) = header[..i].iter().position(|x| x == h) {
-                return Err(SourceError(format!(
+                return Err(TraceError(format!(
                     "{name}:1: duplicate column `{h}` (columns {} and {})",
                     j + 1,
                     i + 1
@@ -113,17 +113,17 @@ impl Table {
     }
 
     /// Index of the column named `col`, or an error naming it.
-    pub fn col(&self, col: &str, expected: &str) -> Result<usize, SourceError> {
+    pub fn col(&self, col: &str, expected: &str) -> Result<usize, TraceError> {
         self.find(col).ok_or_else(|| {
             if self.header.len() < 2 {
                 // One column and not the one wanted: garbage, or not comma-separated.
-                return SourceError(format!(
+                return TraceError(format!(
                     "{}:1: not a CSV file with a header row: found one column `{}` (columns must be comma-separated); expected {expected}",
                     self.name,
                     show(self.header[0].as_bytes())
                 ));
             }
-            SourceError(format!(
+            TraceError(format!(
                 "{}:1: missing column `{col}`; the header has {}; expected {expected}",
                 self.name,
                 self.header_list()
@@ -158,13 +158,13 @@ impl Table {
     /// Reads the next data row into `rec`; `Ok(false)` at the end. Rows with
     /// the wrong number of fields are errors (or skipped). Blank lines are
     /// ignored by the CSV reader.
-    pub fn advance(&mut self) -> Result<bool, SourceError> {
+    pub fn advance(&mut self) -> Result<bool, TraceError> {
         loop {
             let got = self.rdr.read_byte_record(&mut self.rec).map_err(|e| {
                 let line = e
                     .position()
                     .map_or(String::new(), |p| format!(":{}", p.line()));
-                SourceError(format!("{}{line}: {e}", self.name))
+                TraceError(format!("{}{line}: {e}", self.name))
             })?;
             if !got {
                 return Ok(false);
@@ -189,27 +189,27 @@ impl Table {
                     self.line()
                 )
             };
-            self.reject(SourceError(msg))?;
+            self.reject(TraceError(msg))?;
         }
     }
 
     /// A bad row: `Err` (with the skip hint) unless skipping, when it is
     /// counted (on the first pass) and `Ok` is returned.
-    pub fn reject(&mut self, e: SourceError) -> Result<(), SourceError> {
+    pub fn reject(&mut self, e: TraceError) -> Result<(), TraceError> {
         if self.skip {
             if self.pass == 0 {
                 self.skipped += 1;
             }
             Ok(())
         } else {
-            Err(SourceError(format!("{} {SKIP_HINT}", e.0)))
+            Err(TraceError(format!("{} {SKIP_HINT}", e.0)))
         }
     }
 
     /// The error for a bad cell of the current row.
-    pub fn bad_cell(&self, col: usize, what: &str) -> SourceError {
+    pub fn bad_cell(&self, col: usize, what: &str) -> TraceError {
         let v = self.rec.get(col).unwrap_or(b"");
-        SourceError(format!(
+        TraceError(format!(
             "{}:{}: column `{}`: `{}` {what}",
             self.name,
             self.line(),
@@ -226,14 +226,14 @@ impl Table {
     }
 
     /// A non-negative integer cell.
-    pub fn count(&self, col: usize) -> Result<u64, SourceError> {
+    pub fn count(&self, col: usize) -> Result<u64, TraceError> {
         self.text(col)
             .and_then(|s| s.parse::<u64>().ok())
             .ok_or_else(|| self.bad_cell(col, "is not a non-negative integer count"))
     }
 
     /// A finite number cell.
-    pub fn number(&self, col: usize) -> Result<f64, SourceError> {
+    pub fn number(&self, col: usize) -> Result<f64, TraceError> {
         self.text(col)
             .and_then(|s| s.parse::<f64>().ok())
             .filter(|x| x.is_finite())
@@ -241,7 +241,7 @@ impl Table {
     }
 
     /// A duration in seconds (finite, >= 0), in whole µs.
-    pub fn seconds(&self, col: usize) -> Result<u64, SourceError> {
+    pub fn seconds(&self, col: usize) -> Result<u64, TraceError> {
         let x = self.number(col)?;
         if x < 0.0 {
             return Err(self.bad_cell(col, "is a negative duration; durations are seconds >= 0"));
@@ -253,7 +253,7 @@ impl Table {
     }
 
     /// Starts the file over (a new pass; the header is skipped).
-    pub fn rewind(&mut self) -> Result<(), SourceError> {
+    pub fn rewind(&mut self) -> Result<(), TraceError> {
         self.rdr = reader(&self.path, &self.name)?;
         self.rdr
             .read_byte_record(&mut self.rec)

@@ -2,11 +2,16 @@
 //! for functions with a queue or retries (SQS, async, client retries).
 
 use super::*;
+use crate::event_source::{EventSourceInterval, EventSourceResult};
 use crate::sim::RunResult;
-use crate::source::{SourceInterval, SourceResult};
 
 /// Per-bucket maxima of the selected functions' source rows: (depth, age [s]).
-fn series(src: &SourceResult, fns: &[usize], d: &ChartData) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+fn series(
+    src: Option<&EventSourceResult>,
+    fns: &[usize],
+    d: &ChartData,
+) -> Option<(Vec<f64>, Vec<f64>, f64)> {
+    let src = src?;
     let per = d.bucket_intervals.max(1);
     let nb = d.t0.len();
     let mut depth = vec![0.0; nb];
@@ -22,7 +27,7 @@ fn series(src: &SourceResult, fns: &[usize], d: &ChartData) -> Option<(Vec<f64>,
         let mut sums = vec![0.0; nb];
         for (k, r) in rows.iter().enumerate() {
             let b = (k / per).min(nb.saturating_sub(1));
-            let SourceInterval {
+            let EventSourceInterval {
                 queue_depth,
                 oldest_age_s,
                 dlq: x,
@@ -47,8 +52,8 @@ pub(crate) fn backlog(
     run: &RunResult,
     fns: &[usize],
 ) -> Result<(), String> {
-    let l = series(&run.lmi_sources, fns, d);
-    let df = series(&run.default_sources, fns, d);
+    let l = series(run.lmi_sources(), fns, d);
+    let df = series(run.default_sources(), fns, d);
     let per = d.per();
     let root = root(
         buf,

@@ -3,7 +3,7 @@
 //! `maxReceiveCount`, `MaximumConcurrency`, …); lmi-sim's knobs are snake_case.
 
 use super::{Cx, Result, num_value};
-use crate::scenario::{BatchWork, SourceSpec, SqsSpec};
+use crate::scenario::{BatchWork, EventSourceSpec, SqsSpec};
 use crate::time::SimDuration;
 use toml::{Table, Value};
 
@@ -65,9 +65,9 @@ impl Cx<'_> {
     }
 
     /// Parses `[functions.source]` (absent: synchronous).
-    pub(super) fn source(&self, key: &str, t: Option<&Table>) -> Result<SourceSpec> {
+    pub(super) fn source(&self, key: &str, t: Option<&Table>) -> Result<EventSourceSpec> {
         let Some(t) = t else {
-            return Ok(SourceSpec::Sync);
+            return Ok(EventSourceSpec::Sync);
         };
         let kind = match t.get("type") {
             None => return Err(self.missing(format!("{key}.type"), TYPES)),
@@ -77,7 +77,7 @@ impl Cx<'_> {
         match kind {
             "sync" => {
                 self.check_keys(key, t, &["type"], "for type = \"sync\"")?;
-                Ok(SourceSpec::Sync)
+                Ok(EventSourceSpec::Sync)
             }
             "sync_retry" => {
                 self.check_keys(
@@ -86,7 +86,7 @@ impl Cx<'_> {
                     &["type", "max_attempts", "base_delay", "max_delay"],
                     "for type = \"sync_retry\"",
                 )?;
-                Ok(SourceSpec::SyncRetry {
+                Ok(EventSourceSpec::SyncRetry {
                     max_attempts: self.src_int(key, t, "max_attempts", 3, 1, 100)?,
                     base_delay: self.src_dur(
                         key,
@@ -110,7 +110,7 @@ impl Cx<'_> {
                     "for type = \"async\"",
                 )?;
                 let age = self.src_int(key, t, "MaximumEventAgeInSeconds", 21_600, 60, 21_600)?;
-                Ok(SourceSpec::Async {
+                Ok(EventSourceSpec::Async {
                     max_event_age: SimDuration::from_secs(age as u64),
                     max_retry_attempts: self.src_int(key, t, "MaximumRetryAttempts", 2, 0, 2)?,
                     error_rate: self.src_fraction(key, t, "error_rate")?,
@@ -186,7 +186,7 @@ impl Cx<'_> {
                         ));
                     }
                 };
-                Ok(SourceSpec::Sqs(SqsSpec {
+                Ok(EventSourceSpec::Sqs(SqsSpec {
                     batch_size,
                     batch_window: window,
                     visibility_timeout: visibility,

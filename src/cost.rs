@@ -1,4 +1,4 @@
-//! The cost model (MODEL.md §3): LMI = requests + EC2 at the discounted rate +
+//! The cost model (docs/model.md, "Pricing"): LMI = requests + EC2 at the discounted rate +
 //! the management fee on the on-demand rate; default Lambda = requests + GB-s
 //! (invoke and INIT, each rounded up to 1 ms, tiered on the monthly projection)
 //! + provisioned concurrency. Pure arithmetic on a run's totals.

@@ -7,7 +7,7 @@ use crate::scenario::*;
 use crate::time::SimDuration;
 use crate::traffic::{ArrivalProcess, RateShape, Traffic};
 
-/// The documented default model knobs (MODEL.md [I] values).
+/// The documented default model knobs (docs/model.md, "our choice" values).
 pub fn default_model() -> ModelKnobs {
     ModelKnobs {
         instance_launch_delay: Dist::Constant(SimDuration::from_secs(45)),
@@ -31,7 +31,7 @@ pub fn default_model() -> ModelKnobs {
     }
 }
 
-/// Default pricing (MODEL.md §3), on-demand.
+/// Default pricing (docs/model.md, "Pricing"), on-demand.
 pub fn default_pricing() -> Pricing {
     Pricing {
         ec2_discount: 0.0,

@@ -1,5 +1,5 @@
 //! Hand-computed micro-scenarios and statistical checks for default Lambda,
-//! and the cost figures of MODEL.md §3 reproduced by simulation.
+//! and the cost figures of docs/model.md ("Published examples") reproduced by simulation.
 
 use lmi_sim::cost::cents;
 use lmi_sim::default_lambda::DefaultLambda;
@@ -208,7 +208,7 @@ fn littles_law_holds_for_busy_environments() {
     );
 }
 
-/// MODEL.md §3 / seed 003: 5 M invocations × 0.5 s × 512 MB on x86 = $21.83,
+/// docs/model.md "Published examples" (a community worked example): 5 M invocations × 0.5 s × 512 MB on x86 = $21.83,
 /// and $84.33 at 2 GB. Simulated over 7.3 h (1% of a 730-h month) with
 /// evenly spaced arrivals: exactly 50,000 invocations, projected ×100.
 #[test]

@@ -1,5 +1,5 @@
-//! The five-minute doubling rule must emerge from the default scaler (MODEL.md
-//! §1.1): from a warm steady state, traffic that doubles in five minutes or
+//! The five-minute doubling rule must emerge from the default scaler (docs/model.md,
+//! "Doubling rule"): from a warm steady state, traffic that doubles in five minutes or
 //! slower gives ~no throttles; faster growth throttles, then clears.
 
 use lmi_sim::dist::Dist;

@@ -32,13 +32,13 @@ pub enum Runtime {
 }
 
 impl Runtime {
-    /// Default runtime workers per vCPU on LMI (MODEL.md §1.2) [A].
+    /// Default runtime workers per vCPU on LMI (docs/model.md, "Runtimes").
     pub fn default_concurrency_per_vcpu(self) -> u32 {
         match self {
             Runtime::Nodejs => 64,
             Runtime::Java | Runtime::Dotnet => 32,
             Runtime::Python => 16,
-            // provided.al2023 has no published default; we take Node's (event loop). [I]
+            // provided.al2023 has no published default; we take Node's (event loop). [our choice]
             Runtime::Rust => 64,
         }
     }
@@ -64,7 +64,7 @@ pub enum StartState {
     Publish,
 }
 
-/// How instance ages are set in a warm start. [I]
+/// How instance ages are set in a warm start. [our choice]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WarmFleetAges {
@@ -83,11 +83,11 @@ pub enum ScalingMode {
     Manual { target_percent: f64 },
 }
 
-/// Policy choosing the instance type to launch. [I]
+/// Policy choosing the instance type to launch. [our choice]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InstanceSelection {
-    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE (MODEL.md default).
+    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE (the default; docs/model.md, "Instance families").
     CheapestPerUsableVcpu,
     /// Lowest on-demand price per hour that holds ≥ 1 EE.
     CheapestFitting,
@@ -107,7 +107,7 @@ pub struct CapacityProvider {
     pub availability_zones: u32,
 }
 
-/// Per-function default-Lambda settings (MODEL.md §2).
+/// Per-function default-Lambda settings (docs/model.md, "Default Lambda").
 #[derive(Clone, Debug)]
 pub struct DefaultFunction {
     /// `MemorySize` on default Lambda, 128–10240 MB.
@@ -137,7 +137,7 @@ pub enum BatchWork {
     PerBatch,
 }
 
-/// SQS event source mapping settings (MODEL.md §1.8).
+/// SQS event source mapping settings (docs/model.md, "Event sources").
 #[derive(Clone, Debug, PartialEq)]
 pub struct SqsSpec {
     /// `BatchSize`, 1–10,000.
@@ -151,15 +151,15 @@ pub struct SqsSpec {
     /// `ScalingConfig.MaximumConcurrency` of the mapping (2–1000), if set.
     pub maximum_concurrency: Option<u32>,
     pub batch_work: BatchWork,
-    /// Concurrent batches the pollers start with. [I] 5
+    /// Concurrent batches the pollers start with. [our choice] 5
     pub initial_concurrency: u32,
-    /// Added per minute while messages wait. [I] 300
+    /// Added per minute while messages wait. [our choice] 300
     pub scale_up_per_minute: u32,
-    /// Upper bound of poller concurrency without `MaximumConcurrency`. [I] 1250
+    /// Upper bound of poller concurrency without `MaximumConcurrency`. [our choice] 1250
     pub max_pollers: u32,
-    /// A poller that was throttled waits this long before it polls again. [I] 1 s
+    /// A poller that was throttled waits this long before it polls again. [our choice] 1 s
     pub throttle_backoff: SimDuration,
-    /// Fraction of invocations that fail (function errors). [I] 0
+    /// Fraction of invocations that fail (function errors). [our choice] 0
     pub error_rate: f64,
 }
 
@@ -232,7 +232,7 @@ pub struct ScalingChange {
     pub max_ees: u32,
 }
 
-/// The [I] values of MODEL.md: calibration knobs with documented defaults.
+/// Calibration knobs (docs/model.md, "Calibration knobs and how they move results") with documented defaults.
 #[derive(Clone, Debug)]
 pub struct ModelKnobs {
     /// Instance launch delay (request → Running). Default constant 45 s.
@@ -259,7 +259,7 @@ pub struct ModelKnobs {
     pub warm_fleet_ages: WarmFleetAges,
 }
 
-/// Default-Lambda platform knobs (MODEL.md §2).
+/// Default-Lambda platform knobs (docs/model.md, "Default Lambda").
 #[derive(Clone, Debug)]
 pub struct DefaultLambdaKnobs {
     /// Account concurrency quota. Default 1000.
@@ -279,7 +279,7 @@ pub struct PriceTier {
     pub usd_per_gbs: f64,
 }
 
-/// Prices and discounts (MODEL.md §3).
+/// Prices and discounts (docs/model.md, "Pricing").
 #[derive(Clone, Debug)]
 pub struct Pricing {
     /// EC2 discount fraction in [0, 1) (Savings Plans, RIs). Not applied to the fee.

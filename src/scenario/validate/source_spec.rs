@@ -1,4 +1,4 @@
-//! `[functions.source]`: how a function's invocations arrive (MODEL.md §1.8).
+//! `[functions.source]`: how a function's invocations arrive (docs/model.md, "Event sources").
 //! AWS parameters keep AWS's spelling (`BatchSize`, `VisibilityTimeout`,
 //! `maxReceiveCount`, `MaximumConcurrency`, …); lmi-sim's knobs are snake_case.
 

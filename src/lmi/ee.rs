@@ -1,0 +1,128 @@
+//! Execution environments (MODEL.md §1.3, §1.4): an EE's lifecycle, its job
+//! heap and its processor-sharing clock.
+//!
+//! Owns one EE's own state and arithmetic; it must not reach into the
+//! function, the instance, the router or the event queue (the model does).
+
+/// EE lifecycle.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum EeState {
+    Initializing,
+    Ready,
+    Draining,
+    Stopped,
+}
+
+/// An invocation in its CPU phase on an EE.
+#[derive(Copy, Clone, Debug)]
+pub(super) struct Job {
+    /// Virtual time at which its CPU work is done [µs of attained service].
+    pub(super) finish_v: f64,
+    pub(super) io: u64,
+    pub(super) arrival: u64,
+    pub(super) tag: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Ee {
+    pub(super) function: u32,
+    pub(super) instance: u32,
+    pub(super) state: EeState,
+    pub(super) vcpus: u32,
+    pub(super) slots: u32,
+    pub(super) inflight: u32,
+    /// Min-heap on `finish_v` of jobs in their CPU phase.
+    pub(super) jobs: Vec<Job>,
+    /// Attained service per job (processor-sharing virtual clock) [µs].
+    pub(super) vtime: f64,
+    pub(super) vtime_at: u64,
+    /// Time of its CPU-completion timer, or u64::MAX when none is set.
+    pub(super) sched_at: u64,
+    /// A rotation replacement has been started for this EE.
+    pub(super) superseded: bool,
+    /// The EE this one replaces (rotation), or NONE.
+    pub(super) replaces: u32,
+    /// Counted in the function's `blocked_free`.
+    pub(super) blocked_free: bool,
+    /// Incremented each time the slot is reused (guards lifecycle events).
+    pub(super) epoch: u32,
+}
+
+impl Ee {
+    #[inline]
+    pub(super) fn busy_vcpus(&self) -> u32 {
+        (self.jobs.len() as u32).min(self.vcpus)
+    }
+    #[inline]
+    pub(super) fn settle(&mut self, now: u64) {
+        if now > self.vtime_at {
+            let dt = (now - self.vtime_at) as i64 as f64;
+            let k = self.jobs.len() as u32;
+            // Rate 1 while every job has a vCPU: no division on the common path.
+            self.vtime += if k <= self.vcpus {
+                dt
+            } else {
+                dt * (self.vcpus as f64 / k as f64)
+            };
+            self.vtime_at = now;
+        }
+    }
+    /// Wall time [µs] to attain `dv` more service at the current rate.
+    #[inline]
+    pub(super) fn wall_for(&self, dv: f64) -> f64 {
+        let k = self.jobs.len() as u32;
+        if k <= self.vcpus {
+            dv
+        } else {
+            dv / (self.vcpus as f64 / k as f64)
+        }
+    }
+    pub(super) fn push_job(&mut self, j: Job) {
+        self.jobs.push(j);
+        let mut i = self.jobs.len() - 1;
+        while i > 0 {
+            let p = (i - 1) / 2;
+            if self.jobs[p].finish_v <= self.jobs[i].finish_v {
+                break;
+            }
+            self.jobs.swap(i, p);
+            i = p;
+        }
+    }
+    pub(super) fn pop_job(&mut self) -> Job {
+        let top = self.jobs.swap_remove(0);
+        let n = self.jobs.len();
+        let mut i = 0;
+        loop {
+            let l = 2 * i + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let c = if r < n && self.jobs[r].finish_v < self.jobs[l].finish_v {
+                r
+            } else {
+                l
+            };
+            if self.jobs[i].finish_v <= self.jobs[c].finish_v {
+                break;
+            }
+            self.jobs.swap(i, c);
+            i = c;
+        }
+        top
+    }
+}
+
+/// Ceiling of a non-negative float as a u32 (saturating).
+pub(crate) fn ceil_u32(x: f64) -> u32 {
+    ceil_u64(x).min(u32::MAX as u64) as u32
+}
+
+/// Ceiling of a non-negative float as an integer, without a libm call.
+#[inline]
+pub(super) fn ceil_u64(x: f64) -> u64 {
+    // Signed conversions are one instruction each; durations are < 2^63 µs.
+    let i = x as i64;
+    (if (i as f64) < x { i + 1 } else { i }) as u64
+}

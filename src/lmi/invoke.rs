@@ -1,0 +1,237 @@
+//! The invocation path: an arrival is routed to the least-loaded EE, runs its
+//! CPU phase under processor sharing, then its I/O phase, and completes.
+//!
+//! Runs once or more per invocation: it must allocate nothing, scan no list
+//! (apart from an instance's EEs when its CPU-blocked state flips) and keep
+//! to O(log n) work.
+
+use super::*;
+
+impl Lmi {
+    /// Offers one invocation (after `advance_to(a.at)`); `Some(reason)` if throttled.
+    #[inline]
+    pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
+        let now = a.at;
+        let fi = a.function.index();
+        let f = &mut self.funcs[fi];
+        f.totals.arrivals += 1;
+        let best = if f.deactivated { None } else { f.route.best() };
+        let Some(id) = best else {
+            let reason = if f.deactivated {
+                ThrottleReason::Deactivated
+            } else if f.blocked_free > 0 {
+                ThrottleReason::CPUThrottles
+            } else {
+                ThrottleReason::ConcurrencyThrottles
+            };
+            let slot = lmi_slot(reason);
+            f.cur.throttles[slot] += 1;
+            f.totals.throttles[slot] += 1;
+            return Some(reason);
+        };
+        f.cur.accepted += 1;
+        f.inflight.add(now, 1);
+        let infl = f.inflight.value() as u32;
+        if infl > f.totals.peak_in_flight {
+            f.totals.peak_in_flight = infl;
+        }
+        // The EE was routable (Ready, free, not blocked): only its load, and
+        // whether it is still free, can change.
+        let e = &mut self.ees[id as usize];
+        e.inflight += 1;
+        if e.inflight < e.slots {
+            f.route.update(&mut self.links, id, e.inflight);
+        } else {
+            f.route.remove(&mut self.links, id);
+        }
+        if a.cpu.0 > 0 {
+            self.start_cpu(id, a.cpu.0, a.io.0, now.0, a.tag);
+        } else if a.io.0 > 0 {
+            self.q.push(
+                now + a.io,
+                Ev::IoDone {
+                    ee: id,
+                    tag: a.tag,
+                    arrival: now.0,
+                },
+            );
+        } else {
+            self.complete(id, a.tag, now.0);
+        }
+        None
+    }
+
+    #[inline]
+    pub(super) fn start_cpu(&mut self, id: u32, cpu: u64, io: u64, arrival: u64, tag: u32) {
+        let now = self.now.0;
+        let e = &mut self.ees[id as usize];
+        if e.jobs.is_empty() {
+            // An idle EE: the job runs alone at rate 1 and its CPU phase ends
+            // after exactly `cpu` (what the general path computes, in floats).
+            e.vtime = 0.0;
+            e.vtime_at = now;
+            e.jobs.push(Job {
+                finish_v: cpu as f64,
+                io,
+                arrival,
+                tag,
+            });
+            e.sched_at = now + cpu;
+            self.timers.set(id, now + cpu);
+            self.busy_changed(id, 1);
+            return;
+        }
+        e.settle(now);
+        let before = e.busy_vcpus();
+        e.push_job(Job {
+            finish_v: e.vtime + cpu as f64,
+            io,
+            arrival,
+            tag,
+        });
+        let after = e.busy_vcpus();
+        self.reschedule_cpu(id);
+        if after != before {
+            self.busy_changed(id, after as i64 - before as i64);
+        }
+    }
+
+    #[inline]
+    pub(super) fn reschedule_cpu(&mut self, id: u32) {
+        let now = self.now.0;
+        let e = &mut self.ees[id as usize];
+        if e.jobs.is_empty() {
+            e.sched_at = u64::MAX;
+            self.timers.clear(id);
+            return;
+        }
+        let dv = (e.jobs[0].finish_v - e.vtime).max(0.0);
+        let at = now + ceil_u64(e.wall_for(dv));
+        if at == e.sched_at {
+            return;
+        }
+        e.sched_at = at;
+        self.timers.set(id, at);
+    }
+
+    pub(super) fn cpu_done(&mut self, id: u32) {
+        let now = self.now.0;
+        self.cpu_fired += 1;
+        let e = &mut self.ees[id as usize];
+        e.settle(now);
+        let before = e.busy_vcpus();
+        // Ceil-rounded event times mean vtime has reached every due finish.
+        while let Some(j) = e.jobs.first().copied() {
+            if j.finish_v > e.vtime + 1e-6 {
+                break;
+            }
+            e.pop_job();
+            if j.io > 0 {
+                self.q.push(
+                    SimTime(now + j.io),
+                    Ev::IoDone {
+                        ee: id,
+                        tag: j.tag,
+                        arrival: j.arrival,
+                    },
+                );
+            } else {
+                // Completes now: keep EE state consistent before re-borrowing.
+                self.q.push(
+                    SimTime(now),
+                    Ev::IoDone {
+                        ee: id,
+                        tag: j.tag,
+                        arrival: j.arrival,
+                    },
+                );
+            }
+        }
+        let e = &self.ees[id as usize];
+        let after = e.busy_vcpus();
+        self.reschedule_cpu(id);
+        if after != before {
+            self.busy_changed(id, after as i64 - before as i64);
+        }
+    }
+
+    pub(super) fn busy_changed(&mut self, id: u32, delta: i64) {
+        let now = self.now;
+        let (fi, ii) = {
+            let e = &self.ees[id as usize];
+            (e.function as usize, e.instance as usize)
+        };
+        self.funcs[fi].busy.add(now, delta);
+        self.g_busy.add(now, delta);
+        let inst = &mut self.insts[ii];
+        inst.busy = (inst.busy as i64 + delta) as u32;
+        let blocked = inst.busy >= inst.reject_at;
+        if blocked != inst.cpu_blocked {
+            inst.cpu_blocked = blocked;
+            let n = self.insts[ii].ees.len();
+            for k in 0..n {
+                let eid = self.insts[ii].ees[k];
+                self.refresh_route(eid);
+            }
+        }
+    }
+
+    pub(super) fn complete(&mut self, id: u32, tag: u32, arrival: u64) {
+        let now = self.now;
+        let (fi, drained) = {
+            let e = &mut self.ees[id as usize];
+            e.inflight -= 1;
+            (
+                e.function as usize,
+                e.state == EeState::Draining && e.inflight == 0,
+            )
+        };
+        let f = &mut self.funcs[fi];
+        f.inflight.add(now, -1);
+        let lat = now.0 - arrival;
+        // Whole-run latencies are merged from the interval sketch at each close.
+        f.cur_latency.record(lat);
+        f.cur.served += 1;
+        f.totals.served += 1;
+        if self.notify[fi] {
+            self.done.push(Completion {
+                function: FunctionId::of(fi),
+                tag,
+            });
+        }
+        if drained {
+            self.stop_ee(id);
+        } else {
+            self.refresh_route(id);
+        }
+    }
+
+    /// Puts an EE in or out of its function's routing heap to match its state.
+    #[inline]
+    pub(super) fn refresh_route(&mut self, id: u32) {
+        let e = &mut self.ees[id as usize];
+        let fi = e.function as usize;
+        let blocked = self.insts[e.instance as usize].cpu_blocked;
+        let free = e.inflight < e.slots;
+        let ready = e.state == EeState::Ready;
+        let routable = ready && free && !blocked;
+        let bf = ready && free && blocked;
+        let f = &mut self.funcs[fi];
+        if bf != e.blocked_free {
+            e.blocked_free = bf;
+            if bf {
+                f.blocked_free += 1;
+            } else {
+                f.blocked_free -= 1;
+            }
+        }
+        let inflight = e.inflight;
+        let in_router = self.links.routed(id);
+        match (routable, in_router) {
+            (true, true) => f.route.update(&mut self.links, id, inflight),
+            (true, false) => f.route.insert(&mut self.links, id, inflight),
+            (false, true) => f.route.remove(&mut self.links, id),
+            (false, false) => {}
+        }
+    }
+}

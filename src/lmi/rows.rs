@@ -1,0 +1,260 @@
+//! What the model reports: per-interval rows (functions, provider, scaler
+//! decisions) with their `RowLog` codecs, whole-run totals, and closing a
+//! report interval.
+//!
+//! Reads the model's gauges and counts at interval ends; it must not change
+//! anything the simulation depends on.
+
+use super::*;
+
+/// Per-interval figures for one function.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct LmiInterval {
+    pub served: u64,
+    pub accepted: u64,
+    pub throttles: [u64; 5],
+    pub in_flight: u32,
+    /// Most EEs initializing at once during the interval.
+    pub ees_initializing: u32,
+    pub ees_ready: u32,
+    pub ees_draining: u32,
+    pub cpu_utilization: f64,
+    pub slot_saturation: f64,
+    pub slots: u64,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+}
+
+/// Per-interval figures for the capacity provider.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct ProviderInterval {
+    /// Most instances launching at once during the interval.
+    pub instances_launching: u32,
+    pub instances_running: u32,
+    pub instances_draining: u32,
+    pub vcpus: u32,
+    pub cpu_utilization: f64,
+    /// EC2 at the discounted rate [USD].
+    pub ec2_usd: f64,
+    /// Management fee on the on-demand rate [USD].
+    pub fee_usd: f64,
+}
+
+/// One scaler decision, for `decisions.csv`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DecisionRecord {
+    pub time_s: f64,
+    /// Index of the function in the scenario.
+    pub function: u32,
+    pub cpu_utilization: f64,
+    pub slot_saturation: f64,
+    pub ready: u32,
+    pub total: u32,
+    pub desired: u32,
+    /// `hold`, `scale_out`, `cooldown` or `scale_in`.
+    pub action: &'static str,
+    pub delta: i64,
+    pub instances_launched: u32,
+    pub refused_by_max_vcpu: u32,
+}
+
+/// The actions a decision can record.
+pub const ACTIONS: [&str; 4] = ["hold", "scale_out", "cooldown", "scale_in"];
+
+impl Record for LmiInterval {
+    const WORDS: usize = 16;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.served;
+        w[1] = self.accepted;
+        w[2..7].copy_from_slice(&self.throttles);
+        w[7] = self.in_flight as u64;
+        w[8] = self.ees_initializing as u64;
+        w[9] = self.ees_ready as u64;
+        w[10] = self.ees_draining as u64;
+        w[11] = self.cpu_utilization.to_bits();
+        w[12] = self.slot_saturation.to_bits();
+        w[13] = self.slots;
+        w[14] = opt_f64(self.latency_p50_ms);
+        w[15] = opt_f64(self.latency_p99_ms);
+    }
+    fn read(w: &[u64]) -> Self {
+        let mut throttles = [0; 5];
+        throttles.copy_from_slice(&w[2..7]);
+        LmiInterval {
+            served: w[0],
+            accepted: w[1],
+            throttles,
+            in_flight: w[7] as u32,
+            ees_initializing: w[8] as u32,
+            ees_ready: w[9] as u32,
+            ees_draining: w[10] as u32,
+            cpu_utilization: f64::from_bits(w[11]),
+            slot_saturation: f64::from_bits(w[12]),
+            slots: w[13],
+            latency_p50_ms: f64_opt(w[14]),
+            latency_p99_ms: f64_opt(w[15]),
+        }
+    }
+}
+
+impl Record for ProviderInterval {
+    const WORDS: usize = 7;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.instances_launching as u64;
+        w[1] = self.instances_running as u64;
+        w[2] = self.instances_draining as u64;
+        w[3] = self.vcpus as u64;
+        w[4] = self.cpu_utilization.to_bits();
+        w[5] = self.ec2_usd.to_bits();
+        w[6] = self.fee_usd.to_bits();
+    }
+    fn read(w: &[u64]) -> Self {
+        ProviderInterval {
+            instances_launching: w[0] as u32,
+            instances_running: w[1] as u32,
+            instances_draining: w[2] as u32,
+            vcpus: w[3] as u32,
+            cpu_utilization: f64::from_bits(w[4]),
+            ec2_usd: f64::from_bits(w[5]),
+            fee_usd: f64::from_bits(w[6]),
+        }
+    }
+}
+
+impl Record for DecisionRecord {
+    const WORDS: usize = 11;
+    fn write(&self, w: &mut [u64]) {
+        w[0] = self.time_s.to_bits();
+        w[1] = self.function as u64;
+        w[2] = self.cpu_utilization.to_bits();
+        w[3] = self.slot_saturation.to_bits();
+        w[4] = self.ready as u64;
+        w[5] = self.total as u64;
+        w[6] = self.desired as u64;
+        w[7] = ACTIONS.iter().position(|a| *a == self.action).unwrap_or(0) as u64;
+        w[8] = self.delta as u64;
+        w[9] = self.instances_launched as u64;
+        w[10] = self.refused_by_max_vcpu as u64;
+    }
+    fn read(w: &[u64]) -> Self {
+        DecisionRecord {
+            time_s: f64::from_bits(w[0]),
+            function: w[1] as u32,
+            cpu_utilization: f64::from_bits(w[2]),
+            slot_saturation: f64::from_bits(w[3]),
+            ready: w[4] as u32,
+            total: w[5] as u32,
+            desired: w[6] as u32,
+            action: ACTIONS[(w[7] as usize).min(ACTIONS.len() - 1)],
+            delta: w[8] as i64,
+            instances_launched: w[9] as u32,
+            refused_by_max_vcpu: w[10] as u32,
+        }
+    }
+}
+
+/// Whole-run figures for one function.
+#[derive(Clone, Debug)]
+pub struct LmiFunctionTotals {
+    pub arrivals: u64,
+    pub served: u64,
+    pub throttles: [u64; 5],
+    pub latency: Sketch,
+    pub peak_in_flight: u32,
+    pub peak_ees: u32,
+    /// Time-integral of Ready EEs [EE·µs].
+    pub ee_area: f64,
+    pub busy_vcpu_area: f64,
+    pub ready_vcpu_area: f64,
+}
+
+/// Whole-run figures for the provider.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderTotals {
+    pub peak_instances: u32,
+    pub instance_area: f64,
+    pub peak_vcpus: u32,
+    /// Instance-seconds per instance type (index into provider types).
+    pub instance_seconds: Vec<f64>,
+    pub ec2_usd: f64,
+    pub fee_usd: f64,
+    pub busy_area: f64,
+    pub usable_area: f64,
+    pub launches: u64,
+    pub launches_refused: u64,
+    pub rotations: u64,
+}
+
+/// Everything the LMI run produced.
+pub struct LmiResult {
+    pub function_names: Vec<String>,
+    pub rows: Vec<RowLog<LmiInterval>>,
+    pub provider_rows: RowLog<ProviderInterval>,
+    pub decisions: RowLog<DecisionRecord>,
+    pub functions: Vec<LmiFunctionTotals>,
+    pub provider: ProviderTotals,
+    pub instance_types: Vec<crate::catalog::InstanceType>,
+    pub in_flight_at_end: Vec<u32>,
+    pub events: u64,
+}
+
+impl Lmi {
+    pub(super) fn close_interval(&mut self, at: SimTime) {
+        for fi in 0..self.funcs.len() {
+            let (mut ready, mut draining) = (0, 0);
+            for &id in &self.funcs[fi].ees {
+                match self.ees[id as usize].state {
+                    EeState::Ready => ready += 1,
+                    EeState::Draining => draining += 1,
+                    EeState::Initializing | EeState::Stopped => {}
+                }
+            }
+            let f = &mut self.funcs[fi];
+            let init = f.initializing_peak;
+            f.initializing_peak = f.initializing;
+            let busy = f.rw_busy.take(&f.busy, at);
+            let rv = f.rw_rvcpu.take(&f.ready_vcpus, at);
+            let infl = f.rw_infl.take(&f.inflight, at);
+            let slots = f.rw_slots.take(&f.ready_slots, at);
+            let mut row = std::mem::take(&mut f.cur);
+            row.in_flight = f.inflight.value() as u32;
+            row.ees_initializing = init;
+            row.ees_ready = ready;
+            row.ees_draining = draining;
+            row.cpu_utilization = if rv > 0.0 { busy / rv } else { 0.0 };
+            row.slot_saturation = if slots > 0.0 { infl / slots } else { 0.0 };
+            row.slots = f.ready_slots.value() as u64;
+            row.latency_p50_ms = f.cur_latency.quantile(0.5).map(|v| v / 1000.0);
+            row.latency_p99_ms = f.cur_latency.quantile(0.99).map(|v| v / 1000.0);
+            f.totals.latency.merge(&f.cur_latency);
+            f.cur_latency.clear();
+            f.rows.push(row);
+        }
+        let (mut running, mut draining) = (0, 0);
+        for i in &self.insts {
+            match i.state {
+                InstState::Running if i.retiring => draining += 1,
+                InstState::Running => running += 1,
+                InstState::Launching | InstState::Terminated => {}
+            }
+        }
+        let launching = self.launching_peak;
+        self.launching_peak = self.launching;
+        let busy = self.rw_busy.take(&self.g_busy, at);
+        let usable = self.rw_usable.take(&self.g_usable, at);
+        let od = self.rw_od.take(&self.g_od_rate, at) / 3.6e9;
+        let eff = self.rw_eff.take(&self.g_eff_rate, at) / 3.6e9;
+        let fee = od * self.fee_rate;
+        self.provider.ec2_usd += eff;
+        self.provider.fee_usd += fee;
+        self.provider_rows.push(ProviderInterval {
+            instances_launching: launching,
+            instances_running: running,
+            instances_draining: draining,
+            vcpus: self.vcpus_total,
+            cpu_utilization: if usable > 0.0 { busy / usable } else { 0.0 },
+            ec2_usd: eff,
+            fee_usd: fee,
+        });
+    }
+}

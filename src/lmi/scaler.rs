@@ -1,0 +1,110 @@
+//! The asynchronous scaler (MODEL.md §1.7): one policy decision per function
+//! per tick, and `PutFunctionScalingConfig` changes (scheduled or not).
+//!
+//! Runs at scaler ticks and scheduled changes, never per invocation.
+
+use super::*;
+
+impl Lmi {
+    pub(super) fn scaler_tick(&mut self) {
+        let now = self.now;
+        for fi in 0..self.funcs.len() {
+            self.launches_this_tick = 0;
+            self.refused_this_tick = 0;
+            let (ready, total) = self.counts(fi);
+            let f = &mut self.funcs[fi];
+            let busy = f.sw_busy.take(&f.busy, now);
+            let rv = f.sw_rvcpu.take(&f.ready_vcpus, now);
+            let infl = f.sw_infl.take(&f.inflight, now);
+            let slots = f.sw_slots.take(&f.ready_slots, now);
+            let sig = Signals {
+                cpu_utilization: if rv > 0.0 { (busy / rv).min(1.0) } else { 0.0 },
+                slot_saturation: if slots > 0.0 {
+                    (infl / slots).min(1.0)
+                } else {
+                    0.0
+                },
+                ready,
+                total,
+                min_ees: f.min,
+                max_ees: f.max,
+                target: self.target,
+            };
+            if f.deactivated {
+                continue;
+            }
+            let Decision { desired, action } = self.policy.decide(fi, now, &sig);
+            let (name, delta) = match action {
+                policy::ScaleAction::Hold => ("hold", 0i64),
+                policy::ScaleAction::Cooldown => ("cooldown", 0),
+                policy::ScaleAction::Out(n) => {
+                    let started = self.place(fi, n);
+                    ("scale_out", started as i64)
+                }
+                policy::ScaleAction::In(n) => {
+                    let removed = self.remove_ees(fi, n);
+                    ("scale_in", -(removed as i64))
+                }
+            };
+            self.decisions.push(DecisionRecord {
+                time_s: now.as_secs_f64(),
+                function: fi as u32,
+                cpu_utilization: sig.cpu_utilization,
+                slot_saturation: sig.slot_saturation,
+                ready,
+                total,
+                desired,
+                action: name,
+                delta,
+                instances_launched: self.launches_this_tick,
+                refused_by_max_vcpu: self.refused_this_tick,
+            });
+        }
+    }
+
+    /// (Ready EEs, Ready + Initializing + pending), not counting EEs superseded
+    /// by a rotation replacement.
+    pub(super) fn counts(&self, fi: usize) -> (u32, u32) {
+        let f = &self.funcs[fi];
+        let (mut ready, mut total) = (0, f.pending);
+        for &id in &f.ees {
+            let e = &self.ees[id as usize];
+            if e.superseded {
+                continue;
+            }
+            match e.state {
+                EeState::Ready => {
+                    ready += 1;
+                    total += 1;
+                }
+                EeState::Initializing => total += 1,
+                _ => {}
+            }
+        }
+        (ready, total)
+    }
+
+    /// A `PutFunctionScalingConfig` call.
+    pub(super) fn apply_config(&mut self, fi: usize, min: u32, max: u32) {
+        self.funcs[fi].min = min;
+        self.funcs[fi].max = max;
+        if max == 0 {
+            self.funcs[fi].deactivated = true;
+            let (_, total) = self.counts(fi);
+            self.remove_ees(fi, total);
+            // Superseded EEs (mid-rotation) go too.
+            let live = self.funcs[fi].ees.clone();
+            for id in live {
+                self.drain_ee(id);
+            }
+            return;
+        }
+        self.funcs[fi].deactivated = false;
+        let (_, total) = self.counts(fi);
+        if total < min {
+            self.place(fi, min - total);
+        } else if total > max {
+            self.remove_ees(fi, total - max);
+        }
+    }
+}

@@ -4,6 +4,30 @@
 //! Owns one EE's own state and arithmetic; it must not reach into the
 //! function, the instance, the router or the event queue (the model does).
 
+use super::instance::InstanceId;
+use crate::ids::FunctionId;
+
+/// An EE: its index in the model's EE slots (a slot is reused once its EE has
+/// stopped; `Ee::epoch` tells the uses apart).
+#[repr(transparent)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EeId(pub u32);
+
+impl EeId {
+    /// The EE's slot index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id of the EE in slot `i`.
+    #[inline]
+    pub fn of(i: usize) -> Self {
+        debug_assert!(i < u32::MAX as usize);
+        EeId(i as u32)
+    }
+}
+
 /// EE lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum EeState {
@@ -25,8 +49,8 @@ pub(super) struct Job {
 
 #[derive(Debug)]
 pub(crate) struct Ee {
-    pub(super) function: u32,
-    pub(super) instance: u32,
+    pub(super) function: FunctionId,
+    pub(super) instance: InstanceId,
     pub(super) state: EeState,
     pub(super) vcpus: u32,
     pub(super) slots: u32,
@@ -40,8 +64,8 @@ pub(crate) struct Ee {
     pub(super) sched_at: u64,
     /// A rotation replacement has been started for this EE.
     pub(super) superseded: bool,
-    /// The EE this one replaces (rotation), or NONE.
-    pub(super) replaces: u32,
+    /// The EE this one replaces (rotation).
+    pub(super) replaces: Option<EeId>,
     /// Counted in the function's `blocked_free`.
     pub(super) blocked_free: bool,
     /// Incremented each time the slot is reused (guards lifecycle events).

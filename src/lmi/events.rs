@@ -3,23 +3,48 @@
 //!
 //! Owns encoding only; it must not interpret events (`Lmi::handle` does).
 
-use super::*;
+use super::ee::EeId;
+use super::instance::InstanceId;
+use crate::engine::EventQueue;
+use crate::time::SimTime;
 
+/// A model event. Lifecycle events carry the epoch or tag of the EE or
+/// instance slot they were scheduled for: a stale one (the slot was reused) is
+/// a no-op.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub(super) enum Ev {
-    IoDone { ee: u32, tag: u32, arrival: u64 },
-    EeReady { ee: u32, epoch: u32 },
-    InstanceRunning { inst: u32, tag: u32 },
-    Retire { inst: u32, tag: u32 },
+    /// An invocation's I/O phase is over (or it had none): it completes.
+    IoDone {
+        ee: EeId,
+        tag: u32,
+        arrival: u64,
+    },
+    /// An EE's init is over.
+    EeReady {
+        ee: EeId,
+        epoch: u32,
+    },
+    InstanceRunning {
+        inst: InstanceId,
+        tag: u32,
+    },
+    /// An instance has reached its maximum lifetime.
+    Retire {
+        inst: InstanceId,
+        tag: u32,
+    },
     ScalerTick,
-    Schedule { idx: u32 },
+    /// The scenario's scheduled scaling-config change number `idx`.
+    Schedule {
+        idx: u32,
+    },
 }
 
 /// An [`Ev`] in 16 bytes (queue entries move as a whole, and the enum takes
 /// 24): `c` is the arrival time of an I/O completion (µs, far below 2^62), or
-/// `OTHER` plus the kind of any other event.
+/// `OTHER` plus the kind of any other event. Ids are stored raw.
 #[derive(Copy, Clone, Debug)]
-pub(super) struct PackedEv {
+struct PackedEv {
     a: u32,
     b: u32,
     c: u64,
@@ -29,15 +54,15 @@ const OTHER: u64 = 1 << 62;
 
 impl Ev {
     #[inline]
-    pub(super) fn pack(self) -> PackedEv {
+    fn pack(self) -> PackedEv {
         let (a, b, c) = match self {
             Ev::IoDone { ee, tag, arrival } => {
                 debug_assert!(arrival < OTHER);
-                (ee, tag, arrival)
+                (ee.0, tag, arrival)
             }
-            Ev::EeReady { ee, epoch } => (ee, epoch, OTHER | 1),
-            Ev::InstanceRunning { inst, tag } => (inst, tag, OTHER | 2),
-            Ev::Retire { inst, tag } => (inst, tag, OTHER | 3),
+            Ev::EeReady { ee, epoch } => (ee.0, epoch, OTHER | 1),
+            Ev::InstanceRunning { inst, tag } => (inst.0, tag, OTHER | 2),
+            Ev::Retire { inst, tag } => (inst.0, tag, OTHER | 3),
             Ev::ScalerTick => (0, 0, OTHER | 4),
             Ev::Schedule { idx } => (idx, 0, OTHER | 5),
         };
@@ -47,19 +72,28 @@ impl Ev {
 
 impl PackedEv {
     #[inline]
-    pub(super) fn unpack(self) -> Ev {
+    fn unpack(self) -> Ev {
         let PackedEv { a, b, c } = self;
         if c < OTHER {
             return Ev::IoDone {
-                ee: a,
+                ee: EeId(a),
                 tag: b,
                 arrival: c,
             };
         }
         match c & 7 {
-            1 => Ev::EeReady { ee: a, epoch: b },
-            2 => Ev::InstanceRunning { inst: a, tag: b },
-            3 => Ev::Retire { inst: a, tag: b },
+            1 => Ev::EeReady {
+                ee: EeId(a),
+                epoch: b,
+            },
+            2 => Ev::InstanceRunning {
+                inst: InstanceId(a),
+                tag: b,
+            },
+            3 => Ev::Retire {
+                inst: InstanceId(a),
+                tag: b,
+            },
             4 => Ev::ScalerTick,
             _ => Ev::Schedule { idx: a },
         }
@@ -87,5 +121,42 @@ impl EvQueue {
     }
     pub(super) fn popped(&self) -> u64 {
         self.q.popped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_events_round_trip() {
+        for ev in [
+            Ev::IoDone {
+                ee: EeId(7),
+                tag: u32::MAX,
+                arrival: 1_209_600_000_000,
+            },
+            Ev::IoDone {
+                ee: EeId(0),
+                tag: 0,
+                arrival: 0,
+            },
+            Ev::EeReady {
+                ee: EeId(3),
+                epoch: 9,
+            },
+            Ev::InstanceRunning {
+                inst: InstanceId(4),
+                tag: 2,
+            },
+            Ev::Retire {
+                inst: InstanceId(5),
+                tag: 1,
+            },
+            Ev::ScalerTick,
+            Ev::Schedule { idx: 12 },
+        ] {
+            assert_eq!(ev.pack().unpack(), ev);
+        }
     }
 }

@@ -13,6 +13,7 @@ impl Lmi {
     /// at t = 0 on instances Running at t = 0.
     pub(super) fn warm_start(&mut self, sc: &Scenario, rates: &[f64]) {
         for (fi, spec) in sc.functions.iter().enumerate() {
+            let f = FunctionId::of(fi);
             if self.funcs[fi].deactivated {
                 continue;
             }
@@ -22,13 +23,13 @@ impl Lmi {
             let per_ee_cpu = rate * cpu_s / spec.ee_vcpus().max(1) as f64;
             let per_ee_slots = rate * (cpu_s + io_s) / spec.max_concurrency.max(1) as f64;
             let need = (per_ee_cpu.max(per_ee_slots) / self.target).ceil() as u32;
-            let f = &self.funcs[fi];
-            let n = need.clamp(f.min, f.max);
-            self.place(fi, n);
+            let n = need.clamp(self.funcs[fi].min, self.funcs[fi].max);
+            self.place(f, n);
         }
         // Everything requested at t = 0 is there at t = 0.
-        let insts: Vec<u32> = (0..self.insts.len() as u32)
-            .filter(|&i| self.insts[i as usize].state == InstState::Launching)
+        let insts: Vec<InstanceId> = (0..self.insts.len())
+            .filter(|&i| self.insts[i].state == InstState::Launching)
+            .map(InstanceId::of)
             .collect();
         let n_insts = insts.len().max(1) as u64;
         for (k, i) in insts.into_iter().enumerate() {
@@ -36,19 +37,19 @@ impl Lmi {
             if sc.model.warm_fleet_ages == crate::scenario::WarmFleetAges::Spread {
                 // Age spread evenly: instance k is k/n of a lifetime old.
                 let age = self.lifetime.0 * k as u64 / n_insts;
-                let inst = &mut self.insts[i as usize];
-                let tag = inst.tag;
+                let tag = self.insts[i.index()].tag;
                 let retire_at = SimTime(self.lifetime.0 - age);
                 self.q.push(retire_at, Ev::Retire { inst: i, tag });
             }
         }
-        let ids: Vec<u32> = (0..self.ees.len() as u32)
-            .filter(|&e| self.ees[e as usize].state == EeState::Initializing)
+        let ids: Vec<EeId> = (0..self.ees.len())
+            .filter(|&e| self.ees[e].state == EeState::Initializing)
+            .map(EeId::of)
             .collect();
         for e in ids {
             self.ee_ready(e);
             // Its pending EeReady event is now stale: make it a no-op.
-            let ee = &mut self.ees[e as usize];
+            let ee = &mut self.ees[e.index()];
             ee.epoch = ee.epoch.wrapping_add(1);
         }
         // The InstanceRunning events of those instances are no-ops (state check).
@@ -59,11 +60,12 @@ impl Lmi {
         }
     }
 
-    /// Starts up to `n` EEs for function `fi`: on Running instances with room,
+    /// Starts up to `n` EEs for function `f`: on Running instances with room,
     /// else reserved on Launching ones, else on newly launched instances. Each EE
     /// goes to the AZ where the function has the fewest EEs. Returns how many were
     /// started or reserved (fewer when `MaxVCpuCount` refuses launches).
-    pub(super) fn place(&mut self, fi: usize, n: u32) -> u32 {
+    pub(super) fn place(&mut self, f: FunctionId, n: u32) -> u32 {
+        let fi = f.index();
         let shape = self.funcs[fi].shape;
         let mut placed = 0;
         'each: for _ in 0..n {
@@ -77,15 +79,14 @@ impl Lmi {
                 if inst.az as usize == az
                     && inst.state == InstState::Running
                     && !inst.retiring
-                    && inst.usable_vcpus - inst.used_vcpus >= shape.vcpus
-                    && inst.usable_mib - inst.used_mib >= shape.memory_mib
+                    && inst.has_room(shape)
                 {
-                    target = Some(i as u32);
+                    target = Some(InstanceId::of(i));
                     break;
                 }
             }
             if let Some(i) = target {
-                self.start_ee(fi, i, NONE);
+                self.start_ee(f, i, None);
                 placed += 1;
                 continue 'each;
             }
@@ -93,13 +94,10 @@ impl Lmi {
             for inst in self.insts.iter_mut() {
                 if inst.az as usize == az
                     && inst.state == InstState::Launching
-                    && inst.replaces == NONE
-                    && inst.usable_vcpus - inst.used_vcpus >= shape.vcpus
-                    && inst.usable_mib - inst.used_mib >= shape.memory_mib
+                    && inst.replaces.is_none()
+                    && inst.has_room(shape)
                 {
-                    inst.used_vcpus += shape.vcpus;
-                    inst.used_mib += shape.memory_mib;
-                    add_reservation(&mut inst.reservations, fi as u32);
+                    inst.reserve(f, shape);
                     self.funcs[fi].pending += 1;
                     self.funcs[fi].az_count[az] += 1;
                     placed += 1;
@@ -110,12 +108,9 @@ impl Lmi {
             let Some(ty) = self.type_choice[fi] else {
                 break;
             };
-            match self.launch(ty, az as u8, NONE) {
+            match self.launch(ty, az as u8, None) {
                 Some(i) => {
-                    let inst = &mut self.insts[i as usize];
-                    inst.used_vcpus += shape.vcpus;
-                    inst.used_mib += shape.memory_mib;
-                    add_reservation(&mut inst.reservations, fi as u32);
+                    self.insts[i.index()].reserve(f, shape);
                     self.funcs[fi].pending += 1;
                     self.funcs[fi].az_count[az] += 1;
                     placed += 1;
@@ -127,7 +122,12 @@ impl Lmi {
     }
 
     /// Requests an instance. `None` when `MaxVCpuCount` would be exceeded.
-    pub(super) fn launch(&mut self, ty: usize, az: u8, replaces: u32) -> Option<u32> {
+    pub(super) fn launch(
+        &mut self,
+        ty: usize,
+        az: u8,
+        replaces: Option<InstanceId>,
+    ) -> Option<InstanceId> {
         let t = &self.types[ty];
         if self.vcpus_total + t.vcpus > self.max_vcpu {
             self.refused_this_tick += 1;
@@ -166,9 +166,9 @@ impl Lmi {
         let vcpus = t.vcpus;
         let id = match self.free_insts.pop() {
             Some(id) => {
-                let tag = self.insts[id as usize].tag.wrapping_add(1);
-                let old_ees = std::mem::take(&mut self.insts[id as usize].ees);
-                self.insts[id as usize] = Instance {
+                let tag = self.insts[id.index()].tag.wrapping_add(1);
+                let old_ees = std::mem::take(&mut self.insts[id.index()].ees);
+                self.insts[id.index()] = Instance {
                     tag,
                     ees: old_ees,
                     ..inst
@@ -177,7 +177,7 @@ impl Lmi {
             }
             None => {
                 self.insts.push(inst);
-                (self.insts.len() - 1) as u32
+                InstanceId::of(self.insts.len() - 1)
             }
         };
         self.vcpus_total += vcpus;
@@ -188,21 +188,21 @@ impl Lmi {
         let live = self.g_instances.value() as u32;
         self.provider.peak_instances = self.provider.peak_instances.max(live);
         let (od, eff) = (
-            self.insts[id as usize].od_usd_h,
-            self.insts[id as usize].eff_usd_h,
+            self.insts[id.index()].od_usd_h,
+            self.insts[id.index()].eff_usd_h,
         );
         self.g_od_rate.add(now, od);
         self.g_eff_rate.add(now, eff);
         let delay = self.launch_delay.sample(&mut self.rng_launch);
-        let tag = self.insts[id as usize].tag;
+        let tag = self.insts[id.index()].tag;
         self.q
             .push(now + delay, Ev::InstanceRunning { inst: id, tag });
         Some(id)
     }
 
-    pub(super) fn instance_running(&mut self, id: u32) {
+    pub(super) fn instance_running(&mut self, id: InstanceId) {
         let now = self.now;
-        let inst = &mut self.insts[id as usize];
+        let inst = &mut self.insts[id.index()];
         if inst.state != InstState::Launching {
             return;
         }
@@ -215,33 +215,31 @@ impl Lmi {
         self.g_usable.add(now, usable);
         self.q
             .push(now + self.lifetime, Ev::Retire { inst: id, tag });
-        for (fi, count) in reservations {
-            let shape = self.funcs[fi as usize].shape;
+        for (f, count) in reservations {
+            let shape = self.funcs[f.index()].shape;
             for _ in 0..count {
                 // The reservation already holds the room: release, then start.
-                let inst = &mut self.insts[id as usize];
+                let inst = &mut self.insts[id.index()];
                 inst.used_vcpus -= shape.vcpus;
                 inst.used_mib -= shape.memory_mib;
-                self.funcs[fi as usize].pending -= 1;
-                let az = self.insts[id as usize].az as usize;
-                self.funcs[fi as usize].az_count[az] -= 1;
-                self.start_ee(fi as usize, id, NONE);
+                let az = inst.az as usize;
+                let func = &mut self.funcs[f.index()];
+                func.pending -= 1;
+                func.az_count[az] -= 1;
+                self.start_ee(f, id, None);
             }
         }
-        if replaces != NONE {
+        if let Some(replaces) = replaces {
             // Rotation: start a replacement for every live EE of the old instance.
-            let old: Vec<u32> = self.insts[replaces as usize].ees.clone();
+            let old: Vec<EeId> = self.insts[replaces.index()].ees.clone();
             for eid in old {
-                let e = &self.ees[eid as usize];
+                let e = &self.ees[eid.index()];
                 if matches!(e.state, EeState::Ready | EeState::Initializing) && !e.superseded {
-                    let fi = e.function as usize;
-                    let shape = self.funcs[fi].shape;
-                    let r = &self.insts[id as usize];
-                    if r.usable_vcpus - r.used_vcpus >= shape.vcpus
-                        && r.usable_mib - r.used_mib >= shape.memory_mib
-                    {
-                        self.ees[eid as usize].superseded = true;
-                        self.start_ee(fi, id, eid);
+                    let f = e.function;
+                    let shape = self.funcs[f.index()].shape;
+                    if self.insts[id.index()].has_room(shape) {
+                        self.ees[eid.index()].superseded = true;
+                        self.start_ee(f, id, Some(eid));
                     } else {
                         self.drain_ee(eid);
                     }
@@ -252,14 +250,19 @@ impl Lmi {
         self.maybe_terminate(id);
     }
 
-    /// Creates an Initializing EE of `fi` on instance `ii`.
-    pub(super) fn start_ee(&mut self, fi: usize, ii: u32, replaces: u32) -> u32 {
-        let f = &self.funcs[fi];
-        let (vcpus, mib, slots) = (f.shape.vcpus, f.shape.memory_mib, f.slots);
-        let init = f.init_base + f.init.sample(&mut self.rng_init);
+    /// Creates an Initializing EE of `f` on instance `on`.
+    pub(super) fn start_ee(
+        &mut self,
+        f: FunctionId,
+        on: InstanceId,
+        replaces: Option<EeId>,
+    ) -> EeId {
+        let func = &self.funcs[f.index()];
+        let (vcpus, mib, slots) = (func.shape.vcpus, func.shape.memory_mib, func.slots);
+        let init = func.init_base + func.init.sample(&mut self.rng_init);
         let ee = Ee {
-            function: fi as u32,
-            instance: ii,
+            function: f,
+            instance: on,
             state: EeState::Initializing,
             vcpus,
             slots,
@@ -275,7 +278,7 @@ impl Lmi {
         };
         let id = match self.free_ees.pop() {
             Some(id) => {
-                let old = &mut self.ees[id as usize];
+                let old = &mut self.ees[id.index()];
                 let mut jobs = std::mem::take(&mut old.jobs);
                 jobs.clear();
                 let epoch = old.epoch.wrapping_add(1);
@@ -285,37 +288,37 @@ impl Lmi {
             None => {
                 self.ees.push(ee);
                 self.links.grow(self.ees.len());
-                (self.ees.len() - 1) as u32
+                EeId::of(self.ees.len() - 1)
             }
         };
         // A job heap sized for the slots: no growth on the invocation path.
-        let e = &mut self.ees[id as usize];
+        let e = &mut self.ees[id.index()];
         if e.jobs.capacity() < slots as usize {
             e.jobs.reserve(slots as usize);
         }
-        let inst = &mut self.insts[ii as usize];
+        let inst = &mut self.insts[on.index()];
         inst.used_vcpus += vcpus;
         inst.used_mib += mib;
         inst.ees.push(id);
         let az = inst.az as usize;
-        let f = &mut self.funcs[fi];
-        f.ees.push(id);
-        f.az_count[az] += 1;
-        let live = f.ees.len() as u32;
-        f.totals.peak_ees = f.totals.peak_ees.max(live);
-        f.initializing += 1;
-        f.initializing_peak = f.initializing_peak.max(f.initializing);
-        let epoch = self.ees[id as usize].epoch;
+        let func = &mut self.funcs[f.index()];
+        func.ees.push(id);
+        func.az_count[az] += 1;
+        let live = func.ees.len() as u32;
+        func.totals.peak_ees = func.totals.peak_ees.max(live);
+        func.initializing += 1;
+        func.initializing_peak = func.initializing_peak.max(func.initializing);
+        let epoch = self.ees[id.index()].epoch;
         self.q.push(self.now + init, Ev::EeReady { ee: id, epoch });
         id
     }
 
-    pub(super) fn ee_ready(&mut self, id: u32) {
+    pub(super) fn ee_ready(&mut self, id: EeId) {
         let now = self.now;
-        let e = &mut self.ees[id as usize];
+        let e = &mut self.ees[id.index()];
         if matches!(e.state, EeState::Initializing | EeState::Draining) {
             // Its init is over (a Draining EE here was drained while initializing).
-            self.funcs[e.function as usize].initializing -= 1;
+            self.funcs[e.function.index()].initializing -= 1;
         }
         match e.state {
             EeState::Initializing => {}
@@ -325,31 +328,31 @@ impl Lmi {
                 // EE it was replacing with it.
                 let replaces = e.replaces;
                 self.stop_ee(id);
-                if replaces != NONE {
-                    self.drain_ee(replaces);
+                if let Some(old) = replaces {
+                    self.drain_ee(old);
                 }
                 return;
             }
             _ => return,
         }
         e.state = EeState::Ready;
-        let (fi, vcpus, slots, replaces) = (e.function as usize, e.vcpus, e.slots, e.replaces);
+        let (fi, vcpus, slots) = (e.function.index(), e.vcpus, e.slots);
+        let replaces = e.replaces.take();
         let f = &mut self.funcs[fi];
         f.ready_vcpus.add(now, vcpus as f64);
         f.ready_slots.add(now, slots as f64);
         f.ready_ees.add(now, 1.0);
         self.refresh_route(id);
-        if replaces != NONE {
-            self.ees[id as usize].replaces = NONE;
-            self.drain_ee(replaces);
+        if let Some(old) = replaces {
+            self.drain_ee(old);
         }
     }
 
     /// Stops routing to an EE; it stops when its in-flight invocations finish.
-    pub(super) fn drain_ee(&mut self, id: u32) {
+    pub(super) fn drain_ee(&mut self, id: EeId) {
         let now = self.now;
-        let e = &mut self.ees[id as usize];
-        let fi = e.function as usize;
+        let e = &mut self.ees[id.index()];
+        let fi = e.function.index();
         match e.state {
             EeState::Ready => {
                 e.state = EeState::Draining;
@@ -359,7 +362,7 @@ impl Lmi {
                 f.ready_slots.add(now, -(slots as f64));
                 f.ready_ees.add(now, -1.0);
                 self.refresh_route(id);
-                if self.ees[id as usize].inflight == 0 {
+                if self.ees[id.index()].inflight == 0 {
                     self.stop_ee(id);
                 }
             }
@@ -371,20 +374,20 @@ impl Lmi {
         }
     }
 
-    pub(super) fn stop_ee(&mut self, id: u32) {
-        let e = &mut self.ees[id as usize];
+    pub(super) fn stop_ee(&mut self, id: EeId) {
+        let e = &mut self.ees[id.index()];
         debug_assert_eq!(e.inflight, 0);
         e.state = EeState::Stopped;
         e.sched_at = u64::MAX;
         self.timers.clear(id);
-        let (fi, ii, vcpus) = (e.function as usize, e.instance, e.vcpus);
+        let (fi, ii, vcpus) = (e.function.index(), e.instance, e.vcpus);
         let mib = self.funcs[fi].shape.memory_mib;
         self.refresh_route(id);
         let f = &mut self.funcs[fi];
         if let Some(p) = f.ees.iter().position(|&x| x == id) {
             f.ees.swap_remove(p);
         }
-        let inst = &mut self.insts[ii as usize];
+        let inst = &mut self.insts[ii.index()];
         f.az_count[inst.az as usize] -= 1;
         inst.used_vcpus -= vcpus;
         inst.used_mib -= mib;
@@ -396,8 +399,8 @@ impl Lmi {
     }
 
     /// Terminates an instance with nothing on it and nothing reserved.
-    fn maybe_terminate(&mut self, ii: u32) {
-        let inst = &self.insts[ii as usize];
+    fn maybe_terminate(&mut self, ii: InstanceId) {
+        let inst = &self.insts[ii.index()];
         if inst.state == InstState::Terminated || !inst.ees.is_empty() {
             return;
         }
@@ -406,11 +409,11 @@ impl Lmi {
         }
         // A rotation replacement still launching waits for its EEs; a Running
         // instance being replaced waits for its replacement to take over.
-        if inst.state == InstState::Launching && inst.replaces != NONE {
+        if inst.state == InstState::Launching && inst.replaces.is_some() {
             return;
         }
         let now = self.now;
-        let inst = &mut self.insts[ii as usize];
+        let inst = &mut self.insts[ii.index()];
         match inst.state {
             InstState::Running => self.g_usable.add(now, -(inst.usable_vcpus as f64)),
             InstState::Launching => self.launching -= 1,
@@ -429,7 +432,8 @@ impl Lmi {
 
     /// Scale-in: cancels pending reservations first, then drains Ready EEs on
     /// the emptiest instances (ties: newest EE). Returns how many were removed.
-    pub(super) fn remove_ees(&mut self, fi: usize, n: u32) -> u32 {
+    pub(super) fn remove_ees(&mut self, f: FunctionId, n: u32) -> u32 {
+        let fi = f.index();
         let mut removed = 0;
         // Pending reservations on launching instances.
         for ii in 0..self.insts.len() {
@@ -441,7 +445,7 @@ impl Lmi {
             if inst.state != InstState::Launching {
                 continue;
             }
-            if let Some(p) = inst.reservations.iter().position(|r| r.0 == fi as u32) {
+            if let Some(p) = inst.reservations.iter().position(|r| r.0 == f) {
                 let take = inst.reservations[p].1.min(n - removed);
                 inst.reservations[p].1 -= take;
                 if inst.reservations[p].1 == 0 {
@@ -453,7 +457,7 @@ impl Lmi {
                 self.funcs[fi].pending -= take;
                 self.funcs[fi].az_count[az] -= take;
                 removed += take;
-                self.maybe_terminate(ii as u32);
+                self.maybe_terminate(InstanceId::of(ii));
             }
         }
         // Initializing, then Ready EEs.
@@ -463,12 +467,12 @@ impl Lmi {
                 .iter()
                 .copied()
                 .filter(|&id| {
-                    let e = &self.ees[id as usize];
+                    let e = &self.ees[id.index()];
                     !e.superseded && matches!(e.state, EeState::Ready | EeState::Initializing)
                 })
                 .min_by_key(|&id| {
-                    let e = &self.ees[id as usize];
-                    let on_inst = self.insts[e.instance as usize].ees.len();
+                    let e = &self.ees[id.index()];
+                    let on_inst = self.insts[e.instance.index()].ees.len();
                     let init_first = (e.state != EeState::Initializing) as u32;
                     (init_first, on_inst, std::cmp::Reverse(id))
                 });
@@ -487,30 +491,23 @@ impl Lmi {
     /// the same type in the same AZ; its EEs start there and the old ones drain as
     /// they are replaced. If `MaxVCpuCount` refuses the replacement, the old
     /// instance is drained at once and the scaler restores capacity.
-    pub(super) fn retire(&mut self, ii: u32) {
+    pub(super) fn retire(&mut self, ii: InstanceId) {
         self.provider.rotations += 1;
         let (ty, az) = {
-            let i = &mut self.insts[ii as usize];
+            let i = &mut self.insts[ii.index()];
             i.retiring = true;
             (i.ty as usize, i.az)
         };
-        if self.insts[ii as usize].ees.is_empty() {
+        if self.insts[ii.index()].ees.is_empty() {
             self.maybe_terminate(ii);
             return;
         }
-        if self.launch(ty, az, ii).is_none() {
-            let ees = self.insts[ii as usize].ees.clone();
+        if self.launch(ty, az, Some(ii)).is_none() {
+            let ees = self.insts[ii.index()].ees.clone();
             for e in ees {
                 self.drain_ee(e);
             }
             self.maybe_terminate(ii);
         }
-    }
-}
-
-fn add_reservation(r: &mut Vec<(u32, u32)>, fi: u32) {
-    match r.iter_mut().find(|x| x.0 == fi) {
-        Some(x) => x.1 += 1,
-        None => r.push((fi, 1)),
     }
 }

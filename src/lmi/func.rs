@@ -17,7 +17,7 @@ pub(super) struct Func {
     pub(super) route: Router,
     pub(super) blocked_free: u32,
     /// Live (not Stopped) EEs.
-    pub(super) ees: Vec<u32>,
+    pub(super) ees: Vec<EeId>,
     /// EEs reserved on launching instances.
     pub(super) pending: u32,
     /// EEs initializing now, and the most during the current interval.

@@ -1,9 +1,34 @@
 //! Instances (MODEL.md §1.2): an instance's lifecycle and capacity.
 //!
-//! Owns the `Instance` record; the fleet lifecycle (launch, run, retire,
-//! terminate) is in `fleet.rs`, and nothing here schedules events.
+//! Owns the `Instance` record and its own arithmetic (room, reservations);
+//! the fleet lifecycle (launch, run, retire, terminate) is in `fleet.rs`, and
+//! nothing here schedules events or touches EEs.
 
-use super::*;
+use super::ee::EeId;
+use super::policy::EeShape;
+use crate::ids::FunctionId;
+use crate::time::SimTime;
+
+/// An instance: its index in the model's instance slots (a slot is reused once
+/// its instance has terminated; `Instance::tag` tells the uses apart).
+#[repr(transparent)]
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(pub u32);
+
+impl InstanceId {
+    /// The instance's slot index.
+    #[inline]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The id of the instance in slot `i`.
+    #[inline]
+    pub fn of(i: usize) -> Self {
+        debug_assert!(i <= u32::MAX as usize);
+        InstanceId(i as u32)
+    }
+}
 
 /// Instance lifecycle.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -31,13 +56,31 @@ pub(crate) struct Instance {
     pub(super) busy: u32,
     pub(super) cpu_blocked: bool,
     /// Live EEs on it.
-    pub(super) ees: Vec<u32>,
+    pub(super) ees: Vec<EeId>,
     /// EEs to start when it is Running: (function, count).
-    pub(super) reservations: Vec<(u32, u32)>,
+    pub(super) reservations: Vec<(FunctionId, u32)>,
     pub(super) retiring: bool,
-    /// For a rotation replacement: the instance it replaces, or NONE.
-    pub(super) replaces: u32,
+    /// For a rotation replacement: the instance it replaces.
+    pub(super) replaces: Option<InstanceId>,
     /// On-demand and effective (discounted, rounded) prices [USD/h].
     pub(super) od_usd_h: f64,
     pub(super) eff_usd_h: f64,
+}
+
+impl Instance {
+    /// Whether one more EE of `shape` fits beside what it holds and reserves.
+    pub(super) fn has_room(&self, shape: EeShape) -> bool {
+        self.usable_vcpus - self.used_vcpus >= shape.vcpus
+            && self.usable_mib - self.used_mib >= shape.memory_mib
+    }
+
+    /// Holds room for one EE of `f` until the instance is Running.
+    pub(super) fn reserve(&mut self, f: FunctionId, shape: EeShape) {
+        self.used_vcpus += shape.vcpus;
+        self.used_mib += shape.memory_mib;
+        match self.reservations.iter_mut().find(|x| x.0 == f) {
+            Some(x) => x.1 += 1,
+            None => self.reservations.push((f, 1)),
+        }
+    }
 }

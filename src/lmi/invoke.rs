@@ -12,8 +12,7 @@ impl Lmi {
     #[inline]
     pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
         let now = a.at;
-        let fi = a.function.index();
-        let f = &mut self.funcs[fi];
+        let f = &mut self.funcs[a.function.index()];
         f.totals.arrivals += 1;
         let best = if f.deactivated { None } else { f.route.best() };
         let Some(id) = best else {
@@ -37,7 +36,7 @@ impl Lmi {
         }
         // The EE was routable (Ready, free, not blocked): only its load, and
         // whether it is still free, can change.
-        let e = &mut self.ees[id as usize];
+        let e = &mut self.ees[id.index()];
         e.inflight += 1;
         if e.inflight < e.slots {
             f.route.update(&mut self.links, id, e.inflight);
@@ -62,9 +61,9 @@ impl Lmi {
     }
 
     #[inline]
-    pub(super) fn start_cpu(&mut self, id: u32, cpu: u64, io: u64, arrival: u64, tag: u32) {
+    pub(super) fn start_cpu(&mut self, id: EeId, cpu: u64, io: u64, arrival: u64, tag: u32) {
         let now = self.now.0;
-        let e = &mut self.ees[id as usize];
+        let e = &mut self.ees[id.index()];
         if e.jobs.is_empty() {
             // An idle EE: the job runs alone at rate 1 and its CPU phase ends
             // after exactly `cpu` (what the general path computes, in floats).
@@ -97,9 +96,9 @@ impl Lmi {
     }
 
     #[inline]
-    pub(super) fn reschedule_cpu(&mut self, id: u32) {
+    pub(super) fn reschedule_cpu(&mut self, id: EeId) {
         let now = self.now.0;
-        let e = &mut self.ees[id as usize];
+        let e = &mut self.ees[id.index()];
         if e.jobs.is_empty() {
             e.sched_at = u64::MAX;
             self.timers.clear(id);
@@ -114,10 +113,10 @@ impl Lmi {
         self.timers.set(id, at);
     }
 
-    pub(super) fn cpu_done(&mut self, id: u32) {
+    pub(super) fn cpu_done(&mut self, id: EeId) {
         let now = self.now.0;
         self.cpu_fired += 1;
-        let e = &mut self.ees[id as usize];
+        let e = &mut self.ees[id.index()];
         e.settle(now);
         let before = e.busy_vcpus();
         // Ceil-rounded event times mean vtime has reached every due finish.
@@ -147,7 +146,7 @@ impl Lmi {
                 );
             }
         }
-        let e = &self.ees[id as usize];
+        let e = &self.ees[id.index()];
         let after = e.busy_vcpus();
         self.reschedule_cpu(id);
         if after != before {
@@ -155,11 +154,11 @@ impl Lmi {
         }
     }
 
-    pub(super) fn busy_changed(&mut self, id: u32, delta: i64) {
+    pub(super) fn busy_changed(&mut self, id: EeId, delta: i64) {
         let now = self.now;
         let (fi, ii) = {
-            let e = &self.ees[id as usize];
-            (e.function as usize, e.instance as usize)
+            let e = &self.ees[id.index()];
+            (e.function.index(), e.instance.index())
         };
         self.funcs[fi].busy.add(now, delta);
         self.g_busy.add(now, delta);
@@ -176,13 +175,13 @@ impl Lmi {
         }
     }
 
-    pub(super) fn complete(&mut self, id: u32, tag: u32, arrival: u64) {
+    pub(super) fn complete(&mut self, id: EeId, tag: u32, arrival: u64) {
         let now = self.now;
         let (fi, drained) = {
-            let e = &mut self.ees[id as usize];
+            let e = &mut self.ees[id.index()];
             e.inflight -= 1;
             (
-                e.function as usize,
+                e.function.index(),
                 e.state == EeState::Draining && e.inflight == 0,
             )
         };
@@ -208,10 +207,10 @@ impl Lmi {
 
     /// Puts an EE in or out of its function's routing heap to match its state.
     #[inline]
-    pub(super) fn refresh_route(&mut self, id: u32) {
-        let e = &mut self.ees[id as usize];
-        let fi = e.function as usize;
-        let blocked = self.insts[e.instance as usize].cpu_blocked;
+    pub(super) fn refresh_route(&mut self, id: EeId) {
+        let e = &mut self.ees[id.index()];
+        let fi = e.function.index();
+        let blocked = self.insts[e.instance.index()].cpu_blocked;
         let free = e.inflight < e.slots;
         let ready = e.state == EeState::Ready;
         let routable = ready && free && !blocked;

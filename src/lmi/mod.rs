@@ -21,7 +21,6 @@ mod setup;
 mod timers;
 
 use crate::dist::Dist;
-use crate::engine::EventQueue;
 use crate::gauge::{Count, Gauge, Integral, Window};
 use crate::ids::FunctionId;
 use crate::invocation::{Arrival, ThrottleReason};
@@ -31,15 +30,15 @@ use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
 use crate::scenario::{Scenario, StartState};
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
-pub use ee::EeState;
 pub(crate) use ee::ceil_u32;
 use ee::{Ee, Job, ceil_u64};
+pub use ee::{EeId, EeState};
 use events::{Ev, EvQueue};
 use func::Func;
-pub use instance::InstState;
 use instance::Instance;
+pub use instance::{InstState, InstanceId};
 use policy::{Decision, EeShape, ScalerPolicy, Signals, TargetTracking};
-use route::{Links, NONE, Router};
+use route::{Links, Router};
 pub use rows::{
     ACTIONS, DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval,
     ProviderTotals,
@@ -52,10 +51,10 @@ pub struct Lmi {
     timers: timers::Timers,
     cpu_fired: u64,
     ees: Vec<Ee>,
-    free_ees: Vec<u32>,
+    free_ees: Vec<EeId>,
     links: Links,
     insts: Vec<Instance>,
-    free_insts: Vec<u32>,
+    free_insts: Vec<InstanceId>,
     funcs: Vec<Func>,
     names: Vec<String>,
     types: Vec<crate::catalog::InstanceType>,
@@ -167,7 +166,7 @@ impl Lmi {
                 return true;
             }
             let te = self.q.peek_time().unwrap_or(SimTime::MAX);
-            let (tc, ee) = self.timers.peek().unwrap_or((u64::MAX, 0));
+            let (tc, ee) = self.timers.peek().unwrap_or((u64::MAX, EeId(0)));
             let tn = te.min(SimTime(tc));
             if self.next_report <= t && self.next_report <= tn {
                 let at = self.next_report;
@@ -261,17 +260,17 @@ impl Lmi {
         match ev {
             Ev::IoDone { ee, tag, arrival } => self.complete(ee, tag, arrival),
             Ev::EeReady { ee, epoch } => {
-                if self.ees[ee as usize].epoch == epoch {
+                if self.ees[ee.index()].epoch == epoch {
                     self.ee_ready(ee);
                 }
             }
             Ev::InstanceRunning { inst, tag } => {
-                if self.insts[inst as usize].tag == tag {
+                if self.insts[inst.index()].tag == tag {
                     self.instance_running(inst);
                 }
             }
             Ev::Retire { inst, tag } => {
-                let i = &self.insts[inst as usize];
+                let i = &self.insts[inst.index()];
                 if i.tag == tag && i.state == InstState::Running && !i.retiring {
                     self.retire(inst);
                 }
@@ -283,7 +282,7 @@ impl Lmi {
             }
             Ev::Schedule { idx } => {
                 let c = self.schedule[idx as usize].clone();
-                self.apply_config(c.function, c.min_ees, c.max_ees);
+                self.apply_config(FunctionId::of(c.function), c.min_ees, c.max_ees);
             }
         }
     }

@@ -3,6 +3,7 @@
 //! step scaling, other instance choices) plug in through these traits.
 
 use crate::catalog::InstanceType;
+use crate::ids::FunctionId;
 use crate::scenario::InstanceSelection;
 use crate::time::{SimDuration, SimTime};
 
@@ -45,7 +46,7 @@ pub struct Decision {
 
 /// A scaling policy: called every `scaler_interval` per function.
 pub trait ScalerPolicy: Send {
-    fn decide(&mut self, function: usize, now: SimTime, s: &Signals) -> Decision;
+    fn decide(&mut self, function: FunctionId, now: SimTime, s: &Signals) -> Decision;
 }
 
 /// The default target-tracking policy of MODEL.md §1.7:
@@ -69,7 +70,8 @@ impl TargetTracking {
 }
 
 impl ScalerPolicy for TargetTracking {
-    fn decide(&mut self, f: usize, now: SimTime, s: &Signals) -> Decision {
+    fn decide(&mut self, f: FunctionId, now: SimTime, s: &Signals) -> Decision {
+        let f = f.index();
         let load = s.cpu_utilization.max(s.slot_saturation);
         let raw = (s.ready as f64 * load / s.target - 1e-9).ceil().max(0.0) as u32;
         let desired = raw.clamp(s.min_ees, s.max_ees);
@@ -175,7 +177,7 @@ mod tests {
     #[test]
     fn target_tracking_scales_out_and_waits_to_scale_in() {
         let mut p = TargetTracking::new(1, SimDuration::from_secs(600), 0.1);
-        let d = p.decide(0, SimTime(0), &sig(10, 10, 0.9, 0.4));
+        let d = p.decide(FunctionId(0), SimTime(0), &sig(10, 10, 0.9, 0.4));
         assert_eq!(
             d,
             Decision {
@@ -183,15 +185,15 @@ mod tests {
                 action: ScaleAction::Out(8)
             }
         );
-        let d = p.decide(0, SimTime(0), &sig(20, 20, 0.25, 0.1));
+        let d = p.decide(FunctionId(0), SimTime(0), &sig(20, 20, 0.25, 0.1));
         assert_eq!(d.desired, 10);
         assert_eq!(d.action, ScaleAction::Cooldown);
-        let d = p.decide(0, SimTime(599_999_999), &sig(20, 20, 0.25, 0.1));
+        let d = p.decide(FunctionId(0), SimTime(599_999_999), &sig(20, 20, 0.25, 0.1));
         assert_eq!(d.action, ScaleAction::Cooldown);
-        let d = p.decide(0, SimTime(600_000_000), &sig(20, 20, 0.25, 0.1));
+        let d = p.decide(FunctionId(0), SimTime(600_000_000), &sig(20, 20, 0.25, 0.1));
         assert_eq!(d.action, ScaleAction::In(2));
         // Exactly at target: hold.
-        let d = p.decide(0, SimTime(0), &sig(10, 10, 0.5, 0.2));
+        let d = p.decide(FunctionId(0), SimTime(0), &sig(10, 10, 0.5, 0.2));
         assert_eq!(d.action, ScaleAction::Hold);
     }
 

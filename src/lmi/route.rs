@@ -9,9 +9,16 @@
 //! practice one step). Ties go to the EE that reached that load first, which
 //! spreads equal load round-robin. The links live in caller-owned slices
 //! indexed by EE id, so nothing allocates once the fleet has reached its size.
+//!
+//! Owns the index only: it must not decide whether an EE is routable (the
+//! model does, in `Lmi::refresh_route`).
 
-/// Marks "none" (no EE, not in any bucket).
-pub const NONE: u32 = u32::MAX;
+use super::ee::EeId;
+
+/// Inside the links and buckets only, "no EE" / "in no bucket": raw `u32`s with
+/// a sentinel keep the links 4 bytes each and the hot path free of `Option`
+/// tags. The API speaks [`EeId`] and `Option`.
+const NONE: u32 = u32::MAX;
 
 /// Per-EE links, shared by all functions' routers (indexed by EE id).
 #[derive(Default, Clone, Debug)]
@@ -33,8 +40,8 @@ impl Links {
     }
     /// Whether the EE is in a router.
     #[inline]
-    pub fn routed(&self, id: u32) -> bool {
-        self.load[id as usize] != NONE
+    pub fn routed(&self, id: EeId) -> bool {
+        self.load[id.index()] != NONE
     }
 }
 
@@ -51,8 +58,8 @@ pub struct Router {
 impl Router {
     /// The least-loaded EE (ties: the one at that load longest).
     #[inline]
-    pub fn best(&self) -> Option<u32> {
-        (self.len > 0).then(|| self.head[self.min as usize])
+    pub fn best(&self) -> Option<EeId> {
+        (self.len > 0).then(|| EeId(self.head[self.min as usize]))
     }
     pub fn len(&self) -> usize {
         self.len as usize
@@ -63,8 +70,8 @@ impl Router {
 
     /// Adds `id` (not in any router) with load `load`.
     #[inline]
-    pub fn insert(&mut self, l: &mut Links, id: u32, load: u32) {
-        let k = load as usize;
+    pub fn insert(&mut self, l: &mut Links, id: EeId, load: u32) {
+        let (id, k) = (id.0, load as usize);
         if k >= self.head.len() {
             self.head.resize(k + 1, NONE);
             self.tail.resize(k + 1, NONE);
@@ -87,8 +94,8 @@ impl Router {
 
     /// Takes `id` out (it must be in this router).
     #[inline]
-    pub fn remove(&mut self, l: &mut Links, id: u32) {
-        let i = id as usize;
+    pub fn remove(&mut self, l: &mut Links, id: EeId) {
+        let i = id.index();
         let k = l.load[i] as usize;
         let (p, n) = (l.prev[i], l.next[i]);
         if p == NONE {
@@ -114,8 +121,8 @@ impl Router {
 
     /// Moves `id` to load `load` (to the back of that bucket).
     #[inline]
-    pub fn update(&mut self, l: &mut Links, id: u32, load: u32) {
-        if l.load[id as usize] != load {
+    pub fn update(&mut self, l: &mut Links, id: EeId, load: u32) {
+        if l.load[id.index()] != load {
             self.remove(l, id);
             self.insert(l, id, load);
         }
@@ -131,21 +138,21 @@ mod tests {
         let mut l = Links::default();
         l.grow(8);
         let mut h = Router::default();
-        h.insert(&mut l, 3, 2);
-        h.insert(&mut l, 1, 2);
-        h.insert(&mut l, 5, 1);
-        assert_eq!(h.best(), Some(5));
-        h.update(&mut l, 5, 3);
+        h.insert(&mut l, EeId(3), 2);
+        h.insert(&mut l, EeId(1), 2);
+        h.insert(&mut l, EeId(5), 1);
+        assert_eq!(h.best(), Some(EeId(5)));
+        h.update(&mut l, EeId(5), 3);
         // 3 reached load 2 before 1 did.
-        assert_eq!(h.best(), Some(3));
-        h.remove(&mut l, 3);
-        assert_eq!(h.best(), Some(1));
-        assert!(!l.routed(3));
-        h.update(&mut l, 5, 0);
-        assert_eq!(h.best(), Some(5));
-        h.remove(&mut l, 5);
-        assert_eq!(h.best(), Some(1));
-        h.remove(&mut l, 1);
+        assert_eq!(h.best(), Some(EeId(3)));
+        h.remove(&mut l, EeId(3));
+        assert_eq!(h.best(), Some(EeId(1)));
+        assert!(!l.routed(EeId(3)));
+        h.update(&mut l, EeId(5), 0);
+        assert_eq!(h.best(), Some(EeId(5)));
+        h.remove(&mut l, EeId(5));
+        assert_eq!(h.best(), Some(EeId(1)));
+        h.remove(&mut l, EeId(1));
         assert!(h.is_empty());
         assert_eq!(h.best(), None);
     }
@@ -164,17 +171,17 @@ mod tests {
         let mut model: Vec<Option<(u32, u64)>> = vec![None; n as usize];
         let mut rng = stream(4, "router-test", 0);
         for step in 0..50_000u64 {
-            let id = (rng.next_u64() % n as u64) as u32;
-            let cur = model[id as usize];
+            let id = EeId((rng.next_u64() % n as u64) as u32);
+            let cur = model[id.index()];
             match (cur, rng.next_u64() % 4) {
                 (None, _) => {
                     let load = (rng.next_u64() % 6) as u32;
                     h.insert(&mut l, id, load);
-                    model[id as usize] = Some((load, step));
+                    model[id.index()] = Some((load, step));
                 }
                 (Some(_), 0) => {
                     h.remove(&mut l, id);
-                    model[id as usize] = None;
+                    model[id.index()] = None;
                 }
                 (Some((load, _)), r) => {
                     let new = if r == 1 || load == 0 {
@@ -183,7 +190,7 @@ mod tests {
                         load - 1
                     };
                     h.update(&mut l, id, new);
-                    model[id as usize] = Some((new, step));
+                    model[id.index()] = Some((new, step));
                 }
             }
             let want = model
@@ -191,7 +198,7 @@ mod tests {
                 .enumerate()
                 .filter_map(|(i, m)| m.map(|(load, at)| (load, at, i as u32)))
                 .min()
-                .map(|(_, _, i)| i);
+                .map(|(_, _, i)| EeId(i));
             assert_eq!(h.best(), want, "step {step}");
             assert_eq!(h.len(), model.iter().flatten().count());
         }

@@ -203,7 +203,7 @@ impl Lmi {
         for fi in 0..self.funcs.len() {
             let (mut ready, mut draining) = (0, 0);
             for &id in &self.funcs[fi].ees {
-                match self.ees[id as usize].state {
+                match self.ees[id.index()].state {
                     EeState::Ready => ready += 1,
                     EeState::Draining => draining += 1,
                     EeState::Initializing | EeState::Stopped => {}

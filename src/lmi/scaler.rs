@@ -9,9 +9,10 @@ impl Lmi {
     pub(super) fn scaler_tick(&mut self) {
         let now = self.now;
         for fi in 0..self.funcs.len() {
+            let id = FunctionId::of(fi);
             self.launches_this_tick = 0;
             self.refused_this_tick = 0;
-            let (ready, total) = self.counts(fi);
+            let (ready, total) = self.counts(id);
             let f = &mut self.funcs[fi];
             let busy = f.sw_busy.take(&f.busy, now);
             let rv = f.sw_rvcpu.take(&f.ready_vcpus, now);
@@ -33,16 +34,16 @@ impl Lmi {
             if f.deactivated {
                 continue;
             }
-            let Decision { desired, action } = self.policy.decide(fi, now, &sig);
+            let Decision { desired, action } = self.policy.decide(id, now, &sig);
             let (name, delta) = match action {
                 policy::ScaleAction::Hold => ("hold", 0i64),
                 policy::ScaleAction::Cooldown => ("cooldown", 0),
                 policy::ScaleAction::Out(n) => {
-                    let started = self.place(fi, n);
+                    let started = self.place(id, n);
                     ("scale_out", started as i64)
                 }
                 policy::ScaleAction::In(n) => {
-                    let removed = self.remove_ees(fi, n);
+                    let removed = self.remove_ees(id, n);
                     ("scale_in", -(removed as i64))
                 }
             };
@@ -64,11 +65,11 @@ impl Lmi {
 
     /// (Ready EEs, Ready + Initializing + pending), not counting EEs superseded
     /// by a rotation replacement.
-    pub(super) fn counts(&self, fi: usize) -> (u32, u32) {
-        let f = &self.funcs[fi];
+    pub(super) fn counts(&self, f: FunctionId) -> (u32, u32) {
+        let f = &self.funcs[f.index()];
         let (mut ready, mut total) = (0, f.pending);
         for &id in &f.ees {
-            let e = &self.ees[id as usize];
+            let e = &self.ees[id.index()];
             if e.superseded {
                 continue;
             }
@@ -85,13 +86,14 @@ impl Lmi {
     }
 
     /// A `PutFunctionScalingConfig` call.
-    pub(super) fn apply_config(&mut self, fi: usize, min: u32, max: u32) {
+    pub(super) fn apply_config(&mut self, f: FunctionId, min: u32, max: u32) {
+        let fi = f.index();
         self.funcs[fi].min = min;
         self.funcs[fi].max = max;
         if max == 0 {
             self.funcs[fi].deactivated = true;
-            let (_, total) = self.counts(fi);
-            self.remove_ees(fi, total);
+            let (_, total) = self.counts(f);
+            self.remove_ees(f, total);
             // Superseded EEs (mid-rotation) go too.
             let live = self.funcs[fi].ees.clone();
             for id in live {
@@ -100,11 +102,11 @@ impl Lmi {
             return;
         }
         self.funcs[fi].deactivated = false;
-        let (_, total) = self.counts(fi);
+        let (_, total) = self.counts(f);
         if total < min {
-            self.place(fi, min - total);
+            self.place(f, min - total);
         } else if total > max {
-            self.remove_ees(fi, total - max);
+            self.remove_ees(f, total - max);
         }
     }
 }

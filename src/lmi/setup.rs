@@ -148,7 +148,7 @@ impl Lmi {
                 for f in 0..m.funcs.len() {
                     if !m.funcs[f].deactivated {
                         let n = m.funcs[f].min;
-                        m.place(f, n);
+                        m.place(FunctionId::of(f), n);
                     }
                 }
             }

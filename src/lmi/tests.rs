@@ -153,7 +153,12 @@ fn scaler_policy_is_pluggable() {
     /// Adds one EE every tick, whatever the signals.
     struct OneMore;
     impl policy::ScalerPolicy for OneMore {
-        fn decide(&mut self, _f: usize, _now: SimTime, s: &policy::Signals) -> policy::Decision {
+        fn decide(
+            &mut self,
+            _f: FunctionId,
+            _now: SimTime,
+            s: &policy::Signals,
+        ) -> policy::Decision {
             policy::Decision {
                 desired: s.total + 1,
                 action: policy::ScaleAction::Out(1),
@@ -173,28 +178,4 @@ fn scaler_policy_is_pluggable() {
             .all(|d| d.action == "scale_out" && d.delta == 1)
     );
     assert_eq!(r.functions[0].peak_ees, 6);
-}
-
-#[test]
-fn packed_events_round_trip() {
-    use super::Ev;
-    for ev in [
-        Ev::IoDone {
-            ee: 7,
-            tag: u32::MAX,
-            arrival: 1_209_600_000_000,
-        },
-        Ev::IoDone {
-            ee: 0,
-            tag: 0,
-            arrival: 0,
-        },
-        Ev::EeReady { ee: 3, epoch: 9 },
-        Ev::InstanceRunning { inst: 4, tag: 2 },
-        Ev::Retire { inst: 5, tag: 1 },
-        Ev::ScalerTick,
-        Ev::Schedule { idx: 12 },
-    ] {
-        assert_eq!(ev.pack().unpack(), ev);
-    }
 }

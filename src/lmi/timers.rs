@@ -6,8 +6,15 @@
 //! event behind; here it is one re-key of a heap as small as the number of busy
 //! EEs. Positions live in a slice indexed by EE id, so nothing allocates once
 //! the heap has reached the fleet size.
+//!
+//! Owns the timers only: when an EE's timer is due is computed by the model
+//! (`Lmi::reschedule_cpu`).
 
-use super::route::NONE;
+use super::ee::EeId;
+
+/// In `pos` only, "not in the heap": raw `u32` positions with a sentinel keep
+/// `pos` 4 bytes an EE. The API speaks [`EeId`] and `Option`.
+const NONE: u32 = u32::MAX;
 
 /// Children per node: a 4-ary heap is half as deep as a binary one.
 const D: usize = 4;
@@ -39,8 +46,10 @@ fn ee_of(k: u64) -> usize {
 impl Timers {
     /// The earliest timer: (time, EE).
     #[inline]
-    pub fn peek(&self) -> Option<(u64, u32)> {
-        self.heap.first().map(|&k| (k >> EE_BITS, ee_of(k) as u32))
+    pub fn peek(&self) -> Option<(u64, EeId)> {
+        self.heap
+            .first()
+            .map(|&k| (k >> EE_BITS, EeId(ee_of(k) as u32)))
     }
 
     #[cfg(test)]
@@ -50,8 +59,8 @@ impl Timers {
 
     /// Sets (or moves) the timer of `ee` to `at`.
     #[inline]
-    pub fn set(&mut self, ee: u32, at: u64) {
-        let i = ee as usize;
+    pub fn set(&mut self, ee: EeId, at: u64) {
+        let (i, ee) = (ee.index(), ee.0);
         if i >= self.pos.len() {
             self.pos.resize(i + 1, NONE);
         }
@@ -74,14 +83,14 @@ impl Timers {
 
     /// Clears the timer of `ee`, if set.
     #[inline]
-    pub fn clear(&mut self, ee: u32) {
-        let Some(&p) = self.pos.get(ee as usize) else {
+    pub fn clear(&mut self, ee: EeId) {
+        let Some(&p) = self.pos.get(ee.index()) else {
             return;
         };
         if p == NONE {
             return;
         }
-        self.pos[ee as usize] = NONE;
+        self.pos[ee.index()] = NONE;
         let last = self.heap.pop().expect("a set timer is in the heap");
         let p = p as usize;
         if p < self.heap.len() {
@@ -154,19 +163,19 @@ mod tests {
         let mut model: Vec<Option<u64>> = vec![None; n as usize];
         let mut rng = stream(6, "timers-test", 0);
         for step in 0..50_000 {
-            let ee = (rng.next_u64() % n as u64) as u32;
+            let ee = EeId((rng.next_u64() % n as u64) as u32);
             if rng.next_u64().is_multiple_of(4) {
                 t.clear(ee);
-                model[ee as usize] = None;
+                model[ee.index()] = None;
             } else {
                 let at = rng.next_u64() % 1_000;
                 t.set(ee, at);
-                model[ee as usize] = Some(at);
+                model[ee.index()] = Some(at);
             }
             let want = model
                 .iter()
                 .enumerate()
-                .filter_map(|(i, m)| m.map(|at| (at, i as u32)))
+                .filter_map(|(i, m)| m.map(|at| (at, EeId(i as u32))))
                 .min();
             assert_eq!(t.peek(), want, "step {step}");
             assert_eq!(t.len(), model.iter().flatten().count());

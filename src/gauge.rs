@@ -68,6 +68,12 @@ impl Count {
     pub fn value(&self) -> i64 {
         self.value
     }
+    /// Integral from the start up to `now`, exactly: the integrals of counts
+    /// add up to the integral of their sum.
+    #[inline]
+    pub fn exact_area_at(&self, now: SimTime) -> i128 {
+        self.area + self.value as i128 * now.0.saturating_sub(self.last) as i128
+    }
 }
 
 /// A gauge's integral, for [`Window`].
@@ -84,7 +90,7 @@ impl Integral for Gauge {
 
 impl Integral for Count {
     fn area_at(&self, now: SimTime) -> f64 {
-        (self.area + self.value as i128 * now.0.saturating_sub(self.last) as i128) as f64
+        self.exact_area_at(now) as f64
     }
 }
 

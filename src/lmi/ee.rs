@@ -60,14 +60,10 @@ pub(crate) struct Ee {
     /// Attained service per job (processor-sharing virtual clock) [µs].
     pub(super) vtime: f64,
     pub(super) vtime_at: u64,
-    /// Time of its CPU-completion timer, or u64::MAX when none is set.
-    pub(super) sched_at: u64,
     /// A rotation replacement has been started for this EE.
     pub(super) superseded: bool,
     /// The EE this one replaces (rotation).
     pub(super) replaces: Option<EeId>,
-    /// Counted in the function's `blocked_free`.
-    pub(super) blocked_free: bool,
     /// Incremented each time the slot is reused (guards lifecycle events).
     pub(super) epoch: u32,
 }
@@ -91,9 +87,17 @@ impl Ee {
             self.vtime_at = now;
         }
     }
+    /// When its next CPU phase ends at the current rate (its timer), or `None`
+    /// with no job in its CPU phase. Call after `settle(now)`.
+    #[inline]
+    pub(super) fn cpu_due(&self, now: u64) -> Option<u64> {
+        let head = self.jobs.first()?;
+        let dv = (head.finish_v - self.vtime).max(0.0);
+        Some(now + ceil_u64(self.wall_for(dv)))
+    }
     /// Wall time [µs] to attain `dv` more service at the current rate.
     #[inline]
-    pub(super) fn wall_for(&self, dv: f64) -> f64 {
+    fn wall_for(&self, dv: f64) -> f64 {
         let k = self.jobs.len() as u32;
         if k <= self.vcpus {
             dv
@@ -145,7 +149,7 @@ pub(crate) fn ceil_u32(x: f64) -> u32 {
 
 /// Ceiling of a non-negative float as an integer, without a libm call.
 #[inline]
-pub(super) fn ceil_u64(x: f64) -> u64 {
+fn ceil_u64(x: f64) -> u64 {
     // Signed conversions are one instruction each; durations are < 2^63 µs.
     let i = x as i64;
     (if (i as f64) < x { i + 1 } else { i }) as u64

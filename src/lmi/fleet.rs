@@ -7,6 +7,17 @@
 
 use super::*;
 
+/// What [`Lmi::place`] did.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Placed {
+    /// EEs started or reserved on launching instances.
+    pub(super) started: u32,
+    /// Instances launched for them.
+    pub(super) launched: u32,
+    /// Launches `MaxVCpuCount` refused (placing stops at the first).
+    pub(super) refused: u32,
+}
+
 impl Lmi {
     /// Builds the already-active fleet of a warm start: every function gets the
     /// EEs its t = 0 traffic needs at the CPU target (at least its minimum), Ready
@@ -62,12 +73,12 @@ impl Lmi {
 
     /// Starts up to `n` EEs for function `f`: on Running instances with room,
     /// else reserved on Launching ones, else on newly launched instances. Each EE
-    /// goes to the AZ where the function has the fewest EEs. Returns how many were
-    /// started or reserved (fewer when `MaxVCpuCount` refuses launches).
-    pub(super) fn place(&mut self, f: FunctionId, n: u32) -> u32 {
+    /// goes to the AZ where the function has the fewest EEs. Fewer than `n` are
+    /// started when `MaxVCpuCount` refuses a launch.
+    pub(super) fn place(&mut self, f: FunctionId, n: u32) -> Placed {
         let fi = f.index();
         let shape = self.funcs[fi].shape;
-        let mut placed = 0;
+        let mut placed = Placed::default();
         'each: for _ in 0..n {
             // AZ with the fewest EEs of this function (ties: lowest index).
             let az = (0..self.azs as usize)
@@ -87,7 +98,7 @@ impl Lmi {
             }
             if let Some(i) = target {
                 self.start_ee(f, i, None);
-                placed += 1;
+                placed.started += 1;
                 continue 'each;
             }
             // 2. Room on a Launching instance in that AZ: reserve it.
@@ -100,7 +111,7 @@ impl Lmi {
                     inst.reserve(f, shape);
                     self.funcs[fi].pending += 1;
                     self.funcs[fi].az_count[az] += 1;
-                    placed += 1;
+                    placed.started += 1;
                     continue 'each;
                 }
             }
@@ -110,12 +121,16 @@ impl Lmi {
             };
             match self.launch(ty, az as u8, None) {
                 Some(i) => {
+                    placed.launched += 1;
                     self.insts[i.index()].reserve(f, shape);
                     self.funcs[fi].pending += 1;
                     self.funcs[fi].az_count[az] += 1;
-                    placed += 1;
+                    placed.started += 1;
                 }
-                None => break,
+                None => {
+                    placed.refused += 1;
+                    break;
+                }
             }
         }
         placed
@@ -130,11 +145,9 @@ impl Lmi {
     ) -> Option<InstanceId> {
         let t = &self.types[ty];
         if self.vcpus_total + t.vcpus > self.max_vcpu {
-            self.refused_this_tick += 1;
             self.provider.launches_refused += 1;
             return None;
         }
-        self.launches_this_tick += 1;
         self.provider.launches += 1;
         let (uv, um) = policy::usable(t, self.reserve_vcpus, self.reserve_mib);
         let now = self.now;
@@ -270,10 +283,8 @@ impl Lmi {
             jobs: Vec::new(),
             vtime: 0.0,
             vtime_at: self.now.0,
-            sched_at: u64::MAX,
             superseded: false,
             replaces,
-            blocked_free: false,
             epoch: 0,
         };
         let id = match self.free_ees.pop() {
@@ -378,7 +389,6 @@ impl Lmi {
         let e = &mut self.ees[id.index()];
         debug_assert_eq!(e.inflight, 0);
         e.state = EeState::Stopped;
-        e.sched_at = u64::MAX;
         self.timers.clear(id);
         let (fi, ii, vcpus) = (e.function.index(), e.instance, e.vcpus);
         let mib = self.funcs[fi].shape.memory_mib;

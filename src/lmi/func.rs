@@ -15,7 +15,6 @@ pub(super) struct Func {
     pub(super) max: u32,
     pub(super) deactivated: bool,
     pub(super) route: Router,
-    pub(super) blocked_free: u32,
     /// Live (not Stopped) EEs.
     pub(super) ees: Vec<EeId>,
     /// EEs reserved on launching instances.

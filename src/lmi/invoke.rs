@@ -18,7 +18,7 @@ impl Lmi {
         let Some(id) = best else {
             let reason = if f.deactivated {
                 ThrottleReason::Deactivated
-            } else if f.blocked_free > 0 {
+            } else if f.route.parked() > 0 {
                 ThrottleReason::CPUThrottles
             } else {
                 ThrottleReason::ConcurrencyThrottles
@@ -75,7 +75,6 @@ impl Lmi {
                 arrival,
                 tag,
             });
-            e.sched_at = now + cpu;
             self.timers.set(id, now + cpu);
             self.busy_changed(id, 1);
             return;
@@ -95,22 +94,14 @@ impl Lmi {
         }
     }
 
+    /// Moves the EE's CPU timer to its next CPU completion (the timer heap is
+    /// the one record of it: setting the time it already has is a no-op).
     #[inline]
     pub(super) fn reschedule_cpu(&mut self, id: EeId) {
-        let now = self.now.0;
-        let e = &mut self.ees[id.index()];
-        if e.jobs.is_empty() {
-            e.sched_at = u64::MAX;
-            self.timers.clear(id);
-            return;
+        match self.ees[id.index()].cpu_due(self.now.0) {
+            Some(at) => self.timers.set(id, at),
+            None => self.timers.clear(id),
         }
-        let dv = (e.jobs[0].finish_v - e.vtime).max(0.0);
-        let at = now + ceil_u64(e.wall_for(dv));
-        if at == e.sched_at {
-            return;
-        }
-        e.sched_at = at;
-        self.timers.set(id, at);
     }
 
     pub(super) fn cpu_done(&mut self, id: EeId) {
@@ -154,6 +145,11 @@ impl Lmi {
         }
     }
 
+    /// The EE's busy vCPUs (`Ee::busy_vcpus`, derived from its jobs) moved by
+    /// `delta`. Two sums follow it, each for its own reader: the instance's
+    /// `busy` (its CPU threshold, checked here) and the function's `busy` gauge
+    /// (the scaler's and the report's CPU utilisation). The provider's busy
+    /// vCPUs are the sum of the functions' gauges, read at interval ends.
     pub(super) fn busy_changed(&mut self, id: EeId, delta: i64) {
         let now = self.now;
         let (fi, ii) = {
@@ -161,7 +157,6 @@ impl Lmi {
             (e.function.index(), e.instance.index())
         };
         self.funcs[fi].busy.add(now, delta);
-        self.g_busy.add(now, delta);
         let inst = &mut self.insts[ii];
         inst.busy = (inst.busy as i64 + delta) as u32;
         let blocked = inst.busy >= inst.reject_at;
@@ -205,32 +200,22 @@ impl Lmi {
         }
     }
 
-    /// Puts an EE in or out of its function's routing heap to match its state.
+    /// Files an EE in its function's router to match its state: a Ready EE
+    /// with a free slot is routed by its load, or parked while its instance
+    /// is CPU-blocked; any other EE is out.
     #[inline]
     pub(super) fn refresh_route(&mut self, id: EeId) {
-        let e = &mut self.ees[id.index()];
-        let fi = e.function.index();
+        let e = &self.ees[id.index()];
         let blocked = self.insts[e.instance.index()].cpu_blocked;
-        let free = e.inflight < e.slots;
-        let ready = e.state == EeState::Ready;
-        let routable = ready && free && !blocked;
-        let bf = ready && free && blocked;
-        let f = &mut self.funcs[fi];
-        if bf != e.blocked_free {
-            e.blocked_free = bf;
-            if bf {
-                f.blocked_free += 1;
-            } else {
-                f.blocked_free -= 1;
-            }
-        }
-        let inflight = e.inflight;
-        let in_router = self.links.routed(id);
-        match (routable, in_router) {
-            (true, true) => f.route.update(&mut self.links, id, inflight),
-            (true, false) => f.route.insert(&mut self.links, id, inflight),
-            (false, true) => f.route.remove(&mut self.links, id),
-            (false, false) => {}
-        }
+        let to = if e.state != EeState::Ready || e.inflight >= e.slots {
+            Slot::Out
+        } else if blocked {
+            Slot::Parked
+        } else {
+            Slot::Load(e.inflight)
+        };
+        self.funcs[e.function.index()]
+            .route
+            .file(&mut self.links, id, to);
     }
 }

@@ -31,14 +31,15 @@ use crate::scenario::{Scenario, StartState};
 use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
 pub(crate) use ee::ceil_u32;
-use ee::{Ee, Job, ceil_u64};
+use ee::{Ee, Job};
 pub use ee::{EeId, EeState};
 use events::{Ev, EvQueue};
+use fleet::Placed;
 use func::Func;
 use instance::Instance;
 pub use instance::{InstState, InstanceId};
 use policy::{Decision, EeShape, ScalerPolicy, Signals, TargetTracking};
-use route::{Links, Router};
+use route::{Links, Router, Slot};
 pub use rows::{
     ACTIONS, DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval,
     ProviderTotals,
@@ -75,8 +76,7 @@ pub struct Lmi {
     schedule: Vec<crate::scenario::ScalingChange>,
     rng_init: SimRng,
     rng_launch: SimRng,
-    // Provider gauges.
-    g_busy: Count,
+    // Provider gauges (its busy vCPUs: `rows::FleetBusy`).
     g_usable: Gauge,
     g_instances: Gauge,
     g_od_rate: Gauge,
@@ -91,8 +91,6 @@ pub struct Lmi {
     report_interval: SimDuration,
     next_report: SimTime,
     now: SimTime,
-    launches_this_tick: u32,
-    refused_this_tick: u32,
     /// Instances launching now, and the most during the current interval.
     launching: u32,
     launching_peak: u32,
@@ -241,7 +239,7 @@ impl Lmi {
             rows.push(std::mem::take(&mut f.rows));
         }
         self.provider.instance_area = self.g_instances.area_at(horizon);
-        self.provider.busy_area = self.g_busy.area_at(horizon);
+        self.provider.busy_area = rows::FleetBusy(&self.funcs).area_at(horizon);
         self.provider.usable_area = self.g_usable.area_at(horizon);
         LmiResult {
             function_names: self.names,

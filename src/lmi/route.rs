@@ -1,5 +1,6 @@
 //! The router's index: per function, the EEs that can take an invocation now,
-//! in buckets by in-flight count.
+//! in buckets by in-flight count, and the ones that could but for their
+//! instance's CPU threshold ("parked": counted, for the throttle reason).
 //!
 //! An EE's load only ever moves by one (an invocation starts or ends), so the
 //! least-loaded EE is kept without comparisons: each bucket is a doubly linked
@@ -10,8 +11,8 @@
 //! spreads equal load round-robin. The links live in caller-owned slices
 //! indexed by EE id, so nothing allocates once the fleet has reached its size.
 //!
-//! Owns the index only: it must not decide whether an EE is routable (the
-//! model does, in `Lmi::refresh_route`).
+//! Owns the index only: it must not decide whether an EE is routable or parked
+//! (the model does, in `Lmi::refresh_route`).
 
 use super::ee::EeId;
 
@@ -19,13 +20,27 @@ use super::ee::EeId;
 /// a sentinel keep the links 4 bytes each and the hot path free of `Option`
 /// tags. The API speaks [`EeId`] and `Option`.
 const NONE: u32 = u32::MAX;
+/// In `Links::load` only: the EE is parked (loads are at most an EE's slots,
+/// far below).
+const PARKED: u32 = u32::MAX - 1;
+
+/// Where an EE belongs in its function's router.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// Routable, with this many invocations in flight.
+    Load(u32),
+    /// Ready with a free slot, but its instance is CPU-blocked.
+    Parked,
+    /// Neither.
+    Out,
+}
 
 /// Per-EE links, shared by all functions' routers (indexed by EE id).
 #[derive(Default, Clone, Debug)]
 pub struct Links {
     next: Vec<u32>,
     prev: Vec<u32>,
-    /// The bucket (load) the EE is in, or NONE.
+    /// The bucket (load) the EE is in, PARKED, or NONE.
     load: Vec<u32>,
 }
 
@@ -38,21 +53,25 @@ impl Links {
             self.load.resize(n, NONE);
         }
     }
-    /// Whether the EE is in a router.
-    #[inline]
-    pub fn routed(&self, id: EeId) -> bool {
-        self.load[id.index()] != NONE
+    /// Whether the EE is routable (in a bucket).
+    #[cfg(test)]
+    fn routed(&self, id: EeId) -> bool {
+        self.load[id.index()] < PARKED
     }
 }
 
-/// Least-loaded index over one function's routable EEs.
+/// Least-loaded index over one function's routable EEs, and the count of its
+/// parked ones.
 #[derive(Default, Clone, Debug)]
 pub struct Router {
     head: Vec<u32>,
     tail: Vec<u32>,
     /// Lowest non-empty bucket (meaningless when `len` is 0).
     min: u32,
+    /// Routable EEs (in buckets).
     len: u32,
+    /// Parked EEs.
+    parked: u32,
 }
 
 impl Router {
@@ -67,8 +86,50 @@ impl Router {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// How many EEs are parked.
+    #[inline]
+    pub fn parked(&self) -> u32 {
+        self.parked
+    }
 
-    /// Adds `id` (not in any router) with load `load`.
+    /// Files `id` (in this router or in none) where `to` says.
+    #[inline]
+    pub fn file(&mut self, l: &mut Links, id: EeId, to: Slot) {
+        let cur = l.load[id.index()];
+        match to {
+            Slot::Load(load) => {
+                if cur == NONE {
+                    self.insert(l, id, load);
+                } else if cur == PARKED {
+                    self.parked -= 1;
+                    self.insert(l, id, load);
+                } else if cur != load {
+                    self.remove(l, id);
+                    self.insert(l, id, load);
+                }
+            }
+            Slot::Parked => {
+                if cur == PARKED {
+                    return;
+                }
+                if cur != NONE {
+                    self.remove(l, id);
+                }
+                l.load[id.index()] = PARKED;
+                self.parked += 1;
+            }
+            Slot::Out => {
+                if cur == PARKED {
+                    l.load[id.index()] = NONE;
+                    self.parked -= 1;
+                } else if cur != NONE {
+                    self.remove(l, id);
+                }
+            }
+        }
+    }
+
+    /// Adds `id` (in no bucket) with load `load`.
     #[inline]
     pub fn insert(&mut self, l: &mut Links, id: EeId, load: u32) {
         let (id, k) = (id.0, load as usize);
@@ -92,7 +153,7 @@ impl Router {
         self.len += 1;
     }
 
-    /// Takes `id` out (it must be in this router).
+    /// Takes `id` out (it must be in a bucket of this router).
     #[inline]
     pub fn remove(&mut self, l: &mut Links, id: EeId) {
         let i = id.index();
@@ -119,7 +180,7 @@ impl Router {
         }
     }
 
-    /// Moves `id` to load `load` (to the back of that bucket).
+    /// Moves `id` (in a bucket) to load `load` (to the back of that bucket).
     #[inline]
     pub fn update(&mut self, l: &mut Links, id: EeId, load: u32) {
         if l.load[id.index()] != load {
@@ -155,6 +216,28 @@ mod tests {
         h.remove(&mut l, EeId(1));
         assert!(h.is_empty());
         assert_eq!(h.best(), None);
+    }
+
+    #[test]
+    fn parked_ees_are_counted_not_routed() {
+        let mut l = Links::default();
+        l.grow(4);
+        let mut h = Router::default();
+        h.file(&mut l, EeId(0), Slot::Load(1));
+        h.file(&mut l, EeId(1), Slot::Parked);
+        assert_eq!((h.best(), h.parked(), h.len()), (Some(EeId(0)), 1, 1));
+        h.file(&mut l, EeId(0), Slot::Parked);
+        h.file(&mut l, EeId(0), Slot::Parked);
+        assert_eq!((h.best(), h.parked(), h.len()), (None, 2, 0));
+        h.file(&mut l, EeId(1), Slot::Load(0));
+        assert_eq!((h.best(), h.parked()), (Some(EeId(1)), 1));
+        h.file(&mut l, EeId(0), Slot::Out);
+        h.file(&mut l, EeId(0), Slot::Out);
+        assert_eq!((h.parked(), h.len()), (0, 1));
+        assert!(!l.routed(EeId(0)) && l.routed(EeId(1)));
+        h.file(&mut l, EeId(1), Slot::Load(2));
+        h.file(&mut l, EeId(2), Slot::Load(1));
+        assert_eq!(h.best(), Some(EeId(2)));
     }
 
     /// Against a brute-force model: the best is always a least-loaded EE, the

@@ -240,7 +240,7 @@ impl Lmi {
         }
         let launching = self.launching_peak;
         self.launching_peak = self.launching;
-        let busy = self.rw_busy.take(&self.g_busy, at);
+        let busy = self.rw_busy.take(&FleetBusy(&self.funcs), at);
         let usable = self.rw_usable.take(&self.g_usable, at);
         let od = self.rw_od.take(&self.g_od_rate, at) / 3.6e9;
         let eff = self.rw_eff.take(&self.g_eff_rate, at) / 3.6e9;
@@ -256,5 +256,16 @@ impl Lmi {
             ec2_usd: eff,
             fee_usd: fee,
         });
+    }
+}
+
+/// The provider's busy vCPUs: the sum of its functions' busy gauges, whose
+/// integrals are exact and add up.
+pub(super) struct FleetBusy<'a>(pub(super) &'a [Func]);
+
+impl Integral for FleetBusy<'_> {
+    fn area_at(&self, now: SimTime) -> f64 {
+        let sum: i128 = self.0.iter().map(|f| f.busy.exact_area_at(now)).sum();
+        sum as f64
     }
 }

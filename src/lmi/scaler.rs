@@ -10,8 +10,6 @@ impl Lmi {
         let now = self.now;
         for fi in 0..self.funcs.len() {
             let id = FunctionId::of(fi);
-            self.launches_this_tick = 0;
-            self.refused_this_tick = 0;
             let (ready, total) = self.counts(id);
             let f = &mut self.funcs[fi];
             let busy = f.sw_busy.take(&f.busy, now);
@@ -35,16 +33,16 @@ impl Lmi {
                 continue;
             }
             let Decision { desired, action } = self.policy.decide(id, now, &sig);
-            let (name, delta) = match action {
-                policy::ScaleAction::Hold => ("hold", 0i64),
-                policy::ScaleAction::Cooldown => ("cooldown", 0),
+            let (name, delta, placed) = match action {
+                policy::ScaleAction::Hold => ("hold", 0i64, Placed::default()),
+                policy::ScaleAction::Cooldown => ("cooldown", 0, Placed::default()),
                 policy::ScaleAction::Out(n) => {
-                    let started = self.place(id, n);
-                    ("scale_out", started as i64)
+                    let placed = self.place(id, n);
+                    ("scale_out", placed.started as i64, placed)
                 }
                 policy::ScaleAction::In(n) => {
                     let removed = self.remove_ees(id, n);
-                    ("scale_in", -(removed as i64))
+                    ("scale_in", -(removed as i64), Placed::default())
                 }
             };
             self.decisions.push(DecisionRecord {
@@ -57,8 +55,8 @@ impl Lmi {
                 desired,
                 action: name,
                 delta,
-                instances_launched: self.launches_this_tick,
-                refused_by_max_vcpu: self.refused_this_tick,
+                instances_launched: placed.launched,
+                refused_by_max_vcpu: placed.refused,
             });
         }
     }

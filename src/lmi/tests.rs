@@ -76,7 +76,9 @@ fn processor_sharing_with_unequal_jobs() {
     let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(0, S, 0));
     offer(&mut m, arrival(0, 3 * S, 0));
+    assert_eq!(m.timers.at(EeId(0)), Some(2 * S), "short job due at 2 s");
     m.advance_to(SimTime(2 * S));
+    assert_eq!(m.timers.at(EeId(0)), Some(4 * S), "long job due at 4 s");
     assert_eq!(m.funcs[0].totals.served, 1);
     m.advance_to(SimTime(4 * S - 1));
     assert_eq!(m.funcs[0].totals.served, 1);

@@ -57,6 +57,14 @@ impl Timers {
         self.heap.len()
     }
 
+    /// When the timer of `ee` is due, if set (the heap is the one record of
+    /// it; the model keeps no copy).
+    #[cfg(test)]
+    pub fn at(&self, ee: EeId) -> Option<u64> {
+        let &p = self.pos.get(ee.index())?;
+        (p != NONE).then(|| self.heap[p as usize] >> EE_BITS)
+    }
+
     /// Sets (or moves) the timer of `ee` to `at`.
     #[inline]
     pub fn set(&mut self, ee: EeId, at: u64) {
@@ -178,6 +186,7 @@ mod tests {
                 .filter_map(|(i, m)| m.map(|at| (at, EeId(i as u32))))
                 .min();
             assert_eq!(t.peek(), want, "step {step}");
+            assert_eq!(t.at(ee), model[ee.index()], "step {step}");
             assert_eq!(t.len(), model.iter().flatten().count());
         }
     }

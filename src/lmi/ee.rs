@@ -48,7 +48,7 @@ pub(super) struct Job {
 }
 
 #[derive(Debug)]
-pub(crate) struct Ee {
+pub(super) struct Ee {
     pub(super) function: FunctionId,
     pub(super) instance: InstanceId,
     pub(super) state: EeState,
@@ -143,7 +143,7 @@ impl Ee {
 }
 
 /// Ceiling of a non-negative float as a u32 (saturating).
-pub(crate) fn ceil_u32(x: f64) -> u32 {
+pub(super) fn ceil_u32(x: f64) -> u32 {
     ceil_u64(x).min(u32::MAX as u64) as u32
 }
 

@@ -5,7 +5,11 @@
 //! These run at scaler ticks, scheduled changes and lifecycle events, never per
 //! invocation, so they may scan a function's EEs or an AZ's instances.
 
-use super::*;
+use super::Lmi;
+use super::ee::{Ee, EeId, EeState};
+use super::events::Ev;
+use super::instance::{InstState, Instance, InstanceId};
+use crate::ids::FunctionId;
 
 /// What [`Lmi::place`] did.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -19,58 +23,6 @@ pub(super) struct Placed {
 }
 
 impl Lmi {
-    /// Builds the already-active fleet of a warm start: every function gets the
-    /// EEs its t = 0 traffic needs at the CPU target (at least its minimum), Ready
-    /// at t = 0 on instances Running at t = 0.
-    pub(super) fn warm_start(&mut self, sc: &Scenario, rates: &[f64]) {
-        for (fi, spec) in sc.functions.iter().enumerate() {
-            let f = FunctionId::of(fi);
-            if self.funcs[fi].deactivated {
-                continue;
-            }
-            let rate = rates.get(fi).copied().unwrap_or(0.0);
-            let cpu_s = spec.work.cpu.mean_us() / 1e6;
-            let io_s = spec.work.io.mean_us() / 1e6;
-            let per_ee_cpu = rate * cpu_s / spec.ee_vcpus().max(1) as f64;
-            let per_ee_slots = rate * (cpu_s + io_s) / spec.max_concurrency.max(1) as f64;
-            let need = (per_ee_cpu.max(per_ee_slots) / self.target).ceil() as u32;
-            let n = need.clamp(self.funcs[fi].min, self.funcs[fi].max);
-            self.place(f, n);
-        }
-        // Everything requested at t = 0 is there at t = 0.
-        let insts: Vec<InstanceId> = (0..self.insts.len())
-            .filter(|&i| self.insts[i].state == InstState::Launching)
-            .map(InstanceId::of)
-            .collect();
-        let n_insts = insts.len().max(1) as u64;
-        for (k, i) in insts.into_iter().enumerate() {
-            self.instance_running(i);
-            if sc.model.warm_fleet_ages == crate::scenario::WarmFleetAges::Spread {
-                // Age spread evenly: instance k is k/n of a lifetime old.
-                let age = self.lifetime.0 * k as u64 / n_insts;
-                let tag = self.insts[i.index()].tag;
-                let retire_at = SimTime(self.lifetime.0 - age);
-                self.q.push(retire_at, Ev::Retire { inst: i, tag });
-            }
-        }
-        let ids: Vec<EeId> = (0..self.ees.len())
-            .filter(|&e| self.ees[e].state == EeState::Initializing)
-            .map(EeId::of)
-            .collect();
-        for e in ids {
-            self.ee_ready(e);
-            // Its pending EeReady event is now stale: make it a no-op.
-            let ee = &mut self.ees[e.index()];
-            ee.epoch = ee.epoch.wrapping_add(1);
-        }
-        // The InstanceRunning events of those instances are no-ops (state check).
-        // A warm fleet was never seen launching or initializing.
-        self.launching_peak = self.launching;
-        for f in &mut self.funcs {
-            f.initializing_peak = f.initializing;
-        }
-    }
-
     /// Starts up to `n` EEs for function `f`: on Running instances with room,
     /// else reserved on Launching ones, else on newly launched instances. Each EE
     /// goes to the AZ where the function has the fewest EEs. Fewer than `n` are
@@ -81,7 +33,7 @@ impl Lmi {
         let mut placed = Placed::default();
         'each: for _ in 0..n {
             // AZ with the fewest EEs of this function (ties: lowest index).
-            let az = (0..self.azs as usize)
+            let az = (0..self.provider.azs as usize)
                 .min_by_key(|&a| (self.funcs[fi].az_count[a], a))
                 .unwrap_or(0);
             // 1. A Running, non-retiring instance in that AZ with room.
@@ -116,7 +68,7 @@ impl Lmi {
                 }
             }
             // 3. Launch an instance in that AZ.
-            let Some(ty) = self.type_choice[fi] else {
+            let Some(ty) = self.funcs[fi].instance_type else {
                 break;
             };
             match self.launch(ty, az as u8, None) {
@@ -143,40 +95,12 @@ impl Lmi {
         az: u8,
         replaces: Option<InstanceId>,
     ) -> Option<InstanceId> {
-        let t = &self.types[ty];
-        if self.vcpus_total + t.vcpus > self.max_vcpu {
-            self.provider.launches_refused += 1;
+        let vcpus = self.provider.types[ty].vcpus;
+        if !self.books.admit(&self.provider, vcpus) {
             return None;
         }
-        self.provider.launches += 1;
-        let (uv, um) = policy::usable(t, self.reserve_vcpus, self.reserve_mib);
         let now = self.now;
-        let inst = Instance {
-            ty: ty as u16,
-            az,
-            state: InstState::Launching,
-            tag: 0,
-            launched_at: now,
-            usable_vcpus: uv,
-            // busy as f64 >= threshold × usable, for a whole busy count.
-            reject_at: if uv > 0 {
-                ceil_u32(self.reject_threshold * uv as f64)
-            } else {
-                u32::MAX
-            },
-            usable_mib: um,
-            used_vcpus: 0,
-            used_mib: 0,
-            busy: 0,
-            cpu_blocked: false,
-            ees: Vec::new(),
-            reservations: Vec::new(),
-            retiring: false,
-            replaces,
-            od_usd_h: t.ondemand_usd_per_hour,
-            eff_usd_h: self.eff_price[ty],
-        };
-        let vcpus = t.vcpus;
+        let inst = self.provider.instance(ty, az, now, replaces);
         let id = match self.free_insts.pop() {
             Some(id) => {
                 let tag = self.insts[id.index()].tag.wrapping_add(1);
@@ -193,20 +117,8 @@ impl Lmi {
                 InstanceId::of(self.insts.len() - 1)
             }
         };
-        self.vcpus_total += vcpus;
-        self.launching += 1;
-        self.launching_peak = self.launching_peak.max(self.launching);
-        self.provider.peak_vcpus = self.provider.peak_vcpus.max(self.vcpus_total);
-        self.g_instances.add(now, 1.0);
-        let live = self.g_instances.value() as u32;
-        self.provider.peak_instances = self.provider.peak_instances.max(live);
-        let (od, eff) = (
-            self.insts[id.index()].od_usd_h,
-            self.insts[id.index()].eff_usd_h,
-        );
-        self.g_od_rate.add(now, od);
-        self.g_eff_rate.add(now, eff);
-        let delay = self.launch_delay.sample(&mut self.rng_launch);
+        self.books.launched(now, &self.insts[id.index()], vcpus);
+        let delay = self.provider.launch_delay.sample(&mut self.rng_launch);
         let tag = self.insts[id.index()].tag;
         self.q
             .push(now + delay, Ev::InstanceRunning { inst: id, tag });
@@ -220,14 +132,12 @@ impl Lmi {
             return;
         }
         inst.state = InstState::Running;
-        self.launching -= 1;
-        let usable = inst.usable_vcpus as f64;
+        self.books.running(now, inst);
         let tag = inst.tag;
         let reservations = std::mem::take(&mut inst.reservations);
         let replaces = inst.replaces;
-        self.g_usable.add(now, usable);
-        self.q
-            .push(now + self.lifetime, Ev::Retire { inst: id, tag });
+        let retire_at = now + self.provider.lifetime;
+        self.q.push(retire_at, Ev::Retire { inst: id, tag });
         for (f, count) in reservations {
             let shape = self.funcs[f.index()].shape;
             for _ in 0..count {
@@ -349,10 +259,7 @@ impl Lmi {
         e.state = EeState::Ready;
         let (fi, vcpus, slots) = (e.function.index(), e.vcpus, e.slots);
         let replaces = e.replaces.take();
-        let f = &mut self.funcs[fi];
-        f.ready_vcpus.add(now, vcpus as f64);
-        f.ready_slots.add(now, slots as f64);
-        f.ready_ees.add(now, 1.0);
+        self.funcs[fi].gauges.ready(now, vcpus, slots, 1.0);
         self.refresh_route(id);
         if let Some(old) = replaces {
             self.drain_ee(old);
@@ -368,10 +275,7 @@ impl Lmi {
             EeState::Ready => {
                 e.state = EeState::Draining;
                 let (vcpus, slots) = (e.vcpus, e.slots);
-                let f = &mut self.funcs[fi];
-                f.ready_vcpus.add(now, -(vcpus as f64));
-                f.ready_slots.add(now, -(slots as f64));
-                f.ready_ees.add(now, -1.0);
+                self.funcs[fi].gauges.ready(now, vcpus, slots, -1.0);
                 self.refresh_route(id);
                 if self.ees[id.index()].inflight == 0 {
                     self.stop_ee(id);
@@ -422,21 +326,10 @@ impl Lmi {
         if inst.state == InstState::Launching && inst.replaces.is_some() {
             return;
         }
-        let now = self.now;
         let inst = &mut self.insts[ii.index()];
-        match inst.state {
-            InstState::Running => self.g_usable.add(now, -(inst.usable_vcpus as f64)),
-            InstState::Launching => self.launching -= 1,
-            InstState::Terminated => {}
-        }
+        let vcpus = self.provider.types[inst.ty as usize].vcpus;
+        self.books.terminated(self.now, inst, vcpus);
         inst.state = InstState::Terminated;
-        let secs = now.since(inst.launched_at).as_secs_f64();
-        self.provider.instance_seconds[inst.ty as usize] += secs;
-        let (od, eff, ty) = (inst.od_usd_h, inst.eff_usd_h, inst.ty);
-        self.g_od_rate.add(now, -od);
-        self.g_eff_rate.add(now, -eff);
-        self.g_instances.add(now, -1.0);
-        self.vcpus_total -= self.types[ty as usize].vcpus;
         self.free_insts.push(ii);
     }
 
@@ -502,7 +395,7 @@ impl Lmi {
     /// they are replaced. If `MaxVCpuCount` refuses the replacement, the old
     /// instance is drained at once and the scaler restores capacity.
     pub(super) fn retire(&mut self, ii: InstanceId) {
-        self.provider.rotations += 1;
+        self.books.totals.rotations += 1;
         let (ty, az) = {
             let i = &mut self.insts[ii.index()];
             i.retiring = true;

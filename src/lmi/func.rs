@@ -1,9 +1,19 @@
 //! Per-function state: configuration, the router, live EEs, gauges, the
 //! scaler's and the report's windows, and interval counters.
 //!
-//! Holds data only; the behaviour is in the `Lmi` methods of the other files.
+//! Holds data and its own arithmetic only; what happens to a function's EEs is
+//! in the `Lmi` methods of the other files.
 
-use super::*;
+use super::ee::EeId;
+use super::policy::{EeShape, InstanceChooser};
+use super::route::Router;
+use super::rows::{LmiFunctionTotals, LmiInterval};
+use crate::dist::Dist;
+use crate::gauge::{Count, Gauge, Window};
+use crate::rowlog::RowLog;
+use crate::scenario::{FunctionSpec, Scenario};
+use crate::sketch::Sketch;
+use crate::time::{SimDuration, SimTime};
 
 /// Per-function state.
 pub(super) struct Func {
@@ -11,6 +21,10 @@ pub(super) struct Func {
     pub(super) slots: u32,
     pub(super) init: Dist,
     pub(super) init_base: SimDuration,
+    /// The instance type launched for its EEs (index into the provider's
+    /// types), or `None` if no type holds one.
+    pub(super) instance_type: Option<usize>,
+    /// Its scaling config (`PutFunctionScalingConfig`); max = 0 deactivates.
     pub(super) min: u32,
     pub(super) max: u32,
     pub(super) deactivated: bool,
@@ -22,25 +36,108 @@ pub(super) struct Func {
     /// EEs initializing now, and the most during the current interval.
     pub(super) initializing: u32,
     pub(super) initializing_peak: u32,
+    /// Live EEs and reservations per AZ.
     pub(super) az_count: Vec<u32>,
-    // Gauges.
-    pub(super) busy: Count,
-    pub(super) ready_vcpus: Gauge,
-    pub(super) inflight: Count,
-    pub(super) ready_slots: Gauge,
-    pub(super) ready_ees: Gauge,
-    // Windows: scaler and report.
-    pub(super) sw_busy: Window,
-    pub(super) sw_rvcpu: Window,
-    pub(super) sw_infl: Window,
-    pub(super) sw_slots: Window,
-    pub(super) rw_busy: Window,
-    pub(super) rw_rvcpu: Window,
-    pub(super) rw_infl: Window,
-    pub(super) rw_slots: Window,
+    pub(super) gauges: Gauges,
+    pub(super) scaler_windows: Windows,
+    pub(super) report_windows: Windows,
     // Interval counters.
     pub(super) cur: LmiInterval,
     pub(super) cur_latency: Sketch,
     pub(super) totals: LmiFunctionTotals,
     pub(super) rows: RowLog<LmiInterval>,
+}
+
+impl Func {
+    /// A function of the scenario, with no EE yet.
+    pub(super) fn new(f: &FunctionSpec, sc: &Scenario) -> Self {
+        let shape = EeShape {
+            vcpus: f.ee_vcpus(),
+            memory_mib: f.ee_memory_mib(),
+        };
+        let instance_type = sc.model.instance_selection.choose(
+            &sc.provider.instance_types,
+            shape,
+            sc.model.reserved_vcpus_per_instance,
+            sc.model.reserved_memory_mib_per_instance,
+        );
+        Func {
+            shape,
+            slots: f.max_concurrency,
+            init: f.function_init.clone(),
+            init_base: sc.model.runtime_init[f.runtime.index()],
+            instance_type,
+            min: f.min_ees,
+            max: f.max_ees,
+            deactivated: f.max_ees == 0,
+            route: Router::default(),
+            ees: Vec::new(),
+            pending: 0,
+            initializing: 0,
+            initializing_peak: 0,
+            az_count: vec![0; sc.provider.availability_zones as usize],
+            gauges: Gauges::default(),
+            scaler_windows: Windows::default(),
+            report_windows: Windows::default(),
+            cur: LmiInterval::default(),
+            cur_latency: Sketch::new(),
+            totals: LmiFunctionTotals::new(),
+            // Exact sizes: no doubling slack in long runs.
+            rows: RowLog::new(),
+        }
+    }
+}
+
+/// A function's time-integrated quantities.
+#[derive(Default)]
+pub(super) struct Gauges {
+    /// Busy vCPUs of its EEs.
+    pub(super) busy: Count,
+    /// vCPUs, slots and number of its Ready EEs.
+    pub(super) ready_vcpus: Gauge,
+    pub(super) ready_slots: Gauge,
+    pub(super) ready_ees: Gauge,
+    /// Invocations in flight.
+    pub(super) inflight: Count,
+}
+
+impl Gauges {
+    /// An EE of `vcpus` and `slots` became Ready (`sign` 1) or left Ready (-1).
+    pub(super) fn ready(&mut self, now: SimTime, vcpus: u32, slots: u32, sign: f64) {
+        self.ready_vcpus.add(now, sign * vcpus as f64);
+        self.ready_slots.add(now, sign * slots as f64);
+        self.ready_ees.add(now, sign);
+    }
+}
+
+/// Reads a function's gauges over successive windows (the scaler's, or the
+/// report's).
+#[derive(Default)]
+pub(super) struct Windows {
+    busy: Window,
+    ready_vcpus: Window,
+    inflight: Window,
+    ready_slots: Window,
+}
+
+/// A function's load over one window.
+pub(super) struct Load {
+    /// Busy vCPU-time / Ready-EE vCPU-time (0 without Ready EEs).
+    pub(super) cpu_utilization: f64,
+    /// In-flight-time / Ready-EE slot-time (0 without Ready EEs).
+    pub(super) slot_saturation: f64,
+}
+
+impl Windows {
+    /// The load since the previous call (or the start); moves the window to `at`.
+    pub(super) fn take(&mut self, g: &Gauges, at: SimTime) -> Load {
+        let busy = self.busy.take(&g.busy, at);
+        let rv = self.ready_vcpus.take(&g.ready_vcpus, at);
+        let infl = self.inflight.take(&g.inflight, at);
+        let slots = self.ready_slots.take(&g.ready_slots, at);
+        Load {
+            cpu_utilization: if rv > 0.0 { busy / rv } else { 0.0 },
+            slot_saturation: if slots > 0.0 { infl / slots } else { 0.0 },
+        }
+    }
 }

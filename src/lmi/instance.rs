@@ -39,7 +39,7 @@ pub enum InstState {
 }
 
 #[derive(Debug)]
-pub(crate) struct Instance {
+pub(super) struct Instance {
     pub(super) ty: u16,
     pub(super) az: u8,
     pub(super) state: InstState,

@@ -5,7 +5,22 @@
 //! (apart from an instance's EEs when its CPU-blocked state flips) and keep
 //! to O(log n) work.
 
-use super::*;
+use super::Lmi;
+use super::ee::{EeId, EeState, Job};
+use super::events::Ev;
+use super::route::Slot;
+use crate::ids::FunctionId;
+use crate::invocation::{Arrival, ThrottleReason};
+use crate::platform::Completion;
+use crate::time::SimTime;
+
+/// Position of an LMI throttle reason in [`ThrottleReason::LMI`].
+fn lmi_slot(r: ThrottleReason) -> usize {
+    ThrottleReason::LMI
+        .iter()
+        .position(|x| *x == r)
+        .unwrap_or(0)
+}
 
 impl Lmi {
     /// Offers one invocation (after `advance_to(a.at)`); `Some(reason)` if throttled.
@@ -29,8 +44,8 @@ impl Lmi {
             return Some(reason);
         };
         f.cur.accepted += 1;
-        f.inflight.add(now, 1);
-        let infl = f.inflight.value() as u32;
+        f.gauges.inflight.add(now, 1);
+        let infl = f.gauges.inflight.value() as u32;
         if infl > f.totals.peak_in_flight {
             f.totals.peak_in_flight = infl;
         }
@@ -156,7 +171,7 @@ impl Lmi {
             let e = &self.ees[id.index()];
             (e.function.index(), e.instance.index())
         };
-        self.funcs[fi].busy.add(now, delta);
+        self.funcs[fi].gauges.busy.add(now, delta);
         let inst = &mut self.insts[ii];
         inst.busy = (inst.busy as i64 + delta) as u32;
         let blocked = inst.busy >= inst.reject_at;
@@ -181,7 +196,7 @@ impl Lmi {
             )
         };
         let f = &mut self.funcs[fi];
-        f.inflight.add(now, -1);
+        f.gauges.inflight.add(now, -1);
         let lat = now.0 - arrival;
         // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(lat);

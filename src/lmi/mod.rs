@@ -6,6 +6,21 @@
 //! the router is an indexed heap, CPU sharing is a per-EE virtual clock, and
 //! metrics are gauges and fixed-size sketches. Scans over a function's EEs or
 //! the fleet happen only at scaler ticks, report ticks and rare lifecycle events.
+//!
+//! This file holds the model's state and its clock (`advance_to`, `handle`,
+//! `finish`); each concern has its own file:
+//!
+//! - `ee.rs`: an EE, its job heap and processor-sharing clock;
+//! - `instance.rs`: an instance and its capacity;
+//! - `func.rs`: per-function state, gauges and windows;
+//! - `provider.rs`: the provider's settings and fleet-wide books;
+//! - `events.rs`: the model's events and their packed queue;
+//! - `invoke.rs`: the invocation path (arrive → CPU → I/O → complete);
+//! - `route.rs`, `timers.rs`: the router's index and the EEs' CPU timers;
+//! - `fleet.rs`: placing, launching, draining, terminating, rotating;
+//! - `scaler.rs`, `policy.rs`: the scaler, scaling-config changes, policies;
+//! - `rows.rs`: what the model reports, and closing a report interval;
+//! - `setup.rs`: building a model and its start state.
 
 mod ee;
 mod events;
@@ -14,96 +29,66 @@ mod func;
 mod instance;
 mod invoke;
 pub mod policy;
+mod provider;
 pub mod route;
 mod rows;
 mod scaler;
 mod setup;
 mod timers;
 
-use crate::dist::Dist;
-use crate::gauge::{Count, Gauge, Integral, Window};
-use crate::ids::FunctionId;
-use crate::invocation::{Arrival, ThrottleReason};
-use crate::platform::{Admission, Advance, Completion, Platform};
-use crate::rng::{SimRng, stream};
-use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
-use crate::scenario::{Scenario, StartState};
-use crate::sketch::Sketch;
-use crate::time::{SimDuration, SimTime};
-pub(crate) use ee::ceil_u32;
-use ee::{Ee, Job};
 pub use ee::{EeId, EeState};
-use events::{Ev, EvQueue};
-use fleet::Placed;
-use func::Func;
-use instance::Instance;
 pub use instance::{InstState, InstanceId};
-use policy::{Decision, EeShape, ScalerPolicy, Signals, TargetTracking};
-use route::{Links, Router, Slot};
+pub use provider::effective_rate;
 pub use rows::{
     ACTIONS, DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval,
     ProviderTotals,
 };
 
+use crate::gauge::Integral;
+use crate::ids::FunctionId;
+use crate::invocation::Arrival;
+use crate::platform::{Admission, Advance, Completion, Platform};
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use ee::Ee;
+use events::{Ev, EvQueue};
+use func::Func;
+use instance::Instance;
+use policy::ScalerPolicy;
+use provider::{ProviderBooks, ProviderSpec};
+use route::Links;
+use rows::FleetBusy;
+use scaler::Scaler;
+use timers::Timers;
+
 /// The LMI platform.
 pub struct Lmi {
+    now: SimTime,
     q: EvQueue,
-    /// CPU-completion timers of busy EEs (apart from `q`).
-    timers: timers::Timers,
+    /// CPU-completion timers of busy EEs (apart from `q`), and how many fired.
+    timers: Timers,
     cpu_fired: u64,
+    /// EE slots (`EeId` indexes them), the free ones, and their router links.
     ees: Vec<Ee>,
     free_ees: Vec<EeId>,
     links: Links,
+    /// Instance slots (`InstanceId` indexes them) and the free ones.
     insts: Vec<Instance>,
     free_insts: Vec<InstanceId>,
+    /// Per function (`FunctionId` indexes them).
     funcs: Vec<Func>,
     names: Vec<String>,
-    types: Vec<crate::catalog::InstanceType>,
-    type_choice: Vec<Option<usize>>,
-    eff_price: Vec<f64>,
-    fee_rate: f64,
-    max_vcpu: u32,
-    vcpus_total: u32,
-    azs: u32,
-    reserve_vcpus: u32,
-    reserve_mib: u32,
-    reject_threshold: f64,
-    lifetime: SimDuration,
-    launch_delay: Dist,
-    scaler_interval: SimDuration,
-    target: f64,
-    policy: Box<dyn ScalerPolicy>,
-    schedule: Vec<crate::scenario::ScalingChange>,
+    provider: ProviderSpec,
+    books: ProviderBooks,
+    scaler: Scaler,
     rng_init: SimRng,
     rng_launch: SimRng,
-    // Provider gauges (its busy vCPUs: `rows::FleetBusy`).
-    g_usable: Gauge,
-    g_instances: Gauge,
-    g_od_rate: Gauge,
-    g_eff_rate: Gauge,
-    rw_busy: Window,
-    rw_usable: Window,
-    rw_od: Window,
-    rw_eff: Window,
-    provider_rows: RowLog<ProviderInterval>,
-    provider: ProviderTotals,
-    decisions: RowLog<DecisionRecord>,
     report_interval: SimDuration,
     next_report: SimTime,
-    now: SimTime,
-    /// Instances launching now, and the most during the current interval.
-    launching: u32,
-    launching_peak: u32,
+    /// Per function: whether its source asked for completion notices.
     notify: Vec<bool>,
+    /// Completions to notify.
     done: Vec<Completion>,
-}
-
-/// Position of an LMI throttle reason in [`ThrottleReason::LMI`].
-fn lmi_slot(r: ThrottleReason) -> usize {
-    ThrottleReason::LMI
-        .iter()
-        .position(|x| *x == r)
-        .unwrap_or(0)
 }
 
 impl Platform for Lmi {
@@ -137,20 +122,10 @@ impl Platform for Lmi {
     }
 }
 
-/// Discounted hourly rate, rounded as AWS quotes Savings Plans rates.
-pub fn effective_rate(od: f64, discount: f64, precision: f64) -> f64 {
-    let r = od * (1.0 - discount);
-    if precision > 0.0 {
-        (r / precision).round() * precision
-    } else {
-        r
-    }
-}
-
 impl Lmi {
     /// Replaces the scaler policy.
     pub fn set_policy(&mut self, p: Box<dyn ScalerPolicy>) {
-        self.policy = p;
+        self.scaler.policy = p;
     }
 
     /// Processes every event at or before `t`, closing report intervals on the
@@ -164,6 +139,7 @@ impl Lmi {
                 return true;
             }
             let te = self.q.peek_time().unwrap_or(SimTime::MAX);
+            // No timer: never due (the EE id is then unused).
             let (tc, ee) = self.timers.peek().unwrap_or((u64::MAX, EeId(0)));
             let tn = te.min(SimTime(tc));
             if self.next_report <= t && self.next_report <= tn {
@@ -218,10 +194,9 @@ impl Lmi {
             self.close_interval(horizon);
         }
         // Bill instances still alive up to the horizon.
-        for i in 0..self.insts.len() {
-            if self.insts[i].state != InstState::Terminated {
-                let secs = horizon.since(self.insts[i].launched_at).as_secs_f64();
-                self.provider.instance_seconds[self.insts[i].ty as usize] += secs;
+        for inst in &self.insts {
+            if inst.state != InstState::Terminated {
+                self.books.bill(horizon, inst);
             }
         }
         let mut funcs_totals = Vec::new();
@@ -231,24 +206,22 @@ impl Lmi {
             // Completions at the horizon itself, after the last close.
             f.totals.latency.merge(&f.cur_latency);
             f.cur_latency.clear();
-            f.totals.ee_area = f.ready_ees.area_at(horizon);
-            f.totals.busy_vcpu_area = f.busy.area_at(horizon);
-            f.totals.ready_vcpu_area = f.ready_vcpus.area_at(horizon);
-            in_flight.push(f.inflight.value() as u32);
+            f.totals.ee_area = f.gauges.ready_ees.area_at(horizon);
+            f.totals.busy_vcpu_area = f.gauges.busy.area_at(horizon);
+            f.totals.ready_vcpu_area = f.gauges.ready_vcpus.area_at(horizon);
+            in_flight.push(f.gauges.inflight.value() as u32);
             funcs_totals.push(f.totals.clone());
             rows.push(std::mem::take(&mut f.rows));
         }
-        self.provider.instance_area = self.g_instances.area_at(horizon);
-        self.provider.busy_area = rows::FleetBusy(&self.funcs).area_at(horizon);
-        self.provider.usable_area = self.g_usable.area_at(horizon);
+        self.books.finish(horizon, &FleetBusy(&self.funcs));
         LmiResult {
             function_names: self.names,
             rows,
-            provider_rows: self.provider_rows,
-            decisions: self.decisions,
+            provider_rows: self.books.rows,
+            decisions: self.scaler.decisions,
             functions: funcs_totals,
-            provider: self.provider,
-            instance_types: self.types,
+            provider: self.books.totals,
+            instance_types: self.provider.types,
             in_flight_at_end: in_flight,
             events: self.q.popped() + self.cpu_fired,
         }
@@ -275,12 +248,13 @@ impl Lmi {
             }
             Ev::ScalerTick => {
                 self.scaler_tick();
-                let next = self.now + self.scaler_interval;
+                let next = self.now + self.scaler.interval;
                 self.q.push(next, Ev::ScalerTick);
             }
             Ev::Schedule { idx } => {
-                let c = self.schedule[idx as usize].clone();
-                self.apply_config(FunctionId::of(c.function), c.min_ees, c.max_ees);
+                let c = &self.scaler.schedule[idx as usize];
+                let (f, min, max) = (FunctionId::of(c.function), c.min_ees, c.max_ees);
+                self.apply_config(f, min, max);
             }
         }
     }

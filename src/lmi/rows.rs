@@ -5,7 +5,15 @@
 //! Reads the model's gauges and counts at interval ends; it must not change
 //! anything the simulation depends on.
 
-use super::*;
+use super::Lmi;
+use super::ee::EeState;
+use super::func::Func;
+use super::instance::InstState;
+use crate::catalog::InstanceType;
+use crate::gauge::Integral;
+use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
+use crate::sketch::Sketch;
+use crate::time::SimTime;
 
 /// Per-interval figures for one function.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -168,6 +176,23 @@ pub struct LmiFunctionTotals {
     pub ready_vcpu_area: f64,
 }
 
+impl LmiFunctionTotals {
+    /// Nothing yet.
+    pub(super) fn new() -> Self {
+        LmiFunctionTotals {
+            arrivals: 0,
+            served: 0,
+            throttles: [0; 5],
+            latency: Sketch::new(),
+            peak_in_flight: 0,
+            peak_ees: 0,
+            ee_area: 0.0,
+            busy_vcpu_area: 0.0,
+            ready_vcpu_area: 0.0,
+        }
+    }
+}
+
 /// Whole-run figures for the provider.
 #[derive(Clone, Debug, Default)]
 pub struct ProviderTotals {
@@ -193,12 +218,14 @@ pub struct LmiResult {
     pub decisions: RowLog<DecisionRecord>,
     pub functions: Vec<LmiFunctionTotals>,
     pub provider: ProviderTotals,
-    pub instance_types: Vec<crate::catalog::InstanceType>,
+    pub instance_types: Vec<InstanceType>,
     pub in_flight_at_end: Vec<u32>,
     pub events: u64,
 }
 
 impl Lmi {
+    /// Closes the report interval ending at `at`: one row per function and
+    /// one for the provider.
     pub(super) fn close_interval(&mut self, at: SimTime) {
         for fi in 0..self.funcs.len() {
             let (mut ready, mut draining) = (0, 0);
@@ -212,18 +239,15 @@ impl Lmi {
             let f = &mut self.funcs[fi];
             let init = f.initializing_peak;
             f.initializing_peak = f.initializing;
-            let busy = f.rw_busy.take(&f.busy, at);
-            let rv = f.rw_rvcpu.take(&f.ready_vcpus, at);
-            let infl = f.rw_infl.take(&f.inflight, at);
-            let slots = f.rw_slots.take(&f.ready_slots, at);
+            let load = f.report_windows.take(&f.gauges, at);
             let mut row = std::mem::take(&mut f.cur);
-            row.in_flight = f.inflight.value() as u32;
+            row.in_flight = f.gauges.inflight.value() as u32;
             row.ees_initializing = init;
             row.ees_ready = ready;
             row.ees_draining = draining;
-            row.cpu_utilization = if rv > 0.0 { busy / rv } else { 0.0 };
-            row.slot_saturation = if slots > 0.0 { infl / slots } else { 0.0 };
-            row.slots = f.ready_slots.value() as u64;
+            row.cpu_utilization = load.cpu_utilization;
+            row.slot_saturation = load.slot_saturation;
+            row.slots = f.gauges.ready_slots.value() as u64;
             row.latency_p50_ms = f.cur_latency.quantile(0.5).map(|v| v / 1000.0);
             row.latency_p99_ms = f.cur_latency.quantile(0.99).map(|v| v / 1000.0);
             f.totals.latency.merge(&f.cur_latency);
@@ -238,24 +262,9 @@ impl Lmi {
                 InstState::Launching | InstState::Terminated => {}
             }
         }
-        let launching = self.launching_peak;
-        self.launching_peak = self.launching;
-        let busy = self.rw_busy.take(&FleetBusy(&self.funcs), at);
-        let usable = self.rw_usable.take(&self.g_usable, at);
-        let od = self.rw_od.take(&self.g_od_rate, at) / 3.6e9;
-        let eff = self.rw_eff.take(&self.g_eff_rate, at) / 3.6e9;
-        let fee = od * self.fee_rate;
-        self.provider.ec2_usd += eff;
-        self.provider.fee_usd += fee;
-        self.provider_rows.push(ProviderInterval {
-            instances_launching: launching,
-            instances_running: running,
-            instances_draining: draining,
-            vcpus: self.vcpus_total,
-            cpu_utilization: if usable > 0.0 { busy / usable } else { 0.0 },
-            ec2_usd: eff,
-            fee_usd: fee,
-        });
+        let busy = FleetBusy(&self.funcs);
+        self.books
+            .close(&self.provider, at, &busy, running, draining);
     }
 }
 
@@ -265,7 +274,11 @@ pub(super) struct FleetBusy<'a>(pub(super) &'a [Func]);
 
 impl Integral for FleetBusy<'_> {
     fn area_at(&self, now: SimTime) -> f64 {
-        let sum: i128 = self.0.iter().map(|f| f.busy.exact_area_at(now)).sum();
+        let sum: i128 = self
+            .0
+            .iter()
+            .map(|f| f.gauges.busy.exact_area_at(now))
+            .sum();
         sum as f64
     }
 }

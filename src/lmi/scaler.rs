@@ -1,51 +1,83 @@
 //! The asynchronous scaler (MODEL.md §1.7): one policy decision per function
 //! per tick, and `PutFunctionScalingConfig` changes (scheduled or not).
 //!
-//! Runs at scaler ticks and scheduled changes, never per invocation.
+//! Runs at scaler ticks and scheduled changes, never per invocation; what
+//! placing and removing EEs does to the fleet is in `fleet.rs`.
 
-use super::*;
+use super::Lmi;
+use super::ee::EeState;
+use super::fleet::Placed;
+use super::policy::{Decision, ScaleAction, ScalerPolicy, Signals, TargetTracking};
+use super::rows::DecisionRecord;
+use crate::ids::FunctionId;
+use crate::rowlog::RowLog;
+use crate::scenario::{ScalingChange, Scenario};
+use crate::time::SimDuration;
+
+/// The scaler's settings, policy and record.
+pub(super) struct Scaler {
+    pub(super) interval: SimDuration,
+    /// Target CPU utilisation as a fraction.
+    pub(super) target: f64,
+    pub(super) policy: Box<dyn ScalerPolicy>,
+    /// The scenario's scheduled scaling-config changes (`Ev::Schedule` indexes
+    /// them).
+    pub(super) schedule: Vec<ScalingChange>,
+    pub(super) decisions: RowLog<DecisionRecord>,
+}
+
+impl Scaler {
+    /// The scenario's scaler, with the default target-tracking policy.
+    pub(super) fn new(sc: &Scenario) -> Self {
+        Scaler {
+            interval: sc.model.scaler_interval,
+            target: sc.cpu_target(),
+            policy: Box::new(TargetTracking::new(
+                sc.functions.len(),
+                sc.model.scale_in_cooldown,
+                sc.model.scale_in_step,
+            )),
+            schedule: sc.schedule.clone(),
+            decisions: RowLog::new(),
+        }
+    }
+}
 
 impl Lmi {
+    /// One scaler tick: a decision per function, acted on at once.
     pub(super) fn scaler_tick(&mut self) {
         let now = self.now;
         for fi in 0..self.funcs.len() {
             let id = FunctionId::of(fi);
             let (ready, total) = self.counts(id);
             let f = &mut self.funcs[fi];
-            let busy = f.sw_busy.take(&f.busy, now);
-            let rv = f.sw_rvcpu.take(&f.ready_vcpus, now);
-            let infl = f.sw_infl.take(&f.inflight, now);
-            let slots = f.sw_slots.take(&f.ready_slots, now);
+            let load = f.scaler_windows.take(&f.gauges, now);
             let sig = Signals {
-                cpu_utilization: if rv > 0.0 { (busy / rv).min(1.0) } else { 0.0 },
-                slot_saturation: if slots > 0.0 {
-                    (infl / slots).min(1.0)
-                } else {
-                    0.0
-                },
+                cpu_utilization: load.cpu_utilization.min(1.0),
+                slot_saturation: load.slot_saturation.min(1.0),
                 ready,
                 total,
                 min_ees: f.min,
                 max_ees: f.max,
-                target: self.target,
+                target: self.scaler.target,
             };
             if f.deactivated {
                 continue;
             }
-            let Decision { desired, action } = self.policy.decide(id, now, &sig);
+            let Decision { desired, action } = self.scaler.policy.decide(id, now, &sig);
             let (name, delta, placed) = match action {
-                policy::ScaleAction::Hold => ("hold", 0i64, Placed::default()),
-                policy::ScaleAction::Cooldown => ("cooldown", 0, Placed::default()),
-                policy::ScaleAction::Out(n) => {
+                ScaleAction::Hold => ("hold", 0i64, Placed::default()),
+                ScaleAction::Cooldown => ("cooldown", 0, Placed::default()),
+                ScaleAction::Out(n) => {
                     let placed = self.place(id, n);
                     ("scale_out", placed.started as i64, placed)
                 }
-                policy::ScaleAction::In(n) => {
+                ScaleAction::In(n) => {
                     let removed = self.remove_ees(id, n);
                     ("scale_in", -(removed as i64), Placed::default())
                 }
             };
-            self.decisions.push(DecisionRecord {
+            self.scaler.decisions.push(DecisionRecord {
                 time_s: now.as_secs_f64(),
                 function: fi as u32,
                 cpu_utilization: sig.cpu_utilization,

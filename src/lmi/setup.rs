@@ -1,154 +1,121 @@
-//! Building a model from a scenario: `Lmi::new` and the start states.
+//! Building a model from a scenario: `Lmi::new` and the start states (a
+//! freshly published version, or a fleet already warm at t = 0).
+//!
+//! Runs once per model; the pieces are built by their own constructors
+//! (`Func::new`, `ProviderSpec::new`, `Scaler::new`, ...).
 
-use super::*;
+use super::Lmi;
+use super::ee::{EeId, EeState};
+use super::events::{Ev, EvQueue};
+use super::func::Func;
+use super::instance::{InstState, InstanceId};
+use super::provider::{ProviderBooks, ProviderSpec};
+use super::route::Links;
+use super::scaler::Scaler;
+use super::timers::Timers;
+use crate::ids::FunctionId;
+use crate::rng::stream;
+use crate::scenario::{Scenario, StartState, WarmFleetAges};
+use crate::time::SimTime;
 
 impl Lmi {
     /// A model of the scenario's provider; `initial_rates` [1/s per function]
     /// size a warm start's fleet.
     pub fn new(sc: &Scenario, initial_rates: &[f64]) -> Self {
-        let types = sc.provider.instance_types.clone();
-        let rv = sc.model.reserved_vcpus_per_instance;
-        let rm = sc.model.reserved_memory_mib_per_instance;
-        let mut funcs = Vec::with_capacity(sc.functions.len());
-        let mut type_choice = Vec::new();
-        for f in &sc.functions {
-            let shape = EeShape {
-                vcpus: f.ee_vcpus(),
-                memory_mib: f.ee_memory_mib(),
-            };
-            type_choice.push(policy::InstanceChooser::choose(
-                &sc.model.instance_selection,
-                &types,
-                shape,
-                rv,
-                rm,
-            ));
-            let totals = LmiFunctionTotals {
-                arrivals: 0,
-                served: 0,
-                throttles: [0; 5],
-                latency: Sketch::new(),
-                peak_in_flight: 0,
-                peak_ees: 0,
-                ee_area: 0.0,
-                busy_vcpu_area: 0.0,
-                ready_vcpu_area: 0.0,
-            };
-            let deactivated = f.max_ees == 0;
-            funcs.push(Func {
-                shape,
-                slots: f.max_concurrency,
-                init: f.function_init.clone(),
-                init_base: sc.model.runtime_init[f.runtime.index()],
-                min: f.min_ees,
-                max: f.max_ees,
-                deactivated,
-                route: Router::default(),
-                ees: Vec::new(),
-                pending: 0,
-                initializing: 0,
-                initializing_peak: 0,
-                az_count: vec![0; sc.provider.availability_zones as usize],
-                busy: Count::default(),
-                ready_vcpus: Gauge::default(),
-                inflight: Count::default(),
-                ready_slots: Gauge::default(),
-                ready_ees: Gauge::default(),
-                sw_busy: Window::default(),
-                sw_rvcpu: Window::default(),
-                sw_infl: Window::default(),
-                sw_slots: Window::default(),
-                rw_busy: Window::default(),
-                rw_rvcpu: Window::default(),
-                rw_infl: Window::default(),
-                rw_slots: Window::default(),
-                cur: LmiInterval::default(),
-                cur_latency: Sketch::new(),
-                totals,
-                // Exact sizes: no doubling slack in long runs.
-                rows: RowLog::new(),
-            });
-        }
-        let eff_price = types
-            .iter()
-            .map(|t| {
-                effective_rate(
-                    t.ondemand_usd_per_hour,
-                    sc.pricing.ec2_discount,
-                    sc.pricing.discounted_rate_precision_usd,
-                )
-            })
-            .collect();
+        let provider = ProviderSpec::new(sc);
         let mut m = Lmi {
+            now: SimTime::ZERO,
             q: EvQueue::default(),
-            timers: timers::Timers::default(),
+            timers: Timers::default(),
             cpu_fired: 0,
             ees: Vec::new(),
             free_ees: Vec::new(),
             links: Links::default(),
             insts: Vec::new(),
             free_insts: Vec::new(),
-            funcs,
+            funcs: sc.functions.iter().map(|f| Func::new(f, sc)).collect(),
             names: sc.functions.iter().map(|f| f.name.clone()).collect(),
-            provider: ProviderTotals {
-                instance_seconds: vec![0.0; types.len()],
-                ..Default::default()
-            },
-            types,
-            type_choice,
-            eff_price,
-            fee_rate: sc.pricing.management_fee,
-            max_vcpu: sc.provider.max_vcpu,
-            vcpus_total: 0,
-            azs: sc.provider.availability_zones,
-            reserve_vcpus: rv,
-            reserve_mib: rm,
-            reject_threshold: sc.model.cpu_reject_threshold_percent / 100.0,
-            lifetime: sc.model.max_instance_lifetime,
-            launch_delay: sc.model.instance_launch_delay.clone(),
-            scaler_interval: sc.model.scaler_interval,
-            target: sc.cpu_target(),
-            policy: Box::new(TargetTracking::new(
-                sc.functions.len(),
-                sc.model.scale_in_cooldown,
-                sc.model.scale_in_step,
-            )),
-            schedule: sc.schedule.clone(),
+            books: ProviderBooks::new(&provider),
+            provider,
+            scaler: Scaler::new(sc),
             rng_init: stream(sc.seed, "lmi_ee_init", 0),
             rng_launch: stream(sc.seed, "lmi_instance_launch", 0),
-            g_usable: Gauge::default(),
-            g_instances: Gauge::default(),
-            g_od_rate: Gauge::default(),
-            g_eff_rate: Gauge::default(),
-            rw_busy: Window::default(),
-            rw_usable: Window::default(),
-            rw_od: Window::default(),
-            rw_eff: Window::default(),
-            provider_rows: RowLog::new(),
-            decisions: RowLog::new(),
             report_interval: sc.report_interval,
             next_report: SimTime::ZERO + sc.report_interval,
-            now: SimTime::ZERO,
-            launching: 0,
-            launching_peak: 0,
             notify: vec![false; sc.functions.len()],
             done: Vec::with_capacity(64),
         };
-        for (i, _) in sc.schedule.iter().enumerate() {
-            m.q.push(sc.schedule[i].at, Ev::Schedule { idx: i as u32 });
+        for (i, c) in sc.schedule.iter().enumerate() {
+            m.q.push(c.at, Ev::Schedule { idx: i as u32 });
         }
-        m.q.push(SimTime::ZERO + m.scaler_interval, Ev::ScalerTick);
+        m.q.push(SimTime::ZERO + m.scaler.interval, Ev::ScalerTick);
         match sc.start_state {
             StartState::Warm => m.warm_start(sc, initial_rates),
-            StartState::Publish => {
-                for f in 0..m.funcs.len() {
-                    if !m.funcs[f].deactivated {
-                        let n = m.funcs[f].min;
-                        m.place(FunctionId::of(f), n);
-                    }
-                }
-            }
+            StartState::Publish => m.publish_start(),
         }
         m
+    }
+
+    /// A freshly published version: every active function asks for its
+    /// minimum EEs at t = 0, on instances launched for them.
+    fn publish_start(&mut self) {
+        for fi in 0..self.funcs.len() {
+            if !self.funcs[fi].deactivated {
+                let n = self.funcs[fi].min;
+                self.place(FunctionId::of(fi), n);
+            }
+        }
+    }
+
+    /// Builds the already-active fleet of a warm start: every function gets the
+    /// EEs its t = 0 traffic needs at the CPU target (at least its minimum), Ready
+    /// at t = 0 on instances Running at t = 0.
+    fn warm_start(&mut self, sc: &Scenario, rates: &[f64]) {
+        for (fi, spec) in sc.functions.iter().enumerate() {
+            let f = FunctionId::of(fi);
+            if self.funcs[fi].deactivated {
+                continue;
+            }
+            let rate = rates.get(fi).copied().unwrap_or(0.0);
+            let cpu_s = spec.work.cpu.mean_us() / 1e6;
+            let io_s = spec.work.io.mean_us() / 1e6;
+            let per_ee_cpu = rate * cpu_s / spec.ee_vcpus().max(1) as f64;
+            let per_ee_slots = rate * (cpu_s + io_s) / spec.max_concurrency.max(1) as f64;
+            let need = (per_ee_cpu.max(per_ee_slots) / self.scaler.target).ceil() as u32;
+            let n = need.clamp(self.funcs[fi].min, self.funcs[fi].max);
+            self.place(f, n);
+        }
+        // Everything requested at t = 0 is there at t = 0.
+        let insts: Vec<InstanceId> = (0..self.insts.len())
+            .filter(|&i| self.insts[i].state == InstState::Launching)
+            .map(InstanceId::of)
+            .collect();
+        let n_insts = insts.len().max(1) as u64;
+        for (k, i) in insts.into_iter().enumerate() {
+            self.instance_running(i);
+            if sc.model.warm_fleet_ages == WarmFleetAges::Spread {
+                // Age spread evenly: instance k is k/n of a lifetime old.
+                let age = self.provider.lifetime.0 * k as u64 / n_insts;
+                let tag = self.insts[i.index()].tag;
+                let retire_at = SimTime(self.provider.lifetime.0 - age);
+                self.q.push(retire_at, Ev::Retire { inst: i, tag });
+            }
+        }
+        let ids: Vec<EeId> = (0..self.ees.len())
+            .filter(|&e| self.ees[e].state == EeState::Initializing)
+            .map(EeId::of)
+            .collect();
+        for e in ids {
+            self.ee_ready(e);
+            // Its pending EeReady event is now stale: make it a no-op.
+            let ee = &mut self.ees[e.index()];
+            ee.epoch = ee.epoch.wrapping_add(1);
+        }
+        // The InstanceRunning events of those instances are no-ops (state check).
+        // A warm fleet was never seen launching or initializing.
+        self.books.launching_peak = self.books.launching;
+        for f in &mut self.funcs {
+            f.initializing_peak = f.initializing;
+        }
     }
 }

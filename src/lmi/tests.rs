@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::dist::Dist;
+use crate::invocation::Arrival;
+use crate::scenario::{Scenario, StartState};
 use crate::testkit;
 use crate::time::{SimDuration, SimTime};
 

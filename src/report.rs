@@ -697,7 +697,7 @@ pub fn write_decisions_csv(
                 d.ready,
                 d.total,
                 d.desired,
-                d.action,
+                d.action.name(),
                 d.delta,
                 d.instances_launched,
                 d.refused_by_max_vcpu

@@ -254,7 +254,7 @@ mod tests {
             ec2_usd: 6.25,
             fee_usd: 7.125,
         });
-        for (i, action) in crate::lmi::ACTIONS.iter().enumerate() {
+        for (i, action) in crate::lmi::ScalerAction::ALL.into_iter().enumerate() {
             round_trip(DecisionRecord {
                 time_s: 60.0 * i as f64,
                 function: 2,

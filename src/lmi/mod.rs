@@ -38,10 +38,10 @@ mod timers;
 
 pub use ee::{EeId, EeState};
 pub use instance::{InstState, InstanceId};
+pub use policy::ScalerAction;
 pub use provider::effective_rate;
 pub use rows::{
-    ACTIONS, DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval,
-    ProviderTotals,
+    DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval, ProviderTotals,
 };
 
 use crate::gauge::Integral;

@@ -37,6 +37,54 @@ pub enum ScaleAction {
     In(u32),
 }
 
+impl ScaleAction {
+    /// Which kind of action this is, without its count.
+    pub fn kind(self) -> ScalerAction {
+        match self {
+            ScaleAction::Hold => ScalerAction::Hold,
+            ScaleAction::Out(_) => ScalerAction::ScaleOut,
+            ScaleAction::Cooldown => ScalerAction::Cooldown,
+            ScaleAction::In(_) => ScalerAction::ScaleIn,
+        }
+    }
+}
+
+/// The kind of a scaler decision, as `decisions.csv` records it. The
+/// discriminants are its encoding in a `RowLog`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScalerAction {
+    Hold = 0,
+    ScaleOut = 1,
+    Cooldown = 2,
+    ScaleIn = 3,
+}
+
+impl ScalerAction {
+    /// Every action, in discriminant order.
+    pub const ALL: [ScalerAction; 4] = [
+        ScalerAction::Hold,
+        ScalerAction::ScaleOut,
+        ScalerAction::Cooldown,
+        ScalerAction::ScaleIn,
+    ];
+
+    /// Its name in `decisions.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScalerAction::Hold => "hold",
+            ScalerAction::ScaleOut => "scale_out",
+            ScalerAction::Cooldown => "cooldown",
+            ScalerAction::ScaleIn => "scale_in",
+        }
+    }
+}
+
+impl serde::Serialize for ScalerAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// A scaling decision with the desired count that led to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Decision {
@@ -195,6 +243,21 @@ mod tests {
         // Exactly at target: hold.
         let d = p.decide(FunctionId(0), SimTime(0), &sig(10, 10, 0.5, 0.2));
         assert_eq!(d.action, ScaleAction::Hold);
+    }
+
+    #[test]
+    fn actions_keep_their_names_and_codes() {
+        let names = ScalerAction::ALL.map(ScalerAction::name);
+        assert_eq!(names, ["hold", "scale_out", "cooldown", "scale_in"]);
+        for (i, a) in ScalerAction::ALL.into_iter().enumerate() {
+            assert_eq!(a as usize, i);
+        }
+        assert_eq!(ScaleAction::Hold.kind(), ScalerAction::Hold);
+        assert_eq!(ScaleAction::Out(3).kind(), ScalerAction::ScaleOut);
+        assert_eq!(ScaleAction::Cooldown.kind(), ScalerAction::Cooldown);
+        assert_eq!(ScaleAction::In(2).kind(), ScalerAction::ScaleIn);
+        let json = serde_json::to_string(&ScalerAction::ScaleOut).unwrap();
+        assert_eq!(json, "\"scale_out\"");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::Lmi;
 use super::ee::EeState;
 use super::func::Func;
 use super::instance::InstState;
+use super::policy::ScalerAction;
 use crate::catalog::InstanceType;
 use crate::gauge::Integral;
 use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
@@ -59,15 +60,11 @@ pub struct DecisionRecord {
     pub ready: u32,
     pub total: u32,
     pub desired: u32,
-    /// `hold`, `scale_out`, `cooldown` or `scale_in`.
-    pub action: &'static str,
+    pub action: ScalerAction,
     pub delta: i64,
     pub instances_launched: u32,
     pub refused_by_max_vcpu: u32,
 }
-
-/// The actions a decision can record.
-pub const ACTIONS: [&str; 4] = ["hold", "scale_out", "cooldown", "scale_in"];
 
 impl Record for LmiInterval {
     const WORDS: usize = 16;
@@ -139,7 +136,7 @@ impl Record for DecisionRecord {
         w[4] = self.ready as u64;
         w[5] = self.total as u64;
         w[6] = self.desired as u64;
-        w[7] = ACTIONS.iter().position(|a| *a == self.action).unwrap_or(0) as u64;
+        w[7] = self.action as u64;
         w[8] = self.delta as u64;
         w[9] = self.instances_launched as u64;
         w[10] = self.refused_by_max_vcpu as u64;
@@ -153,7 +150,7 @@ impl Record for DecisionRecord {
             ready: w[4] as u32,
             total: w[5] as u32,
             desired: w[6] as u32,
-            action: ACTIONS[(w[7] as usize).min(ACTIONS.len() - 1)],
+            action: ScalerAction::ALL[(w[7] as usize).min(ScalerAction::ALL.len() - 1)],
             delta: w[8] as i64,
             instances_launched: w[9] as u32,
             refused_by_max_vcpu: w[10] as u32,

@@ -65,16 +65,15 @@ impl Lmi {
                 continue;
             }
             let Decision { desired, action } = self.scaler.policy.decide(id, now, &sig);
-            let (name, delta, placed) = match action {
-                ScaleAction::Hold => ("hold", 0i64, Placed::default()),
-                ScaleAction::Cooldown => ("cooldown", 0, Placed::default()),
+            let (delta, placed) = match action {
+                ScaleAction::Hold | ScaleAction::Cooldown => (0, Placed::default()),
                 ScaleAction::Out(n) => {
                     let placed = self.place(id, n);
-                    ("scale_out", placed.started as i64, placed)
+                    (placed.started as i64, placed)
                 }
                 ScaleAction::In(n) => {
                     let removed = self.remove_ees(id, n);
-                    ("scale_in", -(removed as i64), Placed::default())
+                    (-(removed as i64), Placed::default())
                 }
             };
             self.scaler.decisions.push(DecisionRecord {
@@ -85,7 +84,7 @@ impl Lmi {
                 ready,
                 total,
                 desired,
-                action: name,
+                action: action.kind(),
                 delta,
                 instances_launched: placed.launched,
                 refused_by_max_vcpu: placed.refused,

@@ -179,7 +179,7 @@ fn scaler_policy_is_pluggable() {
     assert!(
         r.decisions
             .iter()
-            .all(|d| d.action == "scale_out" && d.delta == 1)
+            .all(|d| d.action == ScalerAction::ScaleOut && d.delta == 1)
     );
     assert_eq!(r.functions[0].peak_ees, 6);
 }

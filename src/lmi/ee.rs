@@ -1,5 +1,5 @@
-//! Execution environments (MODEL.md §1.3, §1.4): an EE's lifecycle, its job
-//! heap and its processor-sharing clock.
+//! Execution environments (docs/model.md, "EE init" and "Processor sharing"):
+//! an EE's lifecycle, its job heap and its processor-sharing clock.
 //!
 //! Owns one EE's own state and arithmetic; it must not reach into the
 //! function, the instance, the router or the event queue (the model does).

@@ -1,6 +1,8 @@
 //! Fleet lifecycle: placing EEs on instances (packed by vCPU and memory, spread
 //! over AZs), launching and terminating instances within `MaxVCpuCount`,
-//! draining, and the 14-day rotation (replacement first, then drain).
+//! draining, and the 14-day rotation (replacement first, then drain);
+//! docs/model.md, "Capacity provider", "Instance launch delay" and "Instance
+//! lifetime".
 //!
 //! These run at scaler ticks, scheduled changes and lifecycle events, never per
 //! invocation, so they may scan a function's EEs or an AZ's instances.

@@ -1,4 +1,5 @@
-//! Instances (MODEL.md §1.2): an instance's lifecycle and capacity.
+//! Instances (docs/model.md, "Capacity provider" and "Instance lifetime"): an
+//! instance's lifecycle and capacity.
 //!
 //! Owns the `Instance` record and its own arithmetic (room, reservations);
 //! the fleet lifecycle (launch, run, retire, terminate) is in `fleet.rs`, and

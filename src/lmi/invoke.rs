@@ -1,4 +1,5 @@
-//! The invocation path: an arrival is routed to the least-loaded EE, runs its
+//! The invocation path (docs/model.md, "Routing and throttling" and
+//! "Processor sharing"): an arrival is routed to the least-loaded EE, runs its
 //! CPU phase under processor sharing, then its I/O phase, and completes.
 //!
 //! Runs once or more per invocation: it must allocate nothing, scan no list

@@ -1,4 +1,5 @@
-//! The Lambda Managed Instances model (MODEL.md §1): instances, execution
+//! The Lambda Managed Instances model (docs/model.md, "Objects" through
+//! "Instance lifetime"): instances, execution
 //! environments (EEs), the router, processor sharing, the asynchronous scaler,
 //! rotation and scheduled scaling changes.
 //!

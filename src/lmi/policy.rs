@@ -1,6 +1,7 @@
 //! LMI policies as traits that answer with decisions; only the model changes
-//! state. The defaults follow MODEL.md §1.1 and §1.7; other policies (predictive,
-//! step scaling, other instance choices) plug in through these traits.
+//! state. The defaults follow docs/model.md, "Instance families" and "Scaler";
+//! other policies (predictive, step scaling, other instance choices) plug in
+//! through these traits.
 
 use crate::catalog::InstanceType;
 use crate::ids::FunctionId;
@@ -97,7 +98,7 @@ pub trait ScalerPolicy: Send {
     fn decide(&mut self, function: FunctionId, now: SimTime, s: &Signals) -> Decision;
 }
 
-/// The default target-tracking policy of MODEL.md §1.7:
+/// The default target-tracking policy (docs/model.md, "Scaler"):
 /// desired = ceil(ready × max(cpu, saturation) / target), clamped to [min, max];
 /// scale out at once; scale in only after `cooldown` of desired < current, at most
 /// `step` of the EEs per interval.

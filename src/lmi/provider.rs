@@ -1,4 +1,5 @@
-//! The capacity provider as a whole (MODEL.md §1.2, §3): its settings
+//! The capacity provider as a whole (docs/model.md, "Capacity provider" and
+//! "LMI pricing"): its settings
 //! (instance types and prices, `MaxVCpuCount`, per-instance reserves, the CPU
 //! threshold, launch delay and lifetime) and its fleet-wide books (vCPUs and
 //! instances live, cost gauges, per-interval rows and whole-run totals).

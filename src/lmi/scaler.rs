@@ -1,5 +1,6 @@
-//! The asynchronous scaler (MODEL.md §1.7): one policy decision per function
-//! per tick, and `PutFunctionScalingConfig` changes (scheduled or not).
+//! The asynchronous scaler (docs/model.md, "Scaler" and "Function scaling
+//! config"): one policy decision per function per tick, and
+//! `PutFunctionScalingConfig` changes (scheduled or not).
 //!
 //! Runs at scaler ticks and scheduled changes, never per invocation; what
 //! placing and removing EEs does to the fleet is in `fleet.rs`.

@@ -1,5 +1,6 @@
 //! Building a model from a scenario: `Lmi::new` and the start states (a
-//! freshly published version, or a fleet already warm at t = 0).
+//! freshly published version, or a fleet already warm at t = 0; docs/model.md,
+//! "Publish and warm start").
 //!
 //! Runs once per model; the pieces are built by their own constructors
 //! (`Func::new`, `ProviderSpec::new`, `Scaler::new`, ...).

@@ -20,7 +20,8 @@ impl EeId {
         self.0 as usize
     }
 
-    /// The id of the EE in slot `i`.
+    /// The id of the EE in slot `i` (below `u32::MAX`, which the router's and
+    /// the timers' internals keep for "none").
     #[inline]
     pub fn of(i: usize) -> Self {
         debug_assert!(i < u32::MAX as usize);
@@ -69,6 +70,8 @@ pub(super) struct Ee {
 }
 
 impl Ee {
+    /// Busy vCPUs: jobs in their CPU phase, at most its vCPUs (derived, never
+    /// stored; the instance and the function keep sums of it).
     #[inline]
     pub(super) fn busy_vcpus(&self) -> u32 {
         (self.jobs.len() as u32).min(self.vcpus)

@@ -127,6 +127,9 @@ impl Lmi {
         Some(id)
     }
 
+    /// A launched instance is Running: its reservations become EEs, and a
+    /// rotation replacement starts a replacement for each live EE of the
+    /// instance it replaces.
     pub(super) fn instance_running(&mut self, id: InstanceId) {
         let now = self.now;
         let inst = &mut self.insts[id.index()];
@@ -236,6 +239,8 @@ impl Lmi {
         id
     }
 
+    /// An EE's init is over: it is Ready (and takes over from the EE it
+    /// replaces), or, drained while initializing, it stops.
     pub(super) fn ee_ready(&mut self, id: EeId) {
         let now = self.now;
         let e = &mut self.ees[id.index()];
@@ -291,6 +296,7 @@ impl Lmi {
         }
     }
 
+    /// Stops an EE with nothing in flight and frees its slot and its room.
     pub(super) fn stop_ee(&mut self, id: EeId) {
         let e = &mut self.ees[id.index()];
         debug_assert_eq!(e.inflight, 0);

@@ -10,7 +10,6 @@ use super::Lmi;
 use super::ee::{EeId, EeState, Job};
 use super::events::Ev;
 use super::route::Slot;
-use crate::ids::FunctionId;
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::platform::Completion;
 use crate::time::SimTime;
@@ -76,6 +75,8 @@ impl Lmi {
         None
     }
 
+    /// Starts an invocation's CPU phase of `cpu` µs on EE `id`; its I/O phase
+    /// of `io` µs follows.
     #[inline]
     pub(super) fn start_cpu(&mut self, id: EeId, cpu: u64, io: u64, arrival: u64, tag: u32) {
         let now = self.now.0;
@@ -120,6 +121,8 @@ impl Lmi {
         }
     }
 
+    /// EE `id`'s CPU timer fired: its due jobs leave their CPU phase for their
+    /// I/O phase (or complete).
     pub(super) fn cpu_done(&mut self, id: EeId) {
         let now = self.now.0;
         self.cpu_fired += 1;
@@ -186,28 +189,23 @@ impl Lmi {
         }
     }
 
+    /// An invocation that arrived at `arrival` on EE `id` completes now.
     pub(super) fn complete(&mut self, id: EeId, tag: u32, arrival: u64) {
         let now = self.now;
-        let (fi, drained) = {
+        let (function, drained) = {
             let e = &mut self.ees[id.index()];
             e.inflight -= 1;
-            (
-                e.function.index(),
-                e.state == EeState::Draining && e.inflight == 0,
-            )
+            (e.function, e.state == EeState::Draining && e.inflight == 0)
         };
-        let f = &mut self.funcs[fi];
+        let f = &mut self.funcs[function.index()];
         f.gauges.inflight.add(now, -1);
         let lat = now.0 - arrival;
         // Whole-run latencies are merged from the interval sketch at each close.
         f.cur_latency.record(lat);
         f.cur.served += 1;
         f.totals.served += 1;
-        if self.notify[fi] {
-            self.done.push(Completion {
-                function: FunctionId::of(fi),
-                tag,
-            });
+        if self.notify[function.index()] {
+            self.done.push(Completion { function, tag });
         }
         if drained {
             self.stop_ee(id);

@@ -1,0 +1,449 @@
+//! Results apart from rendering: builds the `Summary` of a run (both platforms,
+//! side by side) and turns results into bytes — `summary.json`, `timeseries.csv`,
+//! `decisions.csv` and the terminal table. Exporters never decide where bytes go.
+//!
+//! Layout: this file holds the `Summary` types, `summarize` and `summary.json`;
+//! `csv` writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal
+//! table and `fmt_usd`.
+
+use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
+use crate::default_lambda::DefaultResult;
+use crate::event_source::EventSourceResult;
+use crate::invocation::{ThrottleCounts, ThrottleReason};
+use crate::lmi::LmiResult;
+use crate::scenario::Scenario;
+use crate::sim::{Platforms, RunResult};
+use crate::sketch::Sketch;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+mod csv;
+mod terminal;
+
+pub use csv::{
+    TIMESERIES_COLUMNS, decisions_csv, timeseries_csv, write_decisions_csv, write_timeseries_csv,
+};
+pub use terminal::{fmt_usd, terminal};
+
+/// Version of the `summary.json` layout.
+pub const SCHEMA: &str = "lmi-sim/summary/v1";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct Latency {
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+}
+
+impl Latency {
+    fn of(s: &Sketch) -> Self {
+        let q = |x| s.quantile(x).map(|v| v / 1000.0);
+        Latency {
+            p50_ms: q(0.5),
+            p90_ms: q(0.9),
+            p99_ms: q(0.99),
+            max_ms: (s.count() > 0).then(|| s.max() as f64 / 1000.0),
+        }
+    }
+}
+
+/// One platform's figures (for one function, or all functions together).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct PlatformFigures {
+    pub invocations: u64,
+    pub served: u64,
+    pub in_flight_at_end: u64,
+    pub throttled: u64,
+    pub throttles: BTreeMap<&'static str, u64>,
+    pub throttle_rate: f64,
+    pub latency: Latency,
+    pub cold_starts: u64,
+    pub cold_start_rate: f64,
+    pub peak_concurrency: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LmiFleet {
+    pub peak_instances: u32,
+    pub mean_instances: f64,
+    pub peak_vcpus: u32,
+    pub peak_execution_environments: u32,
+    pub mean_execution_environments: f64,
+    pub mean_cpu_utilization: f64,
+    pub instance_hours: BTreeMap<String, f64>,
+    pub launches: u64,
+    pub launches_refused_by_max_vcpu: u64,
+    pub rotations: u64,
+}
+
+/// What happened to requests of functions with a queue or retries (all such
+/// functions of a platform together). `requests = completed + failed + dlq +
+/// queued_at_end + in_flight_at_end`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct EventSourceFigures {
+    pub requests: u64,
+    pub completed: u64,
+    /// Throttled with no retry left, or too old (async).
+    pub failed: u64,
+    /// Moved to the dead-letter queue (SQS).
+    pub dlq: u64,
+    /// Caller or async retries, and SQS redeliveries.
+    pub retries: u64,
+    pub redelivered: u64,
+    pub queued_at_end: u64,
+    pub in_flight_at_end: u64,
+    /// First arrival to completion, for completed requests.
+    pub end_to_end: Latency,
+    pub peak_queue_depth: u64,
+    pub peak_oldest_age_s: f64,
+    /// Time in backlog [s]: report intervals that ended with a request waiting
+    /// for longer than [`BACKLOG_AGE_S`].
+    pub backlog_s: f64,
+    /// The longest unbroken stretch of such intervals [s].
+    pub longest_backlog_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LmiSummary {
+    #[serde(flatten)]
+    pub figures: PlatformFigures,
+    pub fleet: LmiFleet,
+    pub cost: LmiCost,
+    /// Present when a function has a queue or retries.
+    pub sources: Option<EventSourceFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DefaultSummary {
+    #[serde(flatten)]
+    pub figures: PlatformFigures,
+    pub cost: DefaultCost,
+    pub sources: Option<EventSourceFigures>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FunctionSummary {
+    pub name: String,
+    pub arrivals: u64,
+    pub lmi: Option<PlatformFigures>,
+    pub default: Option<PlatformFigures>,
+    pub lmi_sources: Option<EventSourceFigures>,
+    pub default_sources: Option<EventSourceFigures>,
+}
+
+/// A queue is "in backlog" when its oldest request has waited longer than this [s].
+pub const BACKLOG_AGE_S: f64 = 1.0;
+
+/// Source figures over the functions `idx` (those with a non-synchronous source).
+pub fn source_figures(
+    r: Option<&EventSourceResult>,
+    idx: &[usize],
+    every_s: f64,
+) -> Option<EventSourceFigures> {
+    let r = r?;
+    let mut out = EventSourceFigures::default();
+    let mut e2e = Sketch::new();
+    let mut any = false;
+    let mut age: Vec<f64> = Vec::new();
+    for &i in idx {
+        let (Some(Some(t)), Some(Some(rows))) = (r.totals.get(i), r.rows.get(i)) else {
+            continue;
+        };
+        any = true;
+        out.requests += t.requests;
+        out.completed += t.completed;
+        out.failed += t.failed;
+        out.dlq += t.dlq;
+        out.retries += t.retries;
+        out.redelivered += t.redelivered;
+        out.queued_at_end += t.queued_at_end;
+        out.in_flight_at_end += t.in_flight_at_end;
+        out.peak_queue_depth = out.peak_queue_depth.max(t.peak_queue_depth);
+        out.peak_oldest_age_s = out.peak_oldest_age_s.max(t.peak_oldest_age_s);
+        e2e.merge(&t.end_to_end);
+        age.resize(age.len().max(rows.len()), 0.0);
+        for (k, row) in rows.iter().enumerate() {
+            age[k] = age[k].max(row.oldest_age_s);
+        }
+    }
+    if !any {
+        return None;
+    }
+    out.end_to_end = Latency::of(&e2e);
+    let (mut run, mut longest, mut total) = (0usize, 0usize, 0usize);
+    for a in age {
+        if a > BACKLOG_AGE_S {
+            run += 1;
+            total += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    out.backlog_s = total as f64 * every_s;
+    out.longest_backlog_s = longest as f64 * every_s;
+    Some(out)
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Comparison {
+    /// "lmi" or "default".
+    pub cheaper: &'static str,
+    pub lmi_monthly_usd: f64,
+    pub default_monthly_usd: f64,
+    /// Monthly savings of the cheaper platform [USD].
+    pub monthly_savings_usd: f64,
+    /// Savings as a fraction of the dearer platform's cost.
+    pub savings_fraction: f64,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub schema: &'static str,
+    pub lmi_sim_version: &'static str,
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub horizon_s: f64,
+    pub report_interval_s: f64,
+    pub platforms: Platforms,
+    pub arrivals: u64,
+    /// Checksum of every offered arrival (time, function, work), in hex.
+    pub arrivals_checksum: String,
+    /// Malformed trace rows skipped (`--skip-bad-rows`).
+    pub skipped_trace_rows: u64,
+    pub functions: Vec<FunctionSummary>,
+    pub lmi: Option<LmiSummary>,
+    pub default: Option<DefaultSummary>,
+    pub comparison: Option<Comparison>,
+}
+
+fn rate(n: u64, d: u64) -> f64 {
+    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+}
+
+/// One function's whole-run counts, as either platform keeps them.
+struct Counts<'a> {
+    arrivals: u64,
+    served: u64,
+    in_flight: u32,
+    throttles: ThrottleCounts,
+    latency: &'a Sketch,
+    cold_starts: u64,
+    peak_concurrency: u32,
+}
+
+/// Sums `counts` (one per selected function) into a platform's figures.
+fn figures<'a>(
+    counts: impl Iterator<Item = Counts<'a>>,
+    reasons: &[ThrottleReason],
+) -> PlatformFigures {
+    let mut lat = Sketch::new();
+    let mut f = PlatformFigures::default();
+    let mut thr = ThrottleCounts::default();
+    for c in counts {
+        f.invocations += c.arrivals;
+        f.served += c.served;
+        f.in_flight_at_end += c.in_flight as u64;
+        thr.add(&c.throttles);
+        lat.merge(c.latency);
+        f.cold_starts += c.cold_starts;
+        f.peak_concurrency += c.peak_concurrency as u64;
+    }
+    for r in reasons {
+        f.throttles.insert(r.name(), thr[*r]);
+    }
+    f.throttled = thr.total();
+    f.throttle_rate = rate(f.throttled, f.invocations);
+    f.cold_start_rate = rate(f.cold_starts, f.invocations);
+    f.latency = Latency::of(&lat);
+    f
+}
+
+/// The functions a figure covers: one, or all.
+fn selected(n: usize, fi: Option<usize>) -> std::ops::Range<usize> {
+    match fi {
+        Some(i) => i..i + 1,
+        None => 0..n,
+    }
+}
+
+fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
+    let counts = selected(r.functions.len(), fi).map(|i| {
+        let t = &r.functions[i];
+        Counts {
+            arrivals: t.arrivals,
+            served: t.served,
+            in_flight: r.in_flight_at_end[i],
+            throttles: lmi_throttles(&t.throttles),
+            latency: &t.latency,
+            cold_starts: 0,
+            peak_concurrency: t.peak_in_flight,
+        }
+    });
+    figures(counts, &ThrottleReason::LMI)
+}
+
+fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
+    let counts = selected(r.functions.len(), fi).map(|i| {
+        let t = &r.functions[i];
+        Counts {
+            arrivals: t.ledger.arrivals,
+            served: t.ledger.served,
+            in_flight: r.in_flight_at_end[i],
+            throttles: t.ledger.throttles,
+            latency: &t.ledger.latency,
+            cold_starts: t.cold_starts,
+            peak_concurrency: t.peak_concurrency,
+        }
+    });
+    figures(counts, &ThrottleReason::DEFAULT)
+}
+
+fn lmi_throttles(a: &[u64; 5]) -> ThrottleCounts {
+    let mut c = ThrottleCounts::default();
+    for (r, n) in ThrottleReason::LMI.iter().zip(a) {
+        c[*r] = *n;
+    }
+    c
+}
+
+/// LMI cost of a run.
+pub fn lmi_cost_of(sc: &Scenario, r: &LmiResult) -> LmiCost {
+    let invocations: u64 = r
+        .functions
+        .iter()
+        .map(|f| f.arrivals - f.throttles.iter().sum::<u64>())
+        .sum();
+    cost::lmi_cost(
+        r.provider.ec2_usd,
+        r.provider.fee_usd,
+        invocations,
+        sc.horizon,
+        &sc.pricing,
+    )
+}
+
+/// Default-Lambda usage of a run (all functions share the provider's architecture).
+pub fn default_usage(r: &DefaultResult) -> DefaultUsage {
+    let mut u = DefaultUsage::default();
+    for f in &r.functions {
+        u.invocations += f.ledger.accepted;
+        u.gbs += f.gbs;
+        u.init_gbs += f.init_gbs;
+        u.pc_alloc_gbs += f.pc_alloc_gbs;
+        u.pc_used_gbs += f.pc_used_gbs;
+    }
+    u
+}
+
+pub fn default_cost_of(sc: &Scenario, r: &DefaultResult) -> DefaultCost {
+    cost::default_cost(
+        default_usage(r),
+        sc.provider.architecture,
+        sc.horizon,
+        &sc.pricing,
+    )
+}
+
+/// Builds the summary of a run.
+pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summary {
+    let all: Vec<usize> = (0..sc.functions.len()).collect();
+    let every_s = sc.report_interval.as_secs_f64();
+    let lmi = run.lmi().map(|r| {
+        let h = sc.horizon.0 as f64;
+        let mut hours = BTreeMap::new();
+        for (i, s) in r.provider.instance_seconds.iter().enumerate() {
+            if *s > 0.0 {
+                hours.insert(r.instance_types[i].name.clone(), s / 3600.0);
+            }
+        }
+        let ee_area: f64 = r.functions.iter().map(|f| f.ee_area).sum();
+        LmiSummary {
+            figures: lmi_figures(r, None),
+            fleet: LmiFleet {
+                peak_instances: r.provider.peak_instances,
+                mean_instances: r.provider.instance_area / h,
+                peak_vcpus: r.provider.peak_vcpus,
+                peak_execution_environments: r.functions.iter().map(|f| f.peak_ees).sum(),
+                mean_execution_environments: ee_area / h,
+                mean_cpu_utilization: if r.provider.usable_area > 0.0 {
+                    r.provider.busy_area / r.provider.usable_area
+                } else {
+                    0.0
+                },
+                instance_hours: hours,
+                launches: r.provider.launches,
+                launches_refused_by_max_vcpu: r.provider.launches_refused,
+                rotations: r.provider.rotations,
+            },
+            cost: lmi_cost_of(sc, r),
+            sources: source_figures(run.lmi_sources(), &all, every_s),
+        }
+    });
+    let default = run.default().map(|r| DefaultSummary {
+        figures: default_figures(r, None),
+        cost: default_cost_of(sc, r),
+        sources: source_figures(run.default_sources(), &all, every_s),
+    });
+    let functions = sc
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FunctionSummary {
+            name: f.name.clone(),
+            arrivals: run.offered.total[i],
+            lmi: run.lmi().map(|r| lmi_figures(r, Some(i))),
+            default: run.default().map(|r| default_figures(r, Some(i))),
+            lmi_sources: source_figures(run.lmi_sources(), &[i], every_s),
+            default_sources: source_figures(run.default_sources(), &[i], every_s),
+        })
+        .collect();
+    let comparison = match (&lmi, &default) {
+        (Some(l), Some(d)) => {
+            let (a, b) = (l.cost.monthly_usd, d.cost.monthly_usd);
+            let cheaper = if a <= b { "lmi" } else { "default" };
+            let dearer = a.max(b);
+            Some(Comparison {
+                cheaper,
+                lmi_monthly_usd: a,
+                default_monthly_usd: b,
+                monthly_savings_usd: (a - b).abs(),
+                savings_fraction: if dearer > 0.0 {
+                    (a - b).abs() / dearer
+                } else {
+                    0.0
+                },
+            })
+        }
+        _ => None,
+    };
+    Summary {
+        schema: SCHEMA,
+        lmi_sim_version: VERSION,
+        scenario: sc.name.clone(),
+        description: sc.description.clone(),
+        seed: sc.seed,
+        horizon_s: sc.horizon.as_secs_f64(),
+        report_interval_s: sc.report_interval.as_secs_f64(),
+        platforms,
+        arrivals: run.offered.total.iter().sum(),
+        arrivals_checksum: format!("{:016x}", run.offered.checksum),
+        skipped_trace_rows: run.skipped_rows.iter().sum(),
+        functions,
+        lmi,
+        default,
+        comparison,
+    }
+}
+
+/// `summary.json` bytes.
+pub fn summary_json(s: &Summary) -> String {
+    let mut out =
+        serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,223 @@
+//! The terminal summary: a `Summary` as text, both platforms in columns, and
+//! the dollar format it shares with the charts. Formats only; must not compute
+//! figures (they come from the `Summary`) nor print.
+
+use super::{EventSourceFigures, PlatformFigures, Summary};
+use crate::invocation::ThrottleReason;
+use std::fmt::Write as _;
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x >= 1000.0 => format!("{:.2} s", x / 1000.0),
+        Some(x) => format!("{x:.1} ms"),
+        None => "-".into(),
+    }
+}
+
+/// A dollar amount as text: $0.0042, $0.42, $12.30, $1,234.
+pub fn fmt_usd(x: f64) -> String {
+    if x.abs() >= 1000.0 {
+        let whole = x.round() as i64;
+        let s = whole.unsigned_abs().to_string();
+        let mut g = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                g.push(',');
+            }
+            g.push(c);
+        }
+        format!("{}${g}", if whole < 0 { "-" } else { "" })
+    } else if x.abs() >= 0.01 || x == 0.0 {
+        format!("${x:.2}")
+    } else {
+        format!("${x:.4}")
+    }
+}
+
+/// One terminal row's two cells: `f` of each platform's value, or "-".
+fn columns<T>(a: Option<&T>, b: Option<&T>, f: &dyn Fn(&T) -> String) -> (String, String) {
+    let cell = |x: Option<&T>| x.map(f).unwrap_or_else(|| "-".into());
+    (cell(a), cell(b))
+}
+
+/// The terminal summary: both platforms in columns.
+pub fn terminal(s: &Summary) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "lmi-sim {} — scenario `{}` (seed {}, horizon {:.1} h, {} arrivals)",
+        s.lmi_sim_version,
+        s.scenario,
+        s.seed,
+        s.horizon_s / 3600.0,
+        s.arrivals
+    );
+    let l = s.lmi.as_ref();
+    let d = s.default.as_ref();
+    let row = |o: &mut String, name: &str, a: String, b: String| {
+        let _ = writeln!(o, "  {name:<32} {a:>18} {b:>18}");
+    };
+    if s.skipped_trace_rows > 0 {
+        let _ = writeln!(
+            o,
+            "  warning: {} malformed trace rows were skipped (--skip-bad-rows)",
+            s.skipped_trace_rows
+        );
+    }
+    row(&mut o, "", "LMI".into(), "default Lambda".into());
+    let lf = l.map(|x| &x.figures);
+    let df = d.map(|x| &x.figures);
+    let both = |f: &dyn Fn(&PlatformFigures) -> String| columns(lf, df, f);
+    let (a, b) = both(&|f| f.invocations.to_string());
+    row(&mut o, "invocations", a, b);
+    let (a, b) = both(&|f| f.served.to_string());
+    row(&mut o, "served", a, b);
+    let (a, b) = both(&|f| f.throttled.to_string());
+    row(&mut o, "throttled", a, b);
+    for r in ThrottleReason::LMI {
+        if let Some(f) = lf
+            && f.throttles[r.name()] > 0
+        {
+            row(
+                &mut o,
+                &format!("  {}", r.name()),
+                f.throttles[r.name()].to_string(),
+                "".into(),
+            );
+        }
+    }
+    for r in ThrottleReason::DEFAULT {
+        if let Some(f) = df
+            && f.throttles[r.name()] > 0
+        {
+            row(
+                &mut o,
+                &format!("  {}", r.name()),
+                "".into(),
+                f.throttles[r.name()].to_string(),
+            );
+        }
+    }
+    let (a, b) = both(&|f| format!("{:.3}%", f.throttle_rate * 100.0));
+    row(&mut o, "throttle rate", a, b);
+    let (a, b) = both(&|f| ms(f.latency.p50_ms));
+    row(&mut o, "latency p50", a, b);
+    let (a, b) = both(&|f| ms(f.latency.p90_ms));
+    row(&mut o, "latency p90", a, b);
+    let (a, b) = both(&|f| ms(f.latency.p99_ms));
+    row(&mut o, "latency p99", a, b);
+    let (a, b) = both(&|f| ms(f.latency.max_ms));
+    row(&mut o, "latency max", a, b);
+    let (a, b) = both(&|f| format!("{} ({:.3}%)", f.cold_starts, f.cold_start_rate * 100.0));
+    row(&mut o, "cold starts", a, b);
+    let (a, b) = both(&|f| f.peak_concurrency.to_string());
+    row(&mut o, "peak concurrency", a, b);
+    if let Some(l) = l {
+        let fl = &l.fleet;
+        row(
+            &mut o,
+            "instances peak / mean",
+            format!("{} / {:.1}", fl.peak_instances, fl.mean_instances),
+            "".into(),
+        );
+        row(
+            &mut o,
+            "EEs peak / mean",
+            format!(
+                "{} / {:.1}",
+                fl.peak_execution_environments, fl.mean_execution_environments
+            ),
+            "".into(),
+        );
+        row(
+            &mut o,
+            "mean CPU utilization",
+            format!("{:.1}%", fl.mean_cpu_utilization * 100.0),
+            "".into(),
+        );
+        for (t, h) in &fl.instance_hours {
+            row(
+                &mut o,
+                &format!("  {t} instance-hours"),
+                format!("{h:.1}"),
+                "".into(),
+            );
+        }
+    }
+    let ls = l.and_then(|x| x.sources.as_ref());
+    let ds = d.and_then(|x| x.sources.as_ref());
+    if ls.is_some() || ds.is_some() {
+        let _ = writeln!(o, "  event sources (queues, retries)");
+        let src = |f: &dyn Fn(&EventSourceFigures) -> String| columns(ls, ds, f);
+        let (a, b) = src(&|f| f.requests.to_string());
+        row(&mut o, "  requests (messages, events)", a, b);
+        let (a, b) = src(&|f| f.completed.to_string());
+        row(&mut o, "  completed", a, b);
+        let (a, b) = src(&|f| f.failed.to_string());
+        row(&mut o, "  failed after all retries", a, b);
+        let (a, b) = src(&|f| f.dlq.to_string());
+        row(&mut o, "  to the DLQ", a, b);
+        let (a, b) = src(&|f| f.retries.to_string());
+        row(&mut o, "  retries / redeliveries", a, b);
+        let (a, b) = src(&|f| (f.queued_at_end + f.in_flight_at_end).to_string());
+        row(&mut o, "  queued or in flight at the end", a, b);
+        let (a, b) = src(&|f| ms(f.end_to_end.p50_ms));
+        row(&mut o, "  end-to-end delay p50", a, b);
+        let (a, b) = src(&|f| ms(f.end_to_end.p99_ms));
+        row(&mut o, "  end-to-end delay p99", a, b);
+        let (a, b) = src(&|f| ms(f.end_to_end.max_ms));
+        row(&mut o, "  end-to-end delay max", a, b);
+        let (a, b) = src(&|f| f.peak_queue_depth.to_string());
+        row(&mut o, "  peak queue depth", a, b);
+        let (a, b) = src(&|f| format!("{:.1} s", f.peak_oldest_age_s));
+        row(&mut o, "  oldest message, at worst", a, b);
+        let (a, b) = src(&|f| format!("{:.0} min", f.backlog_s / 60.0));
+        row(&mut o, "  time in backlog (age > 1 s)", a, b);
+    }
+    let _ = writeln!(o, "  cost");
+    let lc = l.map(|x| &x.cost);
+    let dc = d.map(|x| &x.cost);
+    let pair = |a: Option<f64>, b: Option<f64>| {
+        (
+            a.map(fmt_usd).unwrap_or_else(|| "-".into()),
+            b.map(fmt_usd).unwrap_or_else(|| "-".into()),
+        )
+    };
+    let (a, b) = pair(lc.map(|c| c.requests_usd), dc.map(|c| c.requests_usd));
+    row(&mut o, "  requests", a, b);
+    let (a, b) = pair(lc.map(|c| c.ec2_usd), None);
+    row(&mut o, "  EC2", a, b);
+    let (a, b) = pair(lc.map(|c| c.management_fee_usd), None);
+    row(&mut o, "  management fee (15%)", a, b);
+    let (a, b) = pair(None, dc.map(|c| c.duration_usd));
+    row(&mut o, "  duration (GB-s)", a, b);
+    let (a, b) = pair(None, dc.map(|c| c.init_usd));
+    row(&mut o, "  INIT (GB-s)", a, b);
+    if dc.is_some_and(|c| c.provisioned_usd > 0.0) {
+        let (a, b) = pair(None, dc.map(|c| c.provisioned_usd));
+        row(&mut o, "  provisioned concurrency", a, b);
+    }
+    let (a, b) = pair(lc.map(|c| c.total_usd), dc.map(|c| c.total_usd));
+    row(&mut o, "  total for the horizon", a, b);
+    let (a, b) = pair(lc.map(|c| c.monthly_usd), dc.map(|c| c.monthly_usd));
+    row(&mut o, "  per 730-hour month", a, b);
+    let (a, b) = pair(
+        lc.and_then(|c| c.per_million_invocations_usd),
+        dc.and_then(|c| c.per_million_invocations_usd),
+    );
+    row(&mut o, "  per million invocations", a, b);
+    if let Some(c) = &s.comparison {
+        let _ = writeln!(
+            o,
+            "  → {} is cheaper by {} per month ({:.0}%)",
+            if c.cheaper == "lmi" {
+                "LMI"
+            } else {
+                "default Lambda"
+            },
+            fmt_usd(c.monthly_savings_usd),
+            c.savings_fraction * 100.0
+        );
+    }
+    o
+}

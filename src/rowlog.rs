@@ -231,10 +231,18 @@ mod tests {
         use crate::default_lambda::DefaultInterval;
         use crate::event_source::EventSourceInterval;
         use crate::lmi::{DecisionRecord, LmiInterval, ProviderInterval};
+        let mut lmi_throttles = crate::invocation::ThrottleCounts::default();
+        for (k, r) in crate::invocation::ThrottleReason::LMI.iter().enumerate() {
+            lmi_throttles[*r] = 3 + k as u64;
+        }
         round_trip(LmiInterval {
-            served: 1,
-            accepted: 2,
-            throttles: [3, 4, 5, 6, 7],
+            figures: crate::ledger::IntervalFigures {
+                served: 1,
+                accepted: 2,
+                throttles: lmi_throttles,
+                latency_p50_ms: Some(15.5),
+                latency_p99_ms: None,
+            },
             in_flight: 8,
             ees_initializing: 9,
             ees_ready: 10,
@@ -242,8 +250,6 @@ mod tests {
             cpu_utilization: 0.12,
             slot_saturation: 0.13,
             slots: 14,
-            latency_p50_ms: Some(15.5),
-            latency_p99_ms: None,
         });
         round_trip(ProviderInterval {
             instances_launching: 1,

@@ -170,7 +170,7 @@ fn both_platforms_see_identical_arrivals_and_work() {
     // Every arrival reached each model.
     let n: u64 = r.offered.total.iter().sum();
     assert!(n > 80_000, "{n} arrivals");
-    assert_eq!(l.result.functions[0].arrivals, n);
+    assert_eq!(l.result.functions[0].ledger.arrivals, n);
     assert_eq!(d.result.functions[0].ledger.arrivals, n);
 }
 

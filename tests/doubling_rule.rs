@@ -58,7 +58,7 @@ fn throttled(sc: &Scenario, from: usize, to: usize) -> (u64, u64) {
     let rows = l.rows[0].to_vec();
     let t: u64 = rows[from..to]
         .iter()
-        .map(|x| x.throttles.iter().sum::<u64>())
+        .map(|x| x.figures.throttles.total())
         .sum();
     let a: u64 = r.offered.per_interval[0][from..to].iter().sum();
     (t, a)

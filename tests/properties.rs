@@ -138,12 +138,12 @@ proptest! {
         let r = run(&sc, Platforms::Both).unwrap();
         let l = r.lmi().unwrap();
         let d = r.default().unwrap();
-        let lf = &l.functions[0];
+        let lf = &l.functions[0].ledger;
         let df = &d.functions[0];
         prop_assert_eq!(lf.arrivals, r.offered.total[0]);
         prop_assert_eq!(
             lf.arrivals,
-            lf.served + lf.throttles.iter().sum::<u64>() + l.in_flight_at_end[0] as u64,
+            lf.served + lf.throttles.total() + l.in_flight_at_end[0] as u64,
             "LMI conservation, seed {}", p.seed
         );
         prop_assert_eq!(

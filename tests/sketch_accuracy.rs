@@ -26,7 +26,7 @@ fn sketch_percentiles_agree_with_exact_ones() {
     sc.seed = seed;
     let r = run(&sc, Platforms::Lmi).unwrap();
     let l = r.lmi().unwrap();
-    assert_eq!(l.functions[0].throttles.iter().sum::<u64>(), 0);
+    assert_eq!(l.functions[0].ledger.throttles.total(), 0);
 
     // Replay the same arrivals; keep the I/O times of those completed by the horizon.
     let mut stream = ArrivalStream::new(&sc).unwrap();
@@ -44,7 +44,7 @@ fn sketch_percentiles_agree_with_exact_ones() {
         }
     }
     exact.sort_unstable();
-    let sk = &l.functions[0].latency;
+    let sk = &l.functions[0].ledger.latency;
     assert_eq!(sk.count(), exact.len() as u64, "seed {seed}");
     for q in [0.5, 0.9, 0.99, 0.999] {
         let rank = ((q * exact.len() as f64).ceil() as usize).clamp(1, exact.len());

@@ -70,7 +70,7 @@ fn spike_beyond_capacity_with_large_max_receive_loses_nothing() {
     let r = run(&sc, Platforms::Both).unwrap();
     let l = r.lmi().unwrap();
     assert!(
-        l.functions[0].throttles.iter().sum::<u64>() > 0,
+        l.functions[0].ledger.throttles.total() > 0,
         "the spike must throttle LMI"
     );
     let t = lmi_src(&r);
@@ -98,7 +98,7 @@ fn max_receive_one_sends_redelivered_messages_to_the_dlq() {
 fn client_retries_turn_throttles_into_retries() {
     let no_retry = spiky(EventSourceSpec::Sync, 2, 1500.0, 5);
     let r0 = run(&no_retry, Platforms::Lmi).unwrap();
-    let base_throttles: u64 = r0.lmi().unwrap().functions[0].throttles.iter().sum();
+    let base_throttles: u64 = r0.lmi().unwrap().functions[0].ledger.throttles.total();
     assert!(base_throttles > 1000);
 
     let retry = EventSourceSpec::SyncRetry {
@@ -110,12 +110,12 @@ fn client_retries_turn_throttles_into_retries() {
     let r = run(&sc, Platforms::Lmi).unwrap();
     let l = r.lmi().unwrap();
     let t = lmi_src(&r);
-    let throttles: u64 = l.functions[0].throttles.iter().sum();
+    let throttles: u64 = l.functions[0].ledger.throttles.total();
     assert!(conserved(t), "{t:?}");
     // Each throttle is either retried or, on the third attempt, a failure.
     assert_eq!(throttles, t.retries + t.failed);
     // Each retry is a new, counted invocation attempt.
-    assert_eq!(l.functions[0].arrivals, t.requests + t.retries);
+    assert_eq!(l.functions[0].ledger.arrivals, t.requests + t.retries);
     assert!(t.retries > 0 && t.failed > 0);
     assert!(t.failed < base_throttles, "retries rescue some requests");
     // Completed requests saw their retries in the end-to-end delay.
@@ -188,8 +188,8 @@ proptest! {
                 }
                 None => {
                     let l = r.lmi().unwrap();
-                    let f = &l.functions[0];
-                    prop_assert_eq!(f.arrivals, f.served + f.throttles.iter().sum::<u64>() + l.in_flight_at_end[0] as u64);
+                    let f = &l.functions[0].ledger;
+                    prop_assert_eq!(f.arrivals, f.served + f.throttles.total() + l.in_flight_at_end[0] as u64);
                 }
             }
         }

@@ -1114,10 +1114,11 @@ spread = "uniform"
     assert_eq!(r.offered.per_interval[1][..3], [30, 90, 0]);
     let l = r.lmi().unwrap();
     for (i, f) in l.functions.iter().enumerate() {
+        let f = &f.ledger;
         assert_eq!(f.arrivals, r.offered.total[i]);
         assert_eq!(
             f.arrivals,
-            f.served + f.throttles.iter().sum::<u64>() + l.in_flight_at_end[i] as u64
+            f.served + f.throttles.total() + l.in_flight_at_end[i] as u64
         );
     }
 }

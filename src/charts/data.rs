@@ -290,12 +290,13 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 let Some(row) = r.rows.get(f).and_then(|v| v.get(k)) else {
                     continue;
                 };
-                thr += row.throttles.iter().sum::<u64>() as f64;
+                let fig = &row.figures;
+                thr += fig.throttles.total() as f64;
                 infl += row.in_flight as f64;
                 slots += row.slots as f64;
                 ready += row.ees_ready as f64;
                 init += row.ees_initializing as f64;
-                req += row.accepted as f64 * req_price;
+                req += fig.accepted as f64 * req_price;
                 let vcpus = sc
                     .functions
                     .get(f)
@@ -305,7 +306,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 let w = (row.ees_ready as f64 * vcpus).max(1e-9);
                 cpu += row.cpu_utilization * w;
                 cpu_w += w;
-                lat.add(row.served, row.latency_p50_ms, row.latency_p99_ms);
+                lat.add(fig.served, fig.latency_p50_ms, fig.latency_p99_ms);
             }
             raw.l_thr.push(thr);
             raw.l_infl.push(infl);

@@ -10,9 +10,8 @@ use super::route::Router;
 use super::rows::{LmiFunctionTotals, LmiInterval};
 use crate::dist::Dist;
 use crate::gauge::{Count, Gauge, Window};
-use crate::rowlog::RowLog;
+use crate::ledger::Ledger;
 use crate::scenario::{FunctionSpec, Scenario};
-use crate::sketch::Sketch;
 use crate::time::{SimDuration, SimTime};
 
 /// Per-function state.
@@ -41,11 +40,10 @@ pub(super) struct Func {
     pub(super) gauges: Gauges,
     pub(super) scaler_windows: Windows,
     pub(super) report_windows: Windows,
-    // Interval counters.
-    pub(super) cur: LmiInterval,
-    pub(super) cur_latency: Sketch,
+    /// Arrivals, throttles, completions and interval rows.
+    pub(super) ledger: Ledger<LmiInterval>,
+    /// This model's own whole-run figures.
     pub(super) totals: LmiFunctionTotals,
-    pub(super) rows: RowLog<LmiInterval>,
 }
 
 impl Func {
@@ -79,11 +77,8 @@ impl Func {
             gauges: Gauges::default(),
             scaler_windows: Windows::default(),
             report_windows: Windows::default(),
-            cur: LmiInterval::default(),
-            cur_latency: Sketch::new(),
+            ledger: Ledger::default(),
             totals: LmiFunctionTotals::new(),
-            // Exact sizes: no doubling slack in long runs.
-            rows: RowLog::new(),
         }
     }
 }

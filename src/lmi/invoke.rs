@@ -11,24 +11,16 @@ use super::ee::{EeId, EeState, Job};
 use super::events::Ev;
 use super::route::Slot;
 use crate::invocation::{Arrival, ThrottleReason};
-use crate::platform::Completion;
+use crate::platform::Admission;
 use crate::time::SimTime;
 
-/// Position of an LMI throttle reason in [`ThrottleReason::LMI`].
-fn lmi_slot(r: ThrottleReason) -> usize {
-    ThrottleReason::LMI
-        .iter()
-        .position(|x| *x == r)
-        .unwrap_or(0)
-}
-
 impl Lmi {
-    /// Offers one invocation (after `advance_to(a.at)`); `Some(reason)` if throttled.
+    /// Offers one invocation (after `advance_to(a.at)`).
     #[inline]
-    pub fn arrive(&mut self, a: &Arrival) -> Option<ThrottleReason> {
+    pub(super) fn admit(&mut self, a: &Arrival) -> Admission {
         let now = a.at;
         let f = &mut self.funcs[a.function.index()];
-        f.totals.arrivals += 1;
+        f.ledger.arrival();
         let best = if f.deactivated { None } else { f.route.best() };
         let Some(id) = best else {
             let reason = if f.deactivated {
@@ -38,12 +30,10 @@ impl Lmi {
             } else {
                 ThrottleReason::ConcurrencyThrottles
             };
-            let slot = lmi_slot(reason);
-            f.cur.throttles[slot] += 1;
-            f.totals.throttles[slot] += 1;
-            return Some(reason);
+            f.ledger.throttle(reason);
+            return Admission::Throttled(reason);
         };
-        f.cur.accepted += 1;
+        f.ledger.accept();
         f.gauges.inflight.add(now, 1);
         let infl = f.gauges.inflight.value() as u32;
         if infl > f.totals.peak_in_flight {
@@ -72,7 +62,7 @@ impl Lmi {
         } else {
             self.complete(id, a.tag, now.0);
         }
-        None
+        Admission::Accepted
     }
 
     /// Starts an invocation's CPU phase of `cpu` µs on EE `id`; its I/O phase
@@ -199,14 +189,8 @@ impl Lmi {
         };
         let f = &mut self.funcs[function.index()];
         f.gauges.inflight.add(now, -1);
-        let lat = now.0 - arrival;
-        // Whole-run latencies are merged from the interval sketch at each close.
-        f.cur_latency.record(lat);
-        f.cur.served += 1;
-        f.totals.served += 1;
-        if self.notify[function.index()] {
-            self.done.push(Completion { function, tag });
-        }
+        f.ledger.served(now.0 - arrival);
+        self.notices.completed(function, tag);
         if drained {
             self.stop_ee(id);
         } else {

@@ -45,12 +45,13 @@ pub use rows::{
     DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval, ProviderTotals,
 };
 
+use crate::clock::Boundaries;
 use crate::gauge::Integral;
 use crate::ids::FunctionId;
 use crate::invocation::Arrival;
-use crate::platform::{Admission, Advance, Completion, Platform};
+use crate::platform::{Admission, Advance, Completion, Notices, Platform, Stepper, advance};
 use crate::rng::SimRng;
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 use ee::Ee;
 use events::{Ev, EvQueue};
 use func::Func;
@@ -84,114 +85,88 @@ pub struct Lmi {
     scaler: Scaler,
     rng_init: SimRng,
     rng_launch: SimRng,
-    report_interval: SimDuration,
-    next_report: SimTime,
-    /// Per function: whether its source asked for completion notices.
-    notify: Vec<bool>,
-    /// Completions to notify.
-    done: Vec<Completion>,
+    /// The next report-interval boundary to close.
+    boundaries: Boundaries,
+    /// Completion notices the event sources asked for.
+    notices: Notices,
 }
 
-impl Platform for Lmi {
-    type Result = LmiResult;
+impl Stepper for Lmi {
     #[inline]
-    fn advance_to(&mut self, t: SimTime) -> Advance {
-        if Lmi::advance_to(self, t) {
-            Advance::Completions
-        } else {
-            Advance::Reached
-        }
-    }
-    fn now(&self) -> SimTime {
-        self.now
-    }
-    #[inline]
-    fn arrive(&mut self, a: &Arrival) -> Admission {
-        match Lmi::arrive(self, a) {
-            None => Admission::Accepted,
-            Some(r) => Admission::Throttled(r),
-        }
-    }
-    fn completions(&mut self) -> &mut Vec<Completion> {
-        &mut self.done
-    }
-    fn notify(&mut self, f: FunctionId) {
-        self.notify[f.index()] = true;
-    }
-    fn finish(self, horizon: SimTime) -> LmiResult {
-        Lmi::finish(self, horizon)
-    }
-}
-
-impl Lmi {
-    /// Replaces the scaler policy.
-    pub fn set_policy(&mut self, p: Box<dyn ScalerPolicy>) {
-        self.scaler.policy = p;
+    fn next_event(&mut self) -> SimTime {
+        let te = self.q.peek_time().unwrap_or(SimTime::MAX);
+        let tc = self.timers.peek().map_or(u64::MAX, |(at, _)| at);
+        te.min(SimTime(tc))
     }
 
-    /// Processes every event at or before `t`, closing report intervals on the
-    /// way. Returns `true` if it stopped early, right after an event that
-    /// completed an invocation of a function whose source asked to be told
-    /// (see [`Lmi::completions`]); `now()` is then that event's time.
+    /// Queue events first on a tie, then CPU timers by EE id.
     #[inline]
-    pub fn advance_to(&mut self, t: SimTime) -> bool {
-        loop {
-            if !self.done.is_empty() {
-                return true;
+    fn step(&mut self, t: SimTime) {
+        let te = self.q.peek_time().unwrap_or(SimTime::MAX);
+        match self.timers.peek() {
+            Some((tc, ee)) if SimTime(tc) < te => {
+                self.now = SimTime(tc);
+                self.cpu_done(ee);
             }
-            let te = self.q.peek_time().unwrap_or(SimTime::MAX);
-            // No timer: never due (the EE id is then unused).
-            let (tc, ee) = self.timers.peek().unwrap_or((u64::MAX, EeId(0)));
-            let tn = te.min(SimTime(tc));
-            if self.next_report <= t && self.next_report <= tn {
-                let at = self.next_report;
-                self.now = at;
-                self.close_interval(at);
-                self.next_report = at + self.report_interval;
-                continue;
-            }
-            if tn > t {
-                break;
-            }
-            // Queue events first on a tie, then CPU timers by EE id.
-            if te <= SimTime(tc) {
+            _ => {
                 if let Some((at, ev)) = self.q.pop_until(t) {
                     self.now = at;
                     self.handle(ev);
                 }
-            } else {
-                self.now = SimTime(tc);
-                self.cpu_done(ee);
             }
         }
-        self.now = t;
-        false
     }
 
-    /// The model's clock.
-    pub fn now(&self) -> SimTime {
+    fn close_interval(&mut self, at: SimTime) {
+        Lmi::close_interval(self, at);
+    }
+
+    #[inline]
+    fn set_now(&mut self, t: SimTime) {
+        self.now = t;
+    }
+
+    #[inline]
+    fn boundaries(&mut self) -> &mut Boundaries {
+        &mut self.boundaries
+    }
+
+    #[inline]
+    fn notices(&self) -> &Notices {
+        &self.notices
+    }
+}
+
+impl Platform for Lmi {
+    type Result = LmiResult;
+
+    #[inline]
+    fn advance_to(&mut self, t: SimTime) -> Advance {
+        advance(self, t)
+    }
+
+    fn now(&self) -> SimTime {
         self.now
     }
 
-    /// Completions of invocations of notifying functions since the last call,
-    /// as (function, tag); the caller drains it.
-    pub fn completions(&mut self) -> &mut Vec<Completion> {
-        &mut self.done
+    #[inline]
+    fn arrive(&mut self, a: &Arrival) -> Admission {
+        self.admit(a)
     }
 
-    /// Asks for completion notices of function `f`'s invocations.
-    pub fn notify(&mut self, f: usize) {
-        self.notify[f] = true;
+    fn completions(&mut self) -> &mut Vec<Completion> {
+        self.notices.list()
     }
 
-    /// Runs to the horizon and returns the results.
-    pub fn finish(mut self, horizon: SimTime) -> LmiResult {
-        self.notify.iter_mut().for_each(|n| *n = false);
-        self.done.clear();
-        self.advance_to(horizon);
+    fn notify(&mut self, f: FunctionId) {
+        self.notices.want(f);
+    }
+
+    fn finish(mut self, horizon: SimTime) -> LmiResult {
+        self.notices.stop();
+        let _ = advance(&mut self, horizon);
         // A last partial interval, if the horizon is not a multiple of it.
-        let last_closed = SimTime(self.next_report.0 - self.report_interval.0);
-        if horizon > last_closed {
+        if self.boundaries.open_at(horizon) {
             self.close_interval(horizon);
         }
         // Bill instances still alive up to the horizon.
@@ -200,32 +175,38 @@ impl Lmi {
                 self.books.bill(horizon, inst);
             }
         }
-        let mut funcs_totals = Vec::new();
+        let mut functions = Vec::new();
         let mut rows = Vec::new();
         let mut in_flight = Vec::new();
-        for f in self.funcs.iter_mut() {
-            // Completions at the horizon itself, after the last close.
-            f.totals.latency.merge(&f.cur_latency);
-            f.cur_latency.clear();
+        self.books.finish(horizon, &FleetBusy(&self.funcs));
+        for mut f in self.funcs {
+            let (ledger, log) = f.ledger.finish();
+            f.totals.ledger = ledger;
             f.totals.ee_area = f.gauges.ready_ees.area_at(horizon);
             f.totals.busy_vcpu_area = f.gauges.busy.area_at(horizon);
             f.totals.ready_vcpu_area = f.gauges.ready_vcpus.area_at(horizon);
             in_flight.push(f.gauges.inflight.value() as u32);
-            funcs_totals.push(f.totals.clone());
-            rows.push(std::mem::take(&mut f.rows));
+            functions.push(f.totals);
+            rows.push(log);
         }
-        self.books.finish(horizon, &FleetBusy(&self.funcs));
         LmiResult {
             function_names: self.names,
             rows,
             provider_rows: self.books.rows,
             decisions: self.scaler.decisions,
-            functions: funcs_totals,
+            functions,
             provider: self.books.totals,
             instance_types: self.provider.types,
             in_flight_at_end: in_flight,
             events: self.q.popped() + self.cpu_fired,
         }
+    }
+}
+
+impl Lmi {
+    /// Replaces the scaler policy.
+    pub fn set_policy(&mut self, p: Box<dyn ScalerPolicy>) {
+        self.scaler.policy = p;
     }
 
     fn handle(&mut self, ev: Ev) {

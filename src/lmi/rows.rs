@@ -12,16 +12,16 @@ use super::instance::InstState;
 use super::policy::ScalerAction;
 use crate::catalog::InstanceType;
 use crate::gauge::Integral;
-use crate::rowlog::{Record, RowLog, f64_opt, opt_f64};
-use crate::sketch::Sketch;
+use crate::invocation::ThrottleReason;
+use crate::ledger::{IntervalFigures, LedgerTotals};
+use crate::rowlog::{Record, RowLog};
 use crate::time::SimTime;
 
 /// Per-interval figures for one function.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LmiInterval {
-    pub served: u64,
-    pub accepted: u64,
-    pub throttles: [u64; 5],
+    /// Served, accepted, throttles by reason, latency percentiles.
+    pub figures: IntervalFigures,
     pub in_flight: u32,
     /// Most EEs initializing at once during the interval.
     pub ees_initializing: u32,
@@ -30,8 +30,6 @@ pub struct LmiInterval {
     pub cpu_utilization: f64,
     pub slot_saturation: f64,
     pub slots: u64,
-    pub latency_p50_ms: Option<f64>,
-    pub latency_p99_ms: Option<f64>,
 }
 
 /// Per-interval figures for the capacity provider.
@@ -66,38 +64,35 @@ pub struct DecisionRecord {
     pub refused_by_max_vcpu: u32,
 }
 
+const REASONS: &[ThrottleReason] = &ThrottleReason::LMI;
+const FIGURE_WORDS: usize = IntervalFigures::words(REASONS);
+
 impl Record for LmiInterval {
-    const WORDS: usize = 16;
+    const WORDS: usize = FIGURE_WORDS + 8;
     fn write(&self, w: &mut [u64]) {
-        w[0] = self.served;
-        w[1] = self.accepted;
-        w[2..7].copy_from_slice(&self.throttles);
-        w[7] = self.in_flight as u64;
-        w[8] = self.ees_initializing as u64;
-        w[9] = self.ees_ready as u64;
-        w[10] = self.ees_draining as u64;
-        w[11] = self.cpu_utilization.to_bits();
-        w[12] = self.slot_saturation.to_bits();
-        w[13] = self.slots;
-        w[14] = opt_f64(self.latency_p50_ms);
-        w[15] = opt_f64(self.latency_p99_ms);
+        self.figures.write(REASONS, w);
+        let w = &mut w[FIGURE_WORDS..];
+        w[0] = self.in_flight as u64;
+        w[1] = self.ees_initializing as u64;
+        w[2] = self.ees_ready as u64;
+        w[3] = self.ees_draining as u64;
+        w[4] = self.cpu_utilization.to_bits();
+        w[5] = self.slot_saturation.to_bits();
+        w[6] = self.slots;
+        w[7] = 0;
     }
     fn read(w: &[u64]) -> Self {
-        let mut throttles = [0; 5];
-        throttles.copy_from_slice(&w[2..7]);
+        let figures = IntervalFigures::read(REASONS, w);
+        let w = &w[FIGURE_WORDS..];
         LmiInterval {
-            served: w[0],
-            accepted: w[1],
-            throttles,
-            in_flight: w[7] as u32,
-            ees_initializing: w[8] as u32,
-            ees_ready: w[9] as u32,
-            ees_draining: w[10] as u32,
-            cpu_utilization: f64::from_bits(w[11]),
-            slot_saturation: f64::from_bits(w[12]),
-            slots: w[13],
-            latency_p50_ms: f64_opt(w[14]),
-            latency_p99_ms: f64_opt(w[15]),
+            figures,
+            in_flight: w[0] as u32,
+            ees_initializing: w[1] as u32,
+            ees_ready: w[2] as u32,
+            ees_draining: w[3] as u32,
+            cpu_utilization: f64::from_bits(w[4]),
+            slot_saturation: f64::from_bits(w[5]),
+            slots: w[6],
         }
     }
 }
@@ -161,10 +156,8 @@ impl Record for DecisionRecord {
 /// Whole-run figures for one function.
 #[derive(Clone, Debug)]
 pub struct LmiFunctionTotals {
-    pub arrivals: u64,
-    pub served: u64,
-    pub throttles: [u64; 5],
-    pub latency: Sketch,
+    /// Arrivals, admissions, throttles by reason, completions and latency.
+    pub ledger: LedgerTotals,
     pub peak_in_flight: u32,
     pub peak_ees: u32,
     /// Time-integral of Ready EEs [EE·µs].
@@ -177,10 +170,7 @@ impl LmiFunctionTotals {
     /// Nothing yet.
     pub(super) fn new() -> Self {
         LmiFunctionTotals {
-            arrivals: 0,
-            served: 0,
-            throttles: [0; 5],
-            latency: Sketch::new(),
+            ledger: LedgerTotals::default(),
             peak_in_flight: 0,
             peak_ees: 0,
             ee_area: 0.0,
@@ -237,19 +227,20 @@ impl Lmi {
             let init = f.initializing_peak;
             f.initializing_peak = f.initializing;
             let load = f.report_windows.take(&f.gauges, at);
-            let mut row = std::mem::take(&mut f.cur);
-            row.in_flight = f.gauges.inflight.value() as u32;
-            row.ees_initializing = init;
-            row.ees_ready = ready;
-            row.ees_draining = draining;
-            row.cpu_utilization = load.cpu_utilization;
-            row.slot_saturation = load.slot_saturation;
-            row.slots = f.gauges.ready_slots.value() as u64;
-            row.latency_p50_ms = f.cur_latency.quantile(0.5).map(|v| v / 1000.0);
-            row.latency_p99_ms = f.cur_latency.quantile(0.99).map(|v| v / 1000.0);
-            f.totals.latency.merge(&f.cur_latency);
-            f.cur_latency.clear();
-            f.rows.push(row);
+            let (in_flight, slots) = (
+                f.gauges.inflight.value() as u32,
+                f.gauges.ready_slots.value() as u64,
+            );
+            f.ledger.close(|figures| LmiInterval {
+                figures,
+                in_flight,
+                ees_initializing: init,
+                ees_ready: ready,
+                ees_draining: draining,
+                cpu_utilization: load.cpu_utilization,
+                slot_saturation: load.slot_saturation,
+                slots,
+            });
         }
         let (mut running, mut draining) = (0, 0);
         for i in &self.insts {

@@ -15,6 +15,7 @@ use super::route::Links;
 use super::scaler::Scaler;
 use super::timers::Timers;
 use crate::ids::FunctionId;
+use crate::platform::Notices;
 use crate::rng::stream;
 use crate::scenario::{Scenario, StartState, WarmFleetAges};
 use crate::time::SimTime;
@@ -41,10 +42,8 @@ impl Lmi {
             scaler: Scaler::new(sc),
             rng_init: stream(sc.seed, "lmi_ee_init", 0),
             rng_launch: stream(sc.seed, "lmi_instance_launch", 0),
-            report_interval: sc.report_interval,
-            next_report: SimTime::ZERO + sc.report_interval,
-            notify: vec![false; sc.functions.len()],
-            done: Vec::with_capacity(64),
+            boundaries: sc.report_clock().boundaries(),
+            notices: Notices::new(sc.functions.len()),
         };
         for (i, c) in sc.schedule.iter().enumerate() {
             m.q.push(c.at, Ev::Schedule { idx: i as u32 });

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::dist::Dist;
-use crate::invocation::Arrival;
+use crate::invocation::{Arrival, ThrottleReason};
+use crate::platform::Platform;
 use crate::scenario::{Scenario, StartState};
 use crate::testkit;
 use crate::time::{SimDuration, SimTime};
@@ -20,8 +21,13 @@ fn arrival(at_us: u64, cpu_us: u64, io_us: u64) -> Arrival {
 }
 
 fn offer(m: &mut Lmi, a: Arrival) {
-    m.advance_to(a.at);
-    m.arrive(&a);
+    let _ = m.advance_to(a.at);
+    let _ = m.arrive(&a);
+}
+
+/// Throttles by reason, in `ThrottleReason::LMI` order.
+fn by_reason(c: &crate::invocation::ThrottleCounts) -> [u64; 5] {
+    ThrottleReason::LMI.map(|r| c[r])
 }
 
 fn zero() -> Dist {
@@ -49,9 +55,13 @@ fn three_simultaneous_on_two_slots_throttle_exactly_one() {
     }
     let r = m.finish(SimTime(60 * S));
     let t = &r.functions[0];
-    assert_eq!(t.arrivals, 3);
-    assert_eq!(t.throttles, [1, 0, 0, 0, 0], "one ConcurrencyThrottles");
-    assert_eq!(t.served, 2);
+    assert_eq!(t.ledger.arrivals, 3);
+    assert_eq!(
+        by_reason(&t.ledger.throttles),
+        [1, 0, 0, 0, 0],
+        "one ConcurrencyThrottles"
+    );
+    assert_eq!(t.ledger.served, 2);
 }
 
 #[test]
@@ -62,12 +72,20 @@ fn four_cpu_jobs_share_two_vcpus_and_finish_at_two_seconds() {
     for _ in 0..4 {
         offer(&mut m, arrival(0, S, 0));
     }
-    m.advance_to(SimTime(2 * S - 1));
-    assert_eq!(m.funcs[0].totals.served, 0, "nothing done before t = 2 s");
-    m.advance_to(SimTime(2 * S));
-    assert_eq!(m.funcs[0].totals.served, 4, "all four done at t = 2 s");
+    let _ = m.advance_to(SimTime(2 * S - 1));
+    assert_eq!(
+        m.funcs[0].ledger.totals().served,
+        0,
+        "nothing done before t = 2 s"
+    );
+    let _ = m.advance_to(SimTime(2 * S));
+    assert_eq!(
+        m.funcs[0].ledger.totals().served,
+        4,
+        "all four done at t = 2 s"
+    );
     let r = m.finish(SimTime(10 * S));
-    assert_eq!(r.functions[0].latency.max(), 2 * S);
+    assert_eq!(r.functions[0].ledger.latency.max(), 2 * S);
 }
 
 #[test]
@@ -79,13 +97,13 @@ fn processor_sharing_with_unequal_jobs() {
     offer(&mut m, arrival(0, S, 0));
     offer(&mut m, arrival(0, 3 * S, 0));
     assert_eq!(m.timers.at(EeId(0)), Some(2 * S), "short job due at 2 s");
-    m.advance_to(SimTime(2 * S));
+    let _ = m.advance_to(SimTime(2 * S));
     assert_eq!(m.timers.at(EeId(0)), Some(4 * S), "long job due at 4 s");
-    assert_eq!(m.funcs[0].totals.served, 1);
-    m.advance_to(SimTime(4 * S - 1));
-    assert_eq!(m.funcs[0].totals.served, 1);
-    m.advance_to(SimTime(4 * S));
-    assert_eq!(m.funcs[0].totals.served, 2);
+    assert_eq!(m.funcs[0].ledger.totals().served, 1);
+    let _ = m.advance_to(SimTime(4 * S - 1));
+    assert_eq!(m.funcs[0].ledger.totals().served, 1);
+    let _ = m.advance_to(SimTime(4 * S));
+    assert_eq!(m.funcs[0].ledger.totals().served, 2);
 }
 
 #[test]
@@ -97,11 +115,12 @@ fn publish_start_serves_nothing_before_launch_plus_init() {
     let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(46 * S - 1, 0, 0));
     assert_eq!(
-        m.funcs[0].totals.throttles[0], 1,
+        m.funcs[0].ledger.totals().throttles[ThrottleReason::ConcurrencyThrottles],
+        1,
         "1 µs before 46 s: throttled"
     );
     offer(&mut m, arrival(46 * S, 0, 0));
-    assert_eq!(m.funcs[0].totals.served, 1, "at 46 s: served");
+    assert_eq!(m.funcs[0].ledger.totals().served, 1, "at 46 s: served");
 }
 
 #[test]
@@ -120,8 +139,8 @@ fn scheduled_deactivation_throttles_everything_as_deactivated() {
     }
     let r = m.finish(SimTime(400 * S));
     let t = &r.functions[0];
-    assert_eq!(t.served, 1);
-    assert_eq!(t.throttles, [0, 0, 0, 0, 50]);
+    assert_eq!(t.ledger.served, 1);
+    assert_eq!(by_reason(&t.ledger.throttles), [0, 0, 0, 0, 50]);
     // The fleet is gone: no instance bills after the drain.
     assert_eq!(r.provider_rows.last().unwrap().instances_running, 0);
 }
@@ -140,11 +159,14 @@ fn rotation_replaces_instances_without_loss() {
     let l = r.lmi.unwrap().result;
     let t = &l.functions[0];
     assert_eq!(
-        t.throttles.iter().sum::<u64>(),
+        t.ledger.throttles.total(),
         0,
         "no throttles across rotations"
     );
-    assert_eq!(t.arrivals, t.served + l.in_flight_at_end[0] as u64);
+    assert_eq!(
+        t.ledger.arrivals,
+        t.ledger.served + l.in_flight_at_end[0] as u64
+    );
     // Three instances, rotated at 1 h and 2 h.
     assert_eq!(l.provider.rotations, 6);
     assert!(l.provider.launches >= 9, "launches {}", l.provider.launches);

@@ -163,17 +163,18 @@ pub fn write_timeseries_csv(
             {
                 Some((r, row)) => {
                     let p = r.provider_rows.get(k).unwrap_or_default();
-                    let req_usd = row.accepted as f64 * req;
+                    let fig = &row.figures;
+                    let req_usd = fig.accepted as f64 * req;
                     let _ = write!(
                         out,
                         ",{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{},{},{},{:.4},{:.6},{:.6},{:.6},{:.6}",
-                        row.served,
-                        row.accepted,
-                        row.throttles[0],
-                        row.throttles[1],
-                        row.throttles[2],
-                        row.throttles[3],
-                        row.throttles[4],
+                        fig.served,
+                        fig.accepted,
+                        fig.throttles[ThrottleReason::ConcurrencyThrottles],
+                        fig.throttles[ThrottleReason::CPUThrottles],
+                        fig.throttles[ThrottleReason::MemoryThrottles],
+                        fig.throttles[ThrottleReason::DiskThrottles],
+                        fig.throttles[ThrottleReason::Deactivated],
                         row.in_flight,
                         row.slots,
                         row.ees_initializing,
@@ -181,8 +182,8 @@ pub fn write_timeseries_csv(
                         row.ees_draining,
                         row.cpu_utilization,
                         row.slot_saturation,
-                        opt(row.latency_p50_ms),
-                        opt(row.latency_p99_ms),
+                        opt(fig.latency_p50_ms),
+                        opt(fig.latency_p99_ms),
                         p.instances_launching,
                         p.instances_running,
                         p.instances_draining,
@@ -229,7 +230,7 @@ pub fn write_timeseries_csv(
             let lt = run
                 .lmi()
                 .and_then(|r| r.rows[fi].get(k))
-                .map(|r| r.throttles.iter().sum());
+                .map(|r| r.figures.throttles.total());
             source_cols(&mut out, run.lmi_sources(), fi, k, lt);
             let dt = run
                 .default()

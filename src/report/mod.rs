@@ -10,6 +10,7 @@ use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
 use crate::default_lambda::DefaultResult;
 use crate::event_source::EventSourceResult;
 use crate::invocation::{ThrottleCounts, ThrottleReason};
+use crate::ledger::LedgerTotals;
 use crate::lmi::LmiResult;
 use crate::scenario::Scenario;
 use crate::sim::{Platforms, RunResult};
@@ -225,13 +226,10 @@ fn rate(n: u64, d: u64) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
 
-/// One function's whole-run counts, as either platform keeps them.
+/// One function's whole-run counts on one platform.
 struct Counts<'a> {
-    arrivals: u64,
-    served: u64,
+    ledger: &'a LedgerTotals,
     in_flight: u32,
-    throttles: ThrottleCounts,
-    latency: &'a Sketch,
     cold_starts: u64,
     peak_concurrency: u32,
 }
@@ -245,11 +243,11 @@ fn figures<'a>(
     let mut f = PlatformFigures::default();
     let mut thr = ThrottleCounts::default();
     for c in counts {
-        f.invocations += c.arrivals;
-        f.served += c.served;
+        f.invocations += c.ledger.arrivals;
+        f.served += c.ledger.served;
         f.in_flight_at_end += c.in_flight as u64;
-        thr.add(&c.throttles);
-        lat.merge(c.latency);
+        thr.add(&c.ledger.throttles);
+        lat.merge(&c.ledger.latency);
         f.cold_starts += c.cold_starts;
         f.peak_concurrency += c.peak_concurrency as u64;
     }
@@ -272,43 +270,23 @@ fn selected(n: usize, fi: Option<usize>) -> std::ops::Range<usize> {
 }
 
 fn lmi_figures(r: &LmiResult, fi: Option<usize>) -> PlatformFigures {
-    let counts = selected(r.functions.len(), fi).map(|i| {
-        let t = &r.functions[i];
-        Counts {
-            arrivals: t.arrivals,
-            served: t.served,
-            in_flight: r.in_flight_at_end[i],
-            throttles: lmi_throttles(&t.throttles),
-            latency: &t.latency,
-            cold_starts: 0,
-            peak_concurrency: t.peak_in_flight,
-        }
+    let counts = selected(r.functions.len(), fi).map(|i| Counts {
+        ledger: &r.functions[i].ledger,
+        in_flight: r.in_flight_at_end[i],
+        cold_starts: 0,
+        peak_concurrency: r.functions[i].peak_in_flight,
     });
     figures(counts, &ThrottleReason::LMI)
 }
 
 fn default_figures(r: &DefaultResult, fi: Option<usize>) -> PlatformFigures {
-    let counts = selected(r.functions.len(), fi).map(|i| {
-        let t = &r.functions[i];
-        Counts {
-            arrivals: t.ledger.arrivals,
-            served: t.ledger.served,
-            in_flight: r.in_flight_at_end[i],
-            throttles: t.ledger.throttles,
-            latency: &t.ledger.latency,
-            cold_starts: t.cold_starts,
-            peak_concurrency: t.peak_concurrency,
-        }
+    let counts = selected(r.functions.len(), fi).map(|i| Counts {
+        ledger: &r.functions[i].ledger,
+        in_flight: r.in_flight_at_end[i],
+        cold_starts: r.functions[i].cold_starts,
+        peak_concurrency: r.functions[i].peak_concurrency,
     });
     figures(counts, &ThrottleReason::DEFAULT)
-}
-
-fn lmi_throttles(a: &[u64; 5]) -> ThrottleCounts {
-    let mut c = ThrottleCounts::default();
-    for (r, n) in ThrottleReason::LMI.iter().zip(a) {
-        c[*r] = *n;
-    }
-    c
 }
 
 /// LMI cost of a run.
@@ -316,7 +294,7 @@ pub fn lmi_cost_of(sc: &Scenario, r: &LmiResult) -> LmiCost {
     let invocations: u64 = r
         .functions
         .iter()
-        .map(|f| f.arrivals - f.throttles.iter().sum::<u64>())
+        .map(|f| f.ledger.arrivals - f.ledger.throttles.total())
         .sum();
     cost::lmi_cost(
         r.provider.ec2_usd,

@@ -6,14 +6,13 @@
 //! Pure and allocation-free per invocation: idle EEs are a deque of expiry times
 //! (the newest at the back), busy EEs are counters, and completions are events.
 
-use crate::clock::Boundaries;
 use crate::dist::Dist;
 use crate::engine::EventQueue;
 use crate::gauge::{Count, Integral};
 use crate::ids::FunctionId;
 use crate::invocation::{Arrival, ThrottleReason};
 use crate::ledger::{IntervalFigures, Ledger, LedgerTotals};
-use crate::platform::{Admission, Advance, Completion, Notices, Platform, Stepper, advance};
+use crate::platform::{Admission, ModelClock, Stepper};
 use crate::rng::{SimRng, stream};
 use crate::rowlog::{Record, RowLog};
 use crate::scenario::Scenario;
@@ -153,10 +152,8 @@ pub struct DefaultLambda {
     burst: u64,
     /// µs per new token.
     token_us: u64,
-    boundaries: Boundaries,
+    clock: ModelClock,
     pc_alloc_mark: SimTime,
-    now: SimTime,
-    notices: Notices,
 }
 
 /// Everything the default-Lambda run produced.
@@ -259,15 +256,13 @@ impl DefaultLambda {
             unreserved_busy: 0,
             burst: k.scale_burst as u64,
             token_us: (k.scale_window.0 / k.scale_burst.max(1) as u64).max(1),
-            boundaries: sc.report_clock().boundaries(),
+            clock: ModelClock::new(sc.report_clock().boundaries(), sc.functions.len()),
             pc_alloc_mark: SimTime::ZERO,
-            now: SimTime::ZERO,
-            notices: Notices::new(sc.functions.len()),
         }
     }
 
     fn done(&mut self, d: Done) {
-        let now = self.now;
+        let now = self.clock.now;
         let fi = d.function();
         let f = &mut self.funcs[fi as usize];
         f.busy -= 1;
@@ -282,7 +277,7 @@ impl DefaultLambda {
             f.idle.push_back(now + ttl);
         }
         f.ledger.served(d.latency_us);
-        self.notices.completed(FunctionId(fi), d.tag);
+        self.clock.notices.completed(FunctionId(fi), d.tag);
     }
 
     #[inline]
@@ -409,6 +404,14 @@ impl DefaultLambda {
 }
 
 impl Stepper for DefaultLambda {
+    type Result = DefaultResult;
+
+    fn clock(&self) -> &ModelClock {
+        &self.clock
+    }
+    fn clock_mut(&mut self) -> &mut ModelClock {
+        &mut self.clock
+    }
     #[inline]
     fn next_event(&mut self) -> SimTime {
         self.q.peek_time().unwrap_or(SimTime::MAX)
@@ -416,7 +419,7 @@ impl Stepper for DefaultLambda {
     #[inline]
     fn step(&mut self, t: SimTime) {
         if let Some((at, d)) = self.q.pop_until(t) {
-            self.now = at;
+            self.clock.now = at;
             self.done(d);
         }
     }
@@ -424,50 +427,11 @@ impl Stepper for DefaultLambda {
         DefaultLambda::close_interval(self, at);
     }
     #[inline]
-    fn set_now(&mut self, t: SimTime) {
-        self.now = t;
-    }
-    #[inline]
-    fn boundaries(&mut self) -> &mut Boundaries {
-        &mut self.boundaries
-    }
-    #[inline]
-    fn notices(&self) -> &Notices {
-        &self.notices
-    }
-}
-
-impl Platform for DefaultLambda {
-    type Result = DefaultResult;
-
-    #[inline]
-    fn advance_to(&mut self, t: SimTime) -> Advance {
-        advance(self, t)
+    fn admit(&mut self, a: &Arrival) -> Admission {
+        DefaultLambda::admit(self, a)
     }
 
-    fn now(&self) -> SimTime {
-        self.now
-    }
-
-    #[inline]
-    fn arrive(&mut self, a: &Arrival) -> Admission {
-        self.admit(a)
-    }
-
-    fn completions(&mut self) -> &mut Vec<Completion> {
-        self.notices.list()
-    }
-
-    fn notify(&mut self, f: FunctionId) {
-        self.notices.want(f);
-    }
-
-    fn finish(mut self, horizon: SimTime) -> DefaultResult {
-        self.notices.stop();
-        let _ = advance(&mut self, horizon);
-        if self.boundaries.open_at(horizon) {
-            self.close_interval(horizon);
-        }
+    fn results(self, horizon: SimTime) -> DefaultResult {
         let mut rows = Vec::new();
         let mut functions = Vec::new();
         let mut in_flight = Vec::new();

@@ -114,35 +114,60 @@ impl Notices {
     }
 }
 
-/// A model as [`advance`] steps it: its own events, and its report intervals.
-pub(crate) trait Stepper {
+/// What the shared advance loop keeps for a model: its clock, the next report
+/// boundary to close, and the completion notices asked for.
+#[derive(Debug)]
+pub struct ModelClock {
+    pub now: SimTime,
+    pub boundaries: Boundaries,
+    pub notices: Notices,
+}
+
+impl ModelClock {
+    pub fn new(boundaries: Boundaries, functions: usize) -> Self {
+        ModelClock {
+            now: SimTime::ZERO,
+            boundaries,
+            notices: Notices::new(functions),
+        }
+    }
+}
+
+/// A platform model driven by the one advance loop: it has its own events and
+/// report intervals, admits or throttles arrivals, and turns its state into a
+/// result. Every `Stepper` is a [`Platform`].
+pub trait Stepper {
+    type Result;
+    fn clock(&self) -> &ModelClock;
+    fn clock_mut(&mut self) -> &mut ModelClock;
     /// The time of the next event (`SimTime::MAX` when there is none).
     fn next_event(&mut self) -> SimTime;
     /// Processes the next event, which is at or before `t`.
     fn step(&mut self, t: SimTime);
     /// Closes the report interval that ends at `at`.
     fn close_interval(&mut self, at: SimTime);
-    fn set_now(&mut self, t: SimTime);
-    fn boundaries(&mut self) -> &mut Boundaries;
-    fn notices(&self) -> &Notices;
+    /// Admits or throttles an arrival at `a.at` (the clock is there).
+    fn admit(&mut self, a: &Arrival) -> Admission;
+    /// The result, once the horizon's events and intervals are done.
+    fn results(self, horizon: SimTime) -> Self::Result;
 }
 
 /// The one advance loop of both models: events in time order, an interval
 /// boundary closed before any event at the same time, an early stop after an
 /// event that produced a completion notice.
 #[inline]
-pub(crate) fn advance<S: Stepper>(s: &mut S, t: SimTime) -> Advance {
+fn advance<S: Stepper>(s: &mut S, t: SimTime) -> Advance {
     loop {
-        if s.notices().pending() {
+        if s.clock().notices.pending() {
             return Advance::Completions;
         }
         let te = s.next_event();
-        if let Some(at) = s.boundaries().due(t)
+        if let Some(at) = s.clock().boundaries.due(t)
             && at <= te
         {
-            s.set_now(at);
+            s.clock_mut().now = at;
             s.close_interval(at);
-            s.boundaries().pass();
+            s.clock_mut().boundaries.pass();
             continue;
         }
         if te > t {
@@ -150,6 +175,43 @@ pub(crate) fn advance<S: Stepper>(s: &mut S, t: SimTime) -> Advance {
         }
         s.step(t);
     }
-    s.set_now(t);
+    s.clock_mut().now = t;
     Advance::Reached
+}
+
+impl<S: Stepper> Platform for S {
+    type Result = S::Result;
+
+    #[inline]
+    fn advance_to(&mut self, t: SimTime) -> Advance {
+        advance(self, t)
+    }
+
+    fn now(&self) -> SimTime {
+        self.clock().now
+    }
+
+    #[inline]
+    fn arrive(&mut self, a: &Arrival) -> Admission {
+        self.admit(a)
+    }
+
+    fn completions(&mut self) -> &mut Vec<Completion> {
+        self.clock_mut().notices.list()
+    }
+
+    fn notify(&mut self, f: FunctionId) {
+        self.clock_mut().notices.want(f);
+    }
+
+    /// Runs the events up to the horizon (no more notices: no source is left
+    /// to act on them), closes a last partial interval, and returns the result.
+    fn finish(mut self, horizon: SimTime) -> S::Result {
+        self.clock_mut().notices.stop();
+        let _ = advance(&mut self, horizon);
+        if self.clock().boundaries.open_at(horizon) {
+            self.close_interval(horizon);
+        }
+        self.results(horizon)
+    }
 }

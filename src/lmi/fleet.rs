@@ -101,7 +101,7 @@ impl Lmi {
         if !self.books.admit(&self.provider, vcpus) {
             return None;
         }
-        let now = self.now;
+        let now = self.clock.now;
         let inst = self.provider.instance(ty, az, now, replaces);
         let id = match self.free_insts.pop() {
             Some(id) => {
@@ -131,7 +131,7 @@ impl Lmi {
     /// rotation replacement starts a replacement for each live EE of the
     /// instance it replaces.
     pub(super) fn instance_running(&mut self, id: InstanceId) {
-        let now = self.now;
+        let now = self.clock.now;
         let inst = &mut self.insts[id.index()];
         if inst.state != InstState::Launching {
             return;
@@ -197,7 +197,7 @@ impl Lmi {
             inflight: 0,
             jobs: Vec::new(),
             vtime: 0.0,
-            vtime_at: self.now.0,
+            vtime_at: self.clock.now.0,
             superseded: false,
             replaces,
             epoch: 0,
@@ -235,14 +235,15 @@ impl Lmi {
         func.initializing += 1;
         func.initializing_peak = func.initializing_peak.max(func.initializing);
         let epoch = self.ees[id.index()].epoch;
-        self.q.push(self.now + init, Ev::EeReady { ee: id, epoch });
+        self.q
+            .push(self.clock.now + init, Ev::EeReady { ee: id, epoch });
         id
     }
 
     /// An EE's init is over: it is Ready (and takes over from the EE it
     /// replaces), or, drained while initializing, it stops.
     pub(super) fn ee_ready(&mut self, id: EeId) {
-        let now = self.now;
+        let now = self.clock.now;
         let e = &mut self.ees[id.index()];
         if matches!(e.state, EeState::Initializing | EeState::Draining) {
             // Its init is over (a Draining EE here was drained while initializing).
@@ -275,7 +276,7 @@ impl Lmi {
 
     /// Stops routing to an EE; it stops when its in-flight invocations finish.
     pub(super) fn drain_ee(&mut self, id: EeId) {
-        let now = self.now;
+        let now = self.clock.now;
         let e = &mut self.ees[id.index()];
         let fi = e.function.index();
         match e.state {
@@ -336,7 +337,7 @@ impl Lmi {
         }
         let inst = &mut self.insts[ii.index()];
         let vcpus = self.provider.types[inst.ty as usize].vcpus;
-        self.books.terminated(self.now, inst, vcpus);
+        self.books.terminated(self.clock.now, inst, vcpus);
         inst.state = InstState::Terminated;
         self.free_insts.push(ii);
     }

@@ -69,7 +69,7 @@ impl Lmi {
     /// of `io` µs follows.
     #[inline]
     pub(super) fn start_cpu(&mut self, id: EeId, cpu: u64, io: u64, arrival: u64, tag: u32) {
-        let now = self.now.0;
+        let now = self.clock.now.0;
         let e = &mut self.ees[id.index()];
         if e.jobs.is_empty() {
             // An idle EE: the job runs alone at rate 1 and its CPU phase ends
@@ -105,7 +105,7 @@ impl Lmi {
     /// the one record of it: setting the time it already has is a no-op).
     #[inline]
     pub(super) fn reschedule_cpu(&mut self, id: EeId) {
-        match self.ees[id.index()].cpu_due(self.now.0) {
+        match self.ees[id.index()].cpu_due(self.clock.now.0) {
             Some(at) => self.timers.set(id, at),
             None => self.timers.clear(id),
         }
@@ -114,7 +114,7 @@ impl Lmi {
     /// EE `id`'s CPU timer fired: its due jobs leave their CPU phase for their
     /// I/O phase (or complete).
     pub(super) fn cpu_done(&mut self, id: EeId) {
-        let now = self.now.0;
+        let now = self.clock.now.0;
         self.cpu_fired += 1;
         let e = &mut self.ees[id.index()];
         e.settle(now);
@@ -160,7 +160,7 @@ impl Lmi {
     /// (the scaler's and the report's CPU utilisation). The provider's busy
     /// vCPUs are the sum of the functions' gauges, read at interval ends.
     pub(super) fn busy_changed(&mut self, id: EeId, delta: i64) {
-        let now = self.now;
+        let now = self.clock.now;
         let (fi, ii) = {
             let e = &self.ees[id.index()];
             (e.function.index(), e.instance.index())
@@ -181,7 +181,7 @@ impl Lmi {
 
     /// An invocation that arrived at `arrival` on EE `id` completes now.
     pub(super) fn complete(&mut self, id: EeId, tag: u32, arrival: u64) {
-        let now = self.now;
+        let now = self.clock.now;
         let (function, drained) = {
             let e = &mut self.ees[id.index()];
             e.inflight -= 1;
@@ -190,7 +190,7 @@ impl Lmi {
         let f = &mut self.funcs[function.index()];
         f.gauges.inflight.add(now, -1);
         f.ledger.served(now.0 - arrival);
-        self.notices.completed(function, tag);
+        self.clock.notices.completed(function, tag);
         if drained {
             self.stop_ee(id);
         } else {

@@ -45,11 +45,10 @@ pub use rows::{
     DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval, ProviderTotals,
 };
 
-use crate::clock::Boundaries;
 use crate::gauge::Integral;
 use crate::ids::FunctionId;
 use crate::invocation::Arrival;
-use crate::platform::{Admission, Advance, Completion, Notices, Platform, Stepper, advance};
+use crate::platform::{Admission, ModelClock, Stepper};
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use ee::Ee;
@@ -65,7 +64,6 @@ use timers::Timers;
 
 /// The LMI platform.
 pub struct Lmi {
-    now: SimTime,
     q: EvQueue,
     /// CPU-completion timers of busy EEs (apart from `q`), and how many fired.
     timers: Timers,
@@ -85,13 +83,21 @@ pub struct Lmi {
     scaler: Scaler,
     rng_init: SimRng,
     rng_launch: SimRng,
-    /// The next report-interval boundary to close.
-    boundaries: Boundaries,
-    /// Completion notices the event sources asked for.
-    notices: Notices,
+    /// The model's time, next report boundary and completion notices.
+    clock: ModelClock,
 }
 
 impl Stepper for Lmi {
+    type Result = LmiResult;
+
+    fn clock(&self) -> &ModelClock {
+        &self.clock
+    }
+
+    fn clock_mut(&mut self) -> &mut ModelClock {
+        &mut self.clock
+    }
+
     #[inline]
     fn next_event(&mut self) -> SimTime {
         let te = self.q.peek_time().unwrap_or(SimTime::MAX);
@@ -105,12 +111,12 @@ impl Stepper for Lmi {
         let te = self.q.peek_time().unwrap_or(SimTime::MAX);
         match self.timers.peek() {
             Some((tc, ee)) if SimTime(tc) < te => {
-                self.now = SimTime(tc);
+                self.clock.now = SimTime(tc);
                 self.cpu_done(ee);
             }
             _ => {
                 if let Some((at, ev)) = self.q.pop_until(t) {
-                    self.now = at;
+                    self.clock.now = at;
                     self.handle(ev);
                 }
             }
@@ -122,53 +128,11 @@ impl Stepper for Lmi {
     }
 
     #[inline]
-    fn set_now(&mut self, t: SimTime) {
-        self.now = t;
+    fn admit(&mut self, a: &Arrival) -> Admission {
+        Lmi::admit(self, a)
     }
 
-    #[inline]
-    fn boundaries(&mut self) -> &mut Boundaries {
-        &mut self.boundaries
-    }
-
-    #[inline]
-    fn notices(&self) -> &Notices {
-        &self.notices
-    }
-}
-
-impl Platform for Lmi {
-    type Result = LmiResult;
-
-    #[inline]
-    fn advance_to(&mut self, t: SimTime) -> Advance {
-        advance(self, t)
-    }
-
-    fn now(&self) -> SimTime {
-        self.now
-    }
-
-    #[inline]
-    fn arrive(&mut self, a: &Arrival) -> Admission {
-        self.admit(a)
-    }
-
-    fn completions(&mut self) -> &mut Vec<Completion> {
-        self.notices.list()
-    }
-
-    fn notify(&mut self, f: FunctionId) {
-        self.notices.want(f);
-    }
-
-    fn finish(mut self, horizon: SimTime) -> LmiResult {
-        self.notices.stop();
-        let _ = advance(&mut self, horizon);
-        // A last partial interval, if the horizon is not a multiple of it.
-        if self.boundaries.open_at(horizon) {
-            self.close_interval(horizon);
-        }
+    fn results(mut self, horizon: SimTime) -> LmiResult {
         // Bill instances still alive up to the horizon.
         for inst in &self.insts {
             if inst.state != InstState::Terminated {
@@ -230,7 +194,7 @@ impl Lmi {
             }
             Ev::ScalerTick => {
                 self.scaler_tick();
-                let next = self.now + self.scaler.interval;
+                let next = self.clock.now + self.scaler.interval;
                 self.q.push(next, Ev::ScalerTick);
             }
             Ev::Schedule { idx } => {

@@ -47,7 +47,7 @@ impl Scaler {
 impl Lmi {
     /// One scaler tick: a decision per function, acted on at once.
     pub(super) fn scaler_tick(&mut self) {
-        let now = self.now;
+        let now = self.clock.now;
         for fi in 0..self.funcs.len() {
             let id = FunctionId::of(fi);
             let (ready, total) = self.counts(id);

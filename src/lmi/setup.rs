@@ -15,7 +15,7 @@ use super::route::Links;
 use super::scaler::Scaler;
 use super::timers::Timers;
 use crate::ids::FunctionId;
-use crate::platform::Notices;
+use crate::platform::ModelClock;
 use crate::rng::stream;
 use crate::scenario::{Scenario, StartState, WarmFleetAges};
 use crate::time::SimTime;
@@ -26,7 +26,6 @@ impl Lmi {
     pub fn new(sc: &Scenario, initial_rates: &[f64]) -> Self {
         let provider = ProviderSpec::new(sc);
         let mut m = Lmi {
-            now: SimTime::ZERO,
             q: EvQueue::default(),
             timers: Timers::default(),
             cpu_fired: 0,
@@ -42,8 +41,7 @@ impl Lmi {
             scaler: Scaler::new(sc),
             rng_init: stream(sc.seed, "lmi_ee_init", 0),
             rng_launch: stream(sc.seed, "lmi_instance_launch", 0),
-            boundaries: sc.report_clock().boundaries(),
-            notices: Notices::new(sc.functions.len()),
+            clock: ModelClock::new(sc.report_clock().boundaries(), sc.functions.len()),
         };
         for (i, c) in sc.schedule.iter().enumerate() {
             m.q.push(c.at, Ev::Schedule { idx: i as u32 });

@@ -34,7 +34,7 @@ pub struct EventSourceInterval {
     pub requests: u64,
     /// Requests whose processing completed.
     pub completed: u64,
-    /// Retries (caller retries, async retries) or SQS redeliveries.
+    /// Retries: caller or async retries; SQS throttle retries and redeliveries.
     pub retries: u64,
     /// Requests given up: throttled with no retry left, or too old.
     pub failed: u64,
@@ -79,6 +79,8 @@ pub struct EventSourceTotals {
     pub retries: u64,
     pub failed: u64,
     pub dlq: u64,
+    /// Messages received from the queue, first receives and redeliveries (SQS).
+    pub received: u64,
     /// Messages received again after a first receive (SQS).
     pub redelivered: u64,
     /// Waiting at the horizon.
@@ -110,8 +112,8 @@ enum SourceEvent {
     Poll { f: FunctionId },
     /// The once-a-second poller scaling step.
     Scale { f: FunctionId },
-    /// A throttled poller's backoff ends.
-    PollerFree { f: FunctionId },
+    /// A throttled SQS batch's backoff ends: its poller invokes it again.
+    BatchRetry { f: FunctionId, batch: u32 },
 }
 
 enum Kind {
@@ -428,7 +430,7 @@ impl<P: Platform> EventSources<P> {
         match ev {
             SourceEvent::Retry { f, slot } => self.retry_due(f, slot, now),
             SourceEvent::Visible { f, batch } => self.visible(f, batch, now),
-            SourceEvent::PollerFree { f } => self.poller_free(f, now),
+            SourceEvent::BatchRetry { f, batch } => self.batch_retry(f, batch, now),
             SourceEvent::Poll { f } => self.poll_due(f, now),
             SourceEvent::Scale { f } => self.scale(f, now),
         }

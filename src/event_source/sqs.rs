@@ -1,13 +1,17 @@
 //! The SQS event source: a queue drained by an event source mapping's pollers.
 //!
-//! Approximations (docs/model.md, "SQS"): pollers start with
+//! As AWS documents it (docs/model.md, "SQS"): pollers start with
 //! `initial_concurrency` concurrent batches and add `scale_up_per_minute` per
 //! minute (in once-a-second steps) while messages wait, up to `max_pollers` or
-//! `MaximumConcurrency`; a throttled batch lowers that limit by one, becomes
-//! visible again after `VisibilityTimeout`, and its poller waits
-//! `throttle_backoff` before it polls again. The visible queue is served oldest
-//! message first. A message's visibility timeout never expires while its batch
-//! runs; one received `maxReceiveCount` times goes to the DLQ on its next receive.
+//! `MaximumConcurrency`. A throttled batch stays with its poller and is retried
+//! with a backoff (`throttle_backoff`, doubling up to `throttle_backoff_max`)
+//! for as long as its visibility timeout, counted from its receive, has not run
+//! out; then the poller lets it go and its messages become visible again when the
+//! timeout ends. Every throttle and every function error lowers the concurrency
+//! by one (not below `initial_concurrency`). A failed batch (function error)
+//! becomes visible again when its visibility timeout ends. The visible queue is
+//! served oldest message first; a message received `maxReceiveCount` times goes
+//! to the DLQ on its next receive.
 
 use super::{EventSources, Kind, SourceEvent};
 use crate::ids::FunctionId;
@@ -27,15 +31,26 @@ struct Msg {
     receives: u32,
 }
 
+/// A received batch.
+#[derive(Default)]
+struct Batch {
+    msgs: Vec<Msg>,
+    /// When it was received [µs]: its visibility timeout runs from here.
+    received_at: u64,
+    /// Throttles met since it was received.
+    throttles: u32,
+}
+
 /// The queue and its pollers.
 pub(super) struct SqsState {
     spec: SqsSpec,
     visible: BinaryHeap<Reverse<Msg>>,
-    /// Received batches by slot (running, or invisible after a throttle or an error).
-    batches: Vec<Vec<Msg>>,
+    /// Received batches by slot (running, retrying after a throttle, or
+    /// invisible until their visibility timeout ends).
+    batches: Vec<Batch>,
     free_batches: Vec<u32>,
     next_id: u64,
-    /// Pollers busy: with a running batch, or backing off after a throttle.
+    /// Pollers busy: with a running batch, or retrying a throttled one.
     active: u32,
     /// Concurrent batches the pollers may run now.
     limit: f64,
@@ -81,7 +96,7 @@ impl SqsState {
     pub fn gauges(&self) -> (u64, Option<u64>) {
         let mut oldest = self.visible.peek().map(|r| r.0.origin);
         for b in &self.batches {
-            for msg in b {
+            for msg in &b.msgs {
                 oldest = Some(oldest.map_or(msg.origin, |o| o.min(msg.origin)));
             }
         }
@@ -140,20 +155,23 @@ impl<P: Platform> EventSources<P> {
         let Kind::Sqs(s) = &mut src.kind else { return };
         s.active -= 1;
         let b = &mut s.batches[tag as usize];
-        let n = b.len() as u64;
+        let n = b.msgs.len() as u64;
         s.in_flight_msgs -= n;
         if u < s.spec.error_rate {
-            // The whole batch returns after the visibility timeout.
+            // A function error: the whole batch returns when its visibility
+            // timeout ends, and the mapping backs off its concurrency.
             s.invisible_msgs += n;
-            let at = now + s.spec.visibility_timeout;
-            self.q.push(at, SourceEvent::Visible { f, batch: tag });
+            let at = SimTime(b.received_at) + s.spec.visibility_timeout;
+            s.back_off();
+            self.q
+                .push(at.max(now), SourceEvent::Visible { f, batch: tag });
         } else {
-            for msg in b.iter() {
+            for msg in &b.msgs {
                 src.totals.end_to_end.record(now.0 - msg.origin);
             }
             src.totals.completed += n;
             src.rows.at(k).completed += n;
-            b.clear();
+            b.msgs.clear();
             s.free_batches.push(tag);
         }
         self.poll(f, now);
@@ -162,13 +180,11 @@ impl<P: Platform> EventSources<P> {
     /// An invisible batch becomes visible again.
     pub(super) fn visible(&mut self, f: FunctionId, batch: u32, now: SimTime) {
         if let Some(s) = self.sqs(f) {
-            let mut msgs = std::mem::take(&mut s.batches[batch as usize]);
-            s.invisible_msgs -= msgs.len() as u64;
-            for msg in &msgs {
-                s.visible.push(Reverse(*msg));
+            let b = &mut s.batches[batch as usize];
+            s.invisible_msgs -= b.msgs.len() as u64;
+            for msg in b.msgs.drain(..) {
+                s.visible.push(Reverse(msg));
             }
-            msgs.clear();
-            s.batches[batch as usize] = msgs;
             s.free_batches.push(batch);
             if s.waiting_since.is_none() {
                 s.waiting_since = Some(now.0);
@@ -178,11 +194,15 @@ impl<P: Platform> EventSources<P> {
         self.poll(f, now);
     }
 
-    /// A throttled poller's backoff ended.
-    pub(super) fn poller_free(&mut self, f: FunctionId, now: SimTime) {
-        if let Some(s) = self.sqs(f) {
-            s.active -= 1;
-        }
+    /// A throttled batch's backoff ended: its poller invokes it again.
+    pub(super) fn batch_retry(&mut self, f: FunctionId, batch: u32, now: SimTime) {
+        let k = self.clock.index(now);
+        let src = &mut self.sources[f.index()];
+        let Kind::Sqs(s) = &mut src.kind else { return };
+        s.invisible_msgs -= s.batches[batch as usize].msgs.len() as u64;
+        src.totals.retries += 1;
+        src.rows.at(k).retries += 1;
+        self.invoke(f, batch, now);
         self.poll(f, now);
     }
 
@@ -243,11 +263,11 @@ impl<P: Platform> EventSources<P> {
             let slot = match s.free_batches.pop() {
                 Some(b) => b,
                 None => {
-                    s.batches.push(Vec::new());
+                    s.batches.push(Batch::default());
                     (s.batches.len() - 1) as u32
                 }
             };
-            let mut msgs = std::mem::take(&mut s.batches[slot as usize]);
+            let mut msgs = std::mem::take(&mut s.batches[slot as usize].msgs);
             while (msgs.len() as u32) < s.spec.batch_size {
                 let Some(Reverse(mut msg)) = s.visible.pop() else {
                     break;
@@ -265,44 +285,77 @@ impl<P: Platform> EventSources<P> {
                 msg.receives += 1;
                 msgs.push(msg);
             }
+            src.totals.received += msgs.len() as u64;
             s.waiting_since = if s.visible.is_empty() {
                 None
             } else {
                 Some(now.0)
             };
-            if msgs.is_empty() {
-                s.batches[slot as usize] = msgs;
+            let b = &mut s.batches[slot as usize];
+            b.msgs = msgs;
+            if b.msgs.is_empty() {
                 s.free_batches.push(slot);
                 continue;
             }
-            let (cpu, io) = match s.spec.batch_work {
-                BatchWork::Summed => msgs.iter().fold((0, 0), |(c, i), x| (c + x.cpu, i + x.io)),
-                BatchWork::PerBatch => (msgs[0].cpu, msgs[0].io),
-            };
-            let n = msgs.len() as u64;
-            s.batches[slot as usize] = msgs;
-            let a = Arrival {
-                at: now,
-                function: f,
-                cpu: SimDuration(cpu),
-                io: SimDuration(io),
-                tag: slot,
-            };
-            let throttled = self.platform.arrive(&a).is_throttled();
-            let Some(s) = self.sqs(f) else { return };
+            b.received_at = now.0;
+            b.throttles = 0;
             s.active += 1;
-            if throttled {
-                // The poller backs off, holding its place; the others go on.
-                s.invisible_msgs += n;
-                s.limit = (s.limit - 1.0).max(s.spec.initial_concurrency as f64);
-                s.throttled_recently = true;
-                let at = now + s.spec.visibility_timeout;
-                let free_at = now + s.spec.throttle_backoff;
-                self.q.push(at, SourceEvent::Visible { f, batch: slot });
-                self.q.push(free_at, SourceEvent::PollerFree { f });
-            } else {
-                s.in_flight_msgs += n;
-            }
+            self.invoke(f, slot, now);
         }
+    }
+
+    /// Invokes the function with a received batch (its poller is counted
+    /// active); a throttle is retried after a backoff while the batch's
+    /// visibility timeout lasts, or the batch is let go.
+    fn invoke(&mut self, f: FunctionId, slot: u32, now: SimTime) {
+        let Some(s) = self.sqs(f) else { return };
+        let b = &s.batches[slot as usize];
+        let (cpu, io) = match s.spec.batch_work {
+            BatchWork::Summed => b
+                .msgs
+                .iter()
+                .fold((0, 0), |(c, i), x| (c + x.cpu, i + x.io)),
+            BatchWork::PerBatch => (b.msgs[0].cpu, b.msgs[0].io),
+        };
+        let n = b.msgs.len() as u64;
+        let a = Arrival {
+            at: now,
+            function: f,
+            cpu: SimDuration(cpu),
+            io: SimDuration(io),
+            tag: slot,
+        };
+        let throttled = self.platform.arrive(&a).is_throttled();
+        let Some(s) = self.sqs(f) else { return };
+        if !throttled {
+            s.in_flight_msgs += n;
+            return;
+        }
+        s.back_off();
+        s.throttled_recently = true;
+        s.invisible_msgs += n;
+        let b = &mut s.batches[slot as usize];
+        b.throttles += 1;
+        let shift = (b.throttles - 1).min(30);
+        let delay = (s.spec.throttle_backoff.0 << shift).min(s.spec.throttle_backoff_max.0);
+        let expires = SimTime(b.received_at) + s.spec.visibility_timeout;
+        if now + SimDuration(delay) < expires {
+            self.q.push(
+                now + SimDuration(delay),
+                SourceEvent::BatchRetry { f, batch: slot },
+            );
+        } else {
+            // The poller lets it go; it is visible again when its timeout ends.
+            s.active -= 1;
+            self.q
+                .push(expires.max(now), SourceEvent::Visible { f, batch: slot });
+        }
+    }
+}
+
+impl SqsState {
+    /// The mapping backs off: one concurrent batch fewer.
+    fn back_off(&mut self) {
+        self.limit = (self.limit - 1.0).max(self.spec.initial_concurrency as f64);
     }
 }

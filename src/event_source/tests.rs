@@ -153,25 +153,30 @@ fn a_caller_retries_until_its_last_attempt_then_fails() {
     );
 }
 
-#[test]
-fn an_sqs_message_throttled_twice_goes_to_the_dlq() {
-    // Three messages at 0 s, one slot busy for 1 s, batches of one, visibility
-    // 5 s, two receives. m1 runs at 0 s; m2 and m3 are throttled and come back
-    // at 5 s, when m2 runs and m3 is throttled again; at 10 s m3 has been
-    // received twice and goes to the DLQ on its third receive.
-    let sc = scenario(EventSourceSpec::Sqs(SqsSpec {
+fn sqs(visibility_s: u64, max_receive: u32) -> EventSourceSpec {
+    EventSourceSpec::Sqs(SqsSpec {
         batch_size: 1,
         batch_window: SimDuration::ZERO,
-        visibility_timeout: SimDuration::from_secs(5),
-        max_receive_count: 2,
+        visibility_timeout: SimDuration::from_secs(visibility_s),
+        max_receive_count: max_receive,
         maximum_concurrency: None,
         batch_work: BatchWork::Summed,
         initial_concurrency: 5,
         scale_up_per_minute: 300,
-        max_pollers: 1250,
+        max_pollers: 1000,
         throttle_backoff: SimDuration::from_secs(1),
+        throttle_backoff_max: SimDuration::from_secs(30),
         error_rate: 0.0,
-    }));
+    })
+}
+
+#[test]
+fn a_throttled_sqs_batch_is_retried_within_its_visibility_timeout() {
+    // Three messages at 0 s, one slot busy for 1 s, batches of one, visibility
+    // 5 s. m1 runs at 0 s; m2 and m3 are throttled and retried 1 s later, when
+    // m1 is done: m2 runs, m3 is throttled again and retried 2 s later (3 s).
+    // No message is received twice.
+    let sc = scenario(sqs(5, 2));
     let fake = Fake::new(1, SimDuration::from_secs(1));
     let (offers, res) = run(&sc, fake, &[request(0), request(0), request(0)]);
     assert_eq!(
@@ -180,25 +185,70 @@ fn an_sqs_message_throttled_twice_goes_to_the_dlq() {
             (0.0, true),
             (0.0, false),
             (0.0, false),
-            (5.0, true),
-            (5.0, false)
+            (1.0, true),
+            (1.0, false),
+            (3.0, true)
         ],
         "seed {}",
         sc.seed
     );
     let t = res.totals[0].as_ref().unwrap();
     assert_eq!(
-        (t.requests, t.completed, t.dlq, t.redelivered, t.failed),
-        (3, 2, 1, 3, 0)
+        (
+            t.requests,
+            t.completed,
+            t.dlq,
+            t.received,
+            t.redelivered,
+            t.retries
+        ),
+        (3, 3, 0, 3, 0, 3)
     );
     assert_eq!((t.queued_at_end, t.in_flight_at_end), (0, 0));
-    // m2 waited from 0 s to its completion at 6 s.
-    assert_eq!(t.end_to_end.max(), 6 * US_PER_S);
+    // m3 waited from 0 s to its completion at 4 s.
+    assert_eq!(t.end_to_end.max(), 4 * US_PER_S);
+}
+
+#[test]
+fn a_batch_throttled_past_its_visibility_timeout_is_received_again_then_goes_to_the_dlq() {
+    // Two messages at 0 s, one slot busy for 10 s, visibility 2 s, two receives.
+    // m2: throttled at 0 s, retried at 1 s; the next retry (3 s) would pass its
+    // timeout (2 s), so it is let go and visible at 2 s; received again at 2 s,
+    // throttled, retried at 3 s, let go, visible at 4 s; its third receive
+    // sends it to the DLQ.
+    let sc = scenario(sqs(2, 2));
+    let fake = Fake::new(1, SimDuration::from_secs(10));
+    let (offers, res) = run(&sc, fake, &[request(0), request(0)]);
+    assert_eq!(
+        offers,
+        [
+            (0.0, true),
+            (0.0, false),
+            (1.0, false),
+            (2.0, false),
+            (3.0, false)
+        ],
+        "seed {}",
+        sc.seed
+    );
+    let t = res.totals[0].as_ref().unwrap();
+    assert_eq!(
+        (
+            t.requests,
+            t.completed,
+            t.dlq,
+            t.received,
+            t.redelivered,
+            t.retries
+        ),
+        (2, 1, 1, 3, 2, 4)
+    );
     let rows: Vec<_> = res.rows[0].as_ref().unwrap().iter().collect();
-    // At 10 s (the end of the first interval) m3 is visible again for an instant:
-    // the boundary is sampled before the events at 10 s.
-    assert_eq!(rows[0].queue_depth, 1);
-    assert_eq!((rows[1].dlq, rows[1].queue_depth), (1, 0));
+    assert_eq!(
+        (rows[0].dlq, rows[0].completed, rows[0].queue_depth),
+        (1, 0, 0)
+    );
+    assert_eq!(rows[1].completed, 1);
 }
 
 #[test]

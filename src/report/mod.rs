@@ -92,6 +92,9 @@ pub struct EventSourceFigures {
     pub dlq: u64,
     /// Caller or async retries, and SQS redeliveries.
     pub retries: u64,
+    /// Messages received from the queue, redeliveries included (SQS's
+    /// `NumberOfMessagesReceived`).
+    pub received: u64,
     pub redelivered: u64,
     pub queued_at_end: u64,
     pub in_flight_at_end: u64,
@@ -158,6 +161,7 @@ pub fn source_figures(
         out.failed += t.failed;
         out.dlq += t.dlq;
         out.retries += t.retries;
+        out.received += t.received;
         out.redelivered += t.redelivered;
         out.queued_at_end += t.queued_at_end;
         out.in_flight_at_end += t.in_flight_at_end;

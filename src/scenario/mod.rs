@@ -155,10 +155,14 @@ pub struct SqsSpec {
     pub initial_concurrency: u32,
     /// Added per minute while messages wait. [our choice] 300
     pub scale_up_per_minute: u32,
-    /// Upper bound of poller concurrency without `MaximumConcurrency`. [our choice] 1250
+    /// Upper bound of concurrent batches without `MaximumConcurrency`.
+    /// [AWS docs] 1000 (services-sqs-scaling)
     pub max_pollers: u32,
-    /// A poller that was throttled waits this long before it polls again. [our choice] 1 s
+    /// First delay before a throttled batch is retried; it doubles per throttle.
+    /// [our choice] 1 s
     pub throttle_backoff: SimDuration,
+    /// Longest delay between retries of a throttled batch. [our choice] 30 s
+    pub throttle_backoff_max: SimDuration,
     /// Fraction of invocations that fail (function errors). [our choice] 0
     pub error_rate: f64,
 }

@@ -132,6 +132,7 @@ impl Cx<'_> {
                         "scale_up_per_minute",
                         "max_pollers",
                         "throttle_backoff",
+                        "throttle_backoff_max",
                         "error_rate",
                     ],
                     "for type = \"sqs\"",
@@ -186,6 +187,29 @@ impl Cx<'_> {
                         ));
                     }
                 };
+                let backoff =
+                    self.src_dur(key, t, "throttle_backoff", SimDuration::from_secs(1))?;
+                if backoff.0 < 1_000 {
+                    return Err(self.bad(
+                        format!("{key}.throttle_backoff"),
+                        t.get("throttle_backoff")
+                            .map_or("0".into(), |v| v.to_string()),
+                        "a duration of at least 1ms (a throttled batch is retried after it)",
+                    ));
+                }
+                let backoff_max =
+                    self.src_dur(key, t, "throttle_backoff_max", SimDuration::from_secs(30))?;
+                if backoff_max < backoff {
+                    return Err(self.bad(
+                        format!("{key}.throttle_backoff_max"),
+                        t.get("throttle_backoff_max")
+                            .map_or("30s".into(), |v| v.to_string()),
+                        format!(
+                            "a duration of at least throttle_backoff ({} s)",
+                            backoff.as_secs_f64()
+                        ),
+                    ));
+                }
                 Ok(EventSourceSpec::Sqs(SqsSpec {
                     batch_size,
                     batch_window: window,
@@ -202,13 +226,9 @@ impl Cx<'_> {
                         0,
                         100_000,
                     )?,
-                    max_pollers: self.src_int(key, t, "max_pollers", 1250, 1, 100_000)?,
-                    throttle_backoff: self.src_dur(
-                        key,
-                        t,
-                        "throttle_backoff",
-                        SimDuration::from_secs(1),
-                    )?,
+                    max_pollers: self.src_int(key, t, "max_pollers", 1000, 1, 100_000)?,
+                    throttle_backoff: backoff,
+                    throttle_backoff_max: backoff_max,
                     error_rate: self.src_fraction(key, t, "error_rate")?,
                 }))
             }

@@ -3,7 +3,7 @@
 //! invocations, and tells which invocations of the functions that asked for it
 //! completed; `finish` runs it to the horizon and returns its result.
 //!
-//! Event sources ([`crate::event_source::EventSources`]) wrap any `Platform`
+//! Event sources (`EventSources` in the `event_source` module) wrap any `Platform`
 //! generically: no dynamic dispatch on the invocation path.
 
 use crate::clock::Boundaries;

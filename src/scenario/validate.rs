@@ -8,7 +8,7 @@
 //! Layout: this file holds the errors, the TOML layer, the key hints and the
 //! scenario's top level; `cx` the validation context and its checked readers;
 //! `function_spec` a `[[functions]]` table; `provider_spec` the platform-wide
-//! tables; `source_spec` and `traffic_spec` a function's source and traffic.
+//! tables; `event_source_spec` and `traffic_spec` a function's event source and traffic.
 
 use super::raw::{
     RawCapacityProvider, RawDefaultLambda, RawDist, RawDuration, RawFunction, RawModel, RawPricing,
@@ -29,9 +29,9 @@ use std::path::Path;
 use toml::{Table, Value};
 
 mod cx;
+mod event_source_spec;
 mod function_spec;
 mod provider_spec;
-mod source_spec;
 mod traffic_spec;
 
 use cx::{Cx, num_value, quoted};

@@ -208,7 +208,7 @@ impl Cx<'_> {
                 reserved_concurrency: reserved,
                 provisioned_concurrency: provisioned,
             },
-            event_source: self.source(&format!("{key}.source"), f.source.as_ref())?,
+            event_source: self.event_source(&format!("{key}.source"), f.source.as_ref())?,
         })
     }
 

@@ -65,7 +65,7 @@ impl Cx<'_> {
     }
 
     /// Parses `[functions.source]` (absent: synchronous).
-    pub(super) fn source(&self, key: &str, t: Option<&Table>) -> Result<EventSourceSpec> {
+    pub(super) fn event_source(&self, key: &str, t: Option<&Table>) -> Result<EventSourceSpec> {
         let Some(t) = t else {
             return Ok(EventSourceSpec::Sync);
         };

@@ -1,9 +1,10 @@
 //! The cost model (docs/model.md, "Pricing"): LMI = requests + EC2 at the discounted rate +
 //! the management fee on the on-demand rate; default Lambda = requests + GB-s
 //! (invoke and INIT, each rounded up to 1 ms, tiered on the monthly projection)
-//! + provisioned concurrency, the GB-s and provisioned concurrency less the
-//! Compute Savings Plans discount (`Pricing::lambda_discount`; never on requests).
-//! Pure arithmetic on a run's totals.
+//! + provisioned concurrency. Pure arithmetic on a run's totals.
+//!
+//! A Compute Savings Plan (`Pricing::lambda_discount`) takes its discount off
+//! default Lambda's GB-s and provisioned concurrency, never off requests.
 
 use crate::scenario::{Architecture, PriceTier, Pricing};
 use crate::time::SimDuration;

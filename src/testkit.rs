@@ -36,6 +36,7 @@ pub fn default_pricing() -> Pricing {
     Pricing {
         ec2_discount: 0.0,
         discount_name: "on_demand".into(),
+        lambda_discount: 0.0,
         management_fee: 0.15,
         discounted_rate_precision_usd: 0.0001,
         request_usd_per_million: 0.20,

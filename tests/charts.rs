@@ -326,6 +326,79 @@ fn cumulative_cost_ends_at_the_summary_totals() {
     assert_eq!(d.default_monthly_usd, Some(def.cost.monthly_usd));
 }
 
+/// With a Compute Savings Plan on default Lambda (`lambda_discount`) and
+/// provisioned concurrency, the per-interval costs of the cost chart and of
+/// `timeseries.csv` still add up to the summary's default-Lambda total, and the
+/// discount takes 17% off duration, INIT and provisioned concurrency but not
+/// requests.
+#[test]
+fn savings_plan_per_interval_costs_add_up_to_the_summary() {
+    let mut sc = spike();
+    sc.functions[0].default_lambda.provisioned_concurrency = 20;
+    let r = run(&sc, Platforms::Default);
+    let od = summarize(&sc, &r, Platforms::Default);
+    sc.pricing.lambda_discount = 0.17;
+    let s = summarize(&sc, &r, Platforms::Default);
+    let (a, b) = (
+        &od.default.as_ref().unwrap().cost,
+        &s.default.as_ref().unwrap().cost,
+    );
+    let close = |x: f64, y: f64, tol: f64| (x - y).abs() <= tol * y.abs().max(1.0);
+    assert!(a.provisioned_usd > 0.0 && a.init_usd > 0.0, "{a:?}");
+    assert_eq!(b.requests_usd, a.requests_usd);
+    for (x, y) in [
+        (b.duration_usd, a.duration_usd),
+        (b.init_usd, a.init_usd),
+        (b.provisioned_usd, a.provisioned_usd),
+    ] {
+        assert!(close(x, 0.83 * y, 1e-12), "{x} vs 0.83 × {y}");
+    }
+
+    let d = charts::build(&sc, &r, &s, charts::Selection::All);
+    assert!(
+        close(d.default_total_usd.unwrap(), b.total_usd, 1e-9),
+        "{:?} vs {}",
+        d.default_total_usd,
+        b.total_usd
+    );
+    assert_eq!(d.default_monthly_usd, Some(b.monthly_usd));
+
+    let csv = lmi_sim::report::timeseries_csv(&sc, &r, &s);
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    let (cd, cp, ct) = (
+        col("default_duration_usd"),
+        col("default_provisioned_usd"),
+        col("default_cost_usd"),
+    );
+    let (mut dur, mut pc, mut tot, mut rows) = (0.0, 0.0, 0.0, 0.0);
+    for l in lines {
+        let v: Vec<&str> = l.split(',').collect();
+        dur += v[cd].parse::<f64>().unwrap();
+        pc += v[cp].parse::<f64>().unwrap();
+        tot += v[ct].parse::<f64>().unwrap();
+        rows += 1.0;
+    }
+    // Each cell is printed to 1e-6 USD.
+    let tol = rows * 1e-6;
+    assert!(
+        (dur - b.duration_usd).abs() <= tol,
+        "{dur} vs {}",
+        b.duration_usd
+    );
+    assert!(
+        (pc - b.provisioned_usd).abs() <= tol,
+        "{pc} vs {}",
+        b.provisioned_usd
+    );
+    assert!(
+        (tot - b.total_usd).abs() <= 4.0 * tol,
+        "{tot} vs {}",
+        b.total_usd
+    );
+}
+
 // ---- every bundled scenario ------------------------------------------------
 
 fn bundled() -> Vec<std::path::PathBuf> {

@@ -185,6 +185,7 @@ fn base_parses() {
     assert_eq!(f.function_init, Dist::Constant(SimDuration::from_secs(1)));
     assert!(f.work.io.is_zero());
     assert_eq!(s.pricing.discount_name, "on_demand");
+    assert_eq!(s.pricing.lambda_discount, 0.0);
     assert_eq!(
         s.model.runtime_init[Runtime::Nodejs.index()],
         SimDuration::from_millis(140)
@@ -355,6 +356,7 @@ fn full_example_lands_in_the_right_fields() {
     let pr = &s.pricing;
     assert_eq!(pr.ec2_discount, 0.32);
     assert_eq!(pr.discount_name, "compute_sp_1yr");
+    assert_eq!(pr.lambda_discount, 0.12);
     assert_eq!(pr.management_fee, 0.15);
     assert_eq!(pr.request_usd_per_million, 0.25);
     assert!(pr.free_tier);
@@ -619,6 +621,47 @@ fn discount_out_of_range() {
         (s.pricing.ec2_discount, s.pricing.discount_name.as_str()),
         (0.2, "custom")
     );
+}
+
+/// `pricing.lambda_discount`: the preset's 12% with a Compute Savings Plan, 0
+/// on demand and with a fraction as `discount` (EC2 only), the given value
+/// otherwise; out of [0, 1) is an error naming file, key, value and range.
+#[test]
+fn lambda_discount_defaults_and_range() {
+    let lambda = |pricing: &str| {
+        from_toml_str(&format!("{BASE}\n[pricing]\n{pricing}\n"), FILE, None)
+            .unwrap()
+            .pricing
+    };
+    for (pricing, ec2, l) in [
+        ("discount = \"on_demand\"", 0.0, 0.0),
+        ("discount = \"compute_sp_1yr\"", 0.32, 0.12),
+        ("discount = \"compute_sp_3yr\"", 0.65, 0.12),
+        ("discount = 0.4", 0.4, 0.0),
+        ("discount = 0.4\nlambda_discount = 0.1", 0.4, 0.1),
+        (
+            "discount = \"compute_sp_1yr\"\nlambda_discount = 0.17",
+            0.32,
+            0.17,
+        ),
+        (
+            "discount = \"compute_sp_3yr\"\nlambda_discount = 0.0",
+            0.65,
+            0.0,
+        ),
+        ("lambda_discount = 0.17", 0.0, 0.17),
+    ] {
+        let p = lambda(pricing);
+        assert_eq!((p.ec2_discount, p.lambda_discount), (ec2, l), "{pricing}");
+    }
+    for (bad, shown) in [("1.0", "1"), ("1.5", "1.5"), ("-0.1", "-0.1")] {
+        let m = err(&format!("{BASE}\n[pricing]\nlambda_discount = {bad}\n"));
+        assert_has(&m, &["pricing.lambda_discount", shown, "[0, 1)"]);
+    }
+    let m = err(&format!(
+        "{BASE}\n[pricing]\nlambda_discount = \"compute_sp_1yr\"\n"
+    ));
+    assert_has(&m, &["pricing.lambda_discount", "[0, 1)"]);
 }
 
 #[test]

@@ -363,8 +363,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 dur += row.gbs * eff;
                 init += row.init_gbs * eff;
                 req += fig.accepted as f64 * def_req_factor;
-                pc += row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs
-                    + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
+                pc += crate::cost::provisioned_usd(row.pc_alloc_gbs, row.pc_used_gbs, &sc.pricing);
                 lat.add(fig.served, fig.latency_p50_ms, fig.latency_p99_ms);
             }
             raw.d_thr.push(thr);

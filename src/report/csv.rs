@@ -203,8 +203,7 @@ pub fn write_timeseries_csv(
                     let dur = row.gbs * eff;
                     let init = row.init_gbs * eff;
                     let reqs = fig.accepted as f64 * def_req_factor;
-                    let pc = row.pc_alloc_gbs * sc.pricing.pc_usd_per_gbs
-                        + row.pc_used_gbs * sc.pricing.pc_duration_usd_per_gbs;
+                    let pc = cost::provisioned_usd(row.pc_alloc_gbs, row.pc_used_gbs, &sc.pricing);
                     let _ = write!(
                         out,
                         ",{},{},{},{},{},{},{},{},{},{},{:.6},{:.6},{:.6},{:.6},{:.6}",

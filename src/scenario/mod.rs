@@ -283,6 +283,12 @@ pub struct PriceTier {
     pub usd_per_gbs: f64,
 }
 
+/// Compute Savings Plans discount on default Lambda's duration and provisioned
+/// concurrency with the `compute_sp_1yr` and `compute_sp_3yr` presets: AWS's LMI
+/// pricing calculator's 12% for both terms (community sources say "up to 17%";
+/// docs/model.md, "Discounts").
+pub const COMPUTE_SP_LAMBDA_DISCOUNT: f64 = 0.12;
+
 /// Prices and discounts (docs/model.md, "Pricing").
 #[derive(Clone, Debug)]
 pub struct Pricing {
@@ -290,6 +296,11 @@ pub struct Pricing {
     pub ec2_discount: f64,
     /// Name of the preset the discount came from, or "custom".
     pub discount_name: String,
+    /// Compute Savings Plans discount fraction in [0, 1) on default Lambda's
+    /// duration (invoke and INIT, after the tiers) and provisioned concurrency
+    /// (allocation and duration); never on requests. Default: 0.12 with a
+    /// `compute_sp_*` preset, else 0.
+    pub lambda_discount: f64,
     /// Management fee as a fraction of the on-demand price. Default 0.15.
     pub management_fee: f64,
     /// Discounted hourly rates are rounded to this many USD (AWS quotes $0.0001). 0 = none.

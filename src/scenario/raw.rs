@@ -234,6 +234,9 @@ pub struct RawDefaultLambda {
 pub struct RawPricing {
     /// A preset name or a number in [0, 1).
     pub discount: Option<toml::Value>,
+    /// Compute Savings Plans discount on default Lambda's duration and
+    /// provisioned concurrency, a fraction in [0, 1); default follows `discount`.
+    pub lambda_discount: Option<f64>,
     pub management_fee: Option<f64>,
     pub discounted_rate_precision_usd: Option<f64>,
     pub request_usd_per_million: Option<f64>,

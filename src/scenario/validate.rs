@@ -15,9 +15,9 @@ use super::raw::{
     RawScenario,
 };
 use super::{
-    Architecture, CapacityProvider, DefaultFunction, DefaultLambdaKnobs, FunctionSpec,
-    InstanceSelection, ModelKnobs, PriceTier, Pricing, Runtime, ScalingChange, ScalingMode,
-    Scenario, StartState, WarmFleetAges, Work,
+    Architecture, COMPUTE_SP_LAMBDA_DISCOUNT, CapacityProvider, DefaultFunction,
+    DefaultLambdaKnobs, FunctionSpec, InstanceSelection, ModelKnobs, PriceTier, Pricing, Runtime,
+    ScalingChange, ScalingMode, Scenario, StartState, WarmFleetAges, Work,
 };
 use crate::catalog::{self, InstanceType};
 use crate::dist::Dist;
@@ -204,6 +204,7 @@ fn hint(path: &str) -> Option<String> {
             "an integer in 1..=1000000"
         }
         "pricing.management_fee" => "a number in [0, 1]",
+        "pricing.lambda_discount" => "a number in [0, 1)",
         "pricing.discounted_rate_precision_usd" | "pricing.request_usd_per_million" => {
             "a number >= 0"
         }

@@ -164,19 +164,32 @@ impl Cx<'_> {
     /// Pricing, and the catalog with the scenario's overrides and additions.
     pub(super) fn pricing(&self, p: &RawPricing) -> Result<(Pricing, Vec<InstanceType>)> {
         let discount_allowed = "\"on_demand\" (0), \"compute_sp_1yr\" (0.32), \"compute_sp_3yr\" (0.65), or a number in [0, 1)";
-        let (ec2_discount, discount_name) = match &p.discount {
-            None => (0.0, "on_demand".to_string()),
+        // The third figure is the preset's discount on default Lambda's duration
+        // and provisioned concurrency (docs/model.md, "Discounts"): AWS's LMI
+        // pricing calculator uses 12% for both Compute Savings Plans. A fraction
+        // given as `discount` is EC2 only.
+        let (ec2_discount, discount_name, lambda_preset) = match &p.discount {
+            None => (0.0, "on_demand".to_string(), 0.0),
             Some(Value::String(s)) => match s.as_str() {
-                "on_demand" => (0.0, s.clone()),
-                "compute_sp_1yr" => (0.32, s.clone()),
-                "compute_sp_3yr" => (0.65, s.clone()),
+                "on_demand" => (0.0, s.clone(), 0.0),
+                "compute_sp_1yr" => (0.32, s.clone(), COMPUTE_SP_LAMBDA_DISCOUNT),
+                "compute_sp_3yr" => (0.65, s.clone(), COMPUTE_SP_LAMBDA_DISCOUNT),
                 _ => return Err(self.bad("pricing.discount", quoted(s), discount_allowed)),
             },
             Some(v) => match num_value(v) {
-                Some(x) if x.is_finite() && (0.0..1.0).contains(&x) => (x, "custom".to_string()),
+                Some(x) if x.is_finite() && (0.0..1.0).contains(&x) => {
+                    (x, "custom".to_string(), 0.0)
+                }
                 _ => return Err(self.bad("pricing.discount", v, discount_allowed)),
             },
         };
+        let lambda_discount = self.num(
+            "pricing.lambda_discount",
+            p.lambda_discount,
+            lambda_preset,
+            |x| (0.0..1.0).contains(&x),
+            "a fraction in [0, 1) (default: 0.12 with \"compute_sp_1yr\" or \"compute_sp_3yr\", else 0)",
+        )?;
         let nonneg = |x: f64| x >= 0.0;
         let tier = |up_to_gbs: f64, usd_per_gbs: f64| PriceTier {
             up_to_gbs,
@@ -185,6 +198,7 @@ impl Cx<'_> {
         let pricing = Pricing {
             ec2_discount,
             discount_name,
+            lambda_discount,
             management_fee: self.num(
                 "pricing.management_fee",
                 p.management_fee,

@@ -172,7 +172,7 @@ pub struct PlatformRun<R> {
     /// Its event sources' figures (queues, retries, DLQ).
     pub sources: EventSourceResult,
     /// Checksum of the arrivals this platform's feed loop offered, computed by
-    /// that loop itself (it must equal [`Offered::checksum`]).
+    /// that loop itself ([`Offered::checksum`] is the first platform's).
     pub offered_checksum: u64,
 }
 
@@ -334,7 +334,6 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
         }
         let chunk = &buf[..n];
         for a in chunk {
-            offered.checksum = mix(offered.checksum, a);
             let f = a.function.index();
             offered.per_interval[f][clock.index(a.at)] += 1;
             offered.total[f] += 1;
@@ -346,6 +345,13 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
             p.feed(chunk);
         }
     }
+    // What was offered is what the first platform's feed loop checksummed
+    // (each loop computes its own; a second platform's must agree).
+    offered.checksum = lmi
+        .as_ref()
+        .map(|p| p.checksum)
+        .or(def.as_ref().map(|p| p.checksum))
+        .unwrap_or(FNV_OFFSET);
     Ok(RunResult {
         skipped_rows: arrivals.skipped_rows(),
         lmi: lmi.map(|p| p.finish(horizon)),

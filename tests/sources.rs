@@ -240,6 +240,18 @@ fn bad_source_settings_are_named() {
         e.contains("VisibilityTimeout") && e.contains("0..=43200"),
         "{e}"
     );
+    // A zero backoff would retry a throttled batch at the same instant forever.
+    let e = err("type = \"sqs\"\nthrottle_backoff = \"0s\"\n");
+    assert!(
+        e.contains("functions[0].source.throttle_backoff") && e.contains("at least 1ms"),
+        "{e}"
+    );
+    let e = err("type = \"sqs\"\nthrottle_backoff_max = \"100ms\"\n");
+    assert!(
+        e.contains("functions[0].source.throttle_backoff_max")
+            && e.contains("at least throttle_backoff (1 s)"),
+        "{e}"
+    );
     let e = err("type = \"sync_retry\"\nbase_delay = -1\n");
     assert!(
         e.contains("base_delay") && e.contains("non-negative"),

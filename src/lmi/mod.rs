@@ -85,6 +85,9 @@ pub struct Lmi {
     rng_launch: SimRng,
     /// The model's time, next report boundary and completion notices.
     clock: ModelClock,
+    /// The event queue's next time as `next_event` last read it (for `step`,
+    /// which the advance loop calls right after, with nothing in between).
+    next_queued: SimTime,
 }
 
 impl Stepper for Lmi {
@@ -101,6 +104,7 @@ impl Stepper for Lmi {
     #[inline]
     fn next_event(&mut self) -> SimTime {
         let te = self.q.peek_time().unwrap_or(SimTime::MAX);
+        self.next_queued = te;
         let tc = self.timers.peek().map_or(u64::MAX, |(at, _)| at);
         te.min(SimTime(tc))
     }
@@ -108,7 +112,9 @@ impl Stepper for Lmi {
     /// Queue events first on a tie, then CPU timers by EE id.
     #[inline]
     fn step(&mut self, t: SimTime) {
-        let te = self.q.peek_time().unwrap_or(SimTime::MAX);
+        // The advance loop calls `next_event` right before: the queue's next
+        // time is the one it just read.
+        let te = self.next_queued;
         match self.timers.peek() {
             Some((tc, ee)) if SimTime(tc) < te => {
                 self.clock.now = SimTime(tc);

@@ -42,6 +42,7 @@ impl Lmi {
             rng_init: stream(sc.seed, "lmi_ee_init", 0),
             rng_launch: stream(sc.seed, "lmi_instance_launch", 0),
             clock: ModelClock::new(sc.report_clock().boundaries(), sc.functions.len()),
+            next_queued: SimTime::MAX,
         };
         for (i, c) in sc.schedule.iter().enumerate() {
             m.q.push(c.at, Ev::Schedule { idx: i as u32 });

@@ -250,6 +250,7 @@ mod tests {
             cpu_utilization: 0.12,
             slot_saturation: 0.13,
             slots: 14,
+            concurrency_limit: 7.5,
         });
         round_trip(ProviderInterval {
             instances_launching: 1,

@@ -10,8 +10,8 @@ use crate::traffic::{ArrivalProcess, RateShape, Traffic};
 /// The documented default model knobs (docs/model.md, "our choice" values).
 pub fn default_model() -> ModelKnobs {
     ModelKnobs {
-        instance_launch_delay: Dist::Constant(SimDuration::from_secs(45)),
-        scaler_interval: SimDuration::from_secs(60),
+        instance_launch_delay: Dist::Constant(INSTANCE_LAUNCH_DELAY),
+        scaler_interval: SCALER_INTERVAL,
         auto_cpu_target_percent: 50.0,
         scale_in_cooldown: SimDuration::from_secs(600),
         scale_in_step: 0.10,
@@ -28,6 +28,8 @@ pub fn default_model() -> ModelKnobs {
         ],
         instance_selection: InstanceSelection::CheapestPerUsableVcpu,
         warm_fleet_ages: WarmFleetAges::Same,
+        ee_overload: Some(EE_OVERLOAD_PERCENT / 100.0),
+        ee_limit_window: EE_LIMIT_WINDOW,
     }
 }
 
@@ -89,6 +91,7 @@ pub fn function(name: &str, cpu: Dist, io: Dist, rate: f64) -> FunctionSpec {
         max_ees: u32::MAX,
         function_init: Dist::Constant(SimDuration::from_secs(1)),
         work: Work { cpu, io },
+        memory: InvocationMemory::default(),
         traffic: Traffic::Synthetic {
             shape: RateShape::Constant { rate },
             process: ArrivalProcess::Poisson,

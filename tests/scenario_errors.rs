@@ -965,3 +965,57 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn ee_protection_and_memory_keys_parse_and_bad_values_name_the_key() {
+    let ok = format!("{BASE}\n[model]\nee_overload_percent = 300\nee_limit_window = \"2s\"\n");
+    let sc = from_toml_str(&ok, FILE, None).unwrap();
+    assert_eq!(sc.model.ee_overload, Some(3.0));
+    assert_eq!(sc.model.ee_limit_window, SimDuration::from_secs(2));
+    let off = format!("{BASE}\n[model]\nee_cpu_protection = false\n");
+    assert_eq!(
+        from_toml_str(&off, FILE, None).unwrap().model.ee_overload,
+        None
+    );
+    let dflt = from_toml_str(BASE, FILE, None).unwrap();
+    assert_eq!(dflt.model.ee_overload, Some(2.5));
+    assert_eq!(
+        dflt.functions[0].memory.capacity(Runtime::Python, 4096),
+        u32::MAX
+    );
+
+    let m = err(&format!("{BASE}\n[model]\nee_overload_percent = 5\n"));
+    assert!(
+        m.contains("model.ee_overload_percent") && m.contains("[10, 1000]"),
+        "{m}"
+    );
+    let m = err(&format!("{BASE}\n[model]\nee_limit_window = \"1ms\"\n"));
+    assert!(
+        m.contains("model.ee_limit_window") && m.contains("10ms..=1h"),
+        "{m}"
+    );
+
+    // 4096 MB Python EE: 1000 + 100 MB per process → 3 invocations fit.
+    let mem = base_with(
+        "cpu = \"40ms\"",
+        "cpu = \"40ms\"\nmemory_mb = 1000\nprocess_memory_mb = 100",
+    );
+    let sc = from_toml_str(&mem, FILE, None).unwrap();
+    assert_eq!(sc.functions[0].memory.capacity(Runtime::Python, 4096), 3);
+    let m = err(&base_with(
+        "cpu = \"40ms\"",
+        "cpu = \"40ms\"\nmemory_mb = 5000",
+    ));
+    assert!(
+        m.contains("functions[0].work.memory_mb") && m.contains("5000") && m.contains("0..=4096"),
+        "{m}"
+    );
+    let m = err(&base_with(
+        "cpu = \"40ms\"",
+        "cpu = \"40ms\"\nmemory_mb = 3000\nprocess_memory_mb = 2000",
+    ));
+    assert!(
+        m.contains("functions[0].work.memory_mb") && m.contains("at most 2096 MB"),
+        "{m}"
+    );
+}

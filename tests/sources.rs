@@ -79,9 +79,11 @@ fn spike_beyond_capacity_with_large_max_receive_loses_nothing() {
     assert_eq!(t.dlq, 0);
     assert_eq!(t.failed, 0);
     // Throttled batches are retried by their pollers within the visibility
-    // timeout (1,000 s): none has to be received again.
+    // timeout (1,000 s); only the oldest of a backlog this deep (EE
+    // protection holds each EE below its CPU limit) outlive it and are
+    // received again (230 of 1.5 M with seed 3).
     assert!(t.retries > 0, "throttled batches are retried");
-    assert_eq!(t.redelivered, 0, "{t:?}");
+    assert!(t.redelivered * 10 < t.retries, "seed {}: {t:?}", sc.seed);
     // The backlog drains after the spike: nothing waits at the end.
     assert_eq!(t.queued_at_end, 0, "{t:?}");
     assert!(t.peak_queue_depth > 1000);

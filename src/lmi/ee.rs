@@ -56,6 +56,18 @@ pub(super) struct Ee {
     pub(super) vcpus: u32,
     pub(super) slots: u32,
     pub(super) inflight: u32,
+    /// EE protection (docs/model.md, "EE protection"): the concurrency limit
+    /// the EE's CPU allows now (at most `slots`), and how many invocations its
+    /// memory holds (`u32::MAX` when memory is not modelled).
+    pub(super) limit: u32,
+    pub(super) mem_cap: u32,
+    /// Runnable-job time [job·µs] since `win_start`, the current limit
+    /// window; it ends at `win_end` (`u64::MAX`: protection off).
+    pub(super) run_area: f64,
+    pub(super) win_start: u64,
+    pub(super) win_end: u64,
+    /// An `Ev::EeLimit` is queued for the end of the window.
+    pub(super) limit_wake: bool,
     /// Min-heap on `finish_v` of jobs in their CPU phase.
     pub(super) jobs: Vec<Job>,
     /// Attained service per job (processor-sharing virtual clock) [µs].
@@ -82,6 +94,7 @@ impl Ee {
             let dt = (now - self.vtime_at) as i64 as f64;
             let k = self.jobs.len() as u32;
             // Rate 1 while every job has a vCPU: no division on the common path.
+            self.run_area += k as f64 * dt;
             self.vtime += if k <= self.vcpus {
                 dt
             } else {
@@ -89,6 +102,12 @@ impl Ee {
             };
             self.vtime_at = now;
         }
+    }
+    /// How many invocations it takes now: its slots, its CPU limit and its
+    /// memory, whichever is least.
+    #[inline]
+    pub(super) fn cap(&self) -> u32 {
+        self.slots.min(self.limit).min(self.mem_cap)
     }
     /// When its next CPU phase ends at the current rate (its timer), or `None`
     /// with no job in its CPU phase. Call after `settle(now)`.

@@ -38,6 +38,11 @@ pub(super) enum Ev {
     Schedule {
         idx: u32,
     },
+    /// An EE's concurrency-limit window ends while its limit binds.
+    EeLimit {
+        ee: EeId,
+        epoch: u32,
+    },
 }
 
 /// An [`Ev`] in 16 bytes (queue entries move as a whole, and the enum takes
@@ -65,6 +70,7 @@ impl Ev {
             Ev::Retire { inst, tag } => (inst.0, tag, OTHER | 3),
             Ev::ScalerTick => (0, 0, OTHER | 4),
             Ev::Schedule { idx } => (idx, 0, OTHER | 5),
+            Ev::EeLimit { ee, epoch } => (ee.0, epoch, OTHER | 7),
         };
         PackedEv { a, b, c }
     }
@@ -95,6 +101,10 @@ impl PackedEv {
                 tag: b,
             },
             4 => Ev::ScalerTick,
+            7 => Ev::EeLimit {
+                ee: EeId(a),
+                epoch: b,
+            },
             _ => Ev::Schedule { idx: a },
         }
     }
@@ -155,6 +165,10 @@ mod tests {
             },
             Ev::ScalerTick,
             Ev::Schedule { idx: 12 },
+            Ev::EeLimit {
+                ee: EeId(6),
+                epoch: 3,
+            },
         ] {
             assert_eq!(ev.pack().unpack(), ev);
         }

@@ -195,6 +195,12 @@ impl Lmi {
             vcpus,
             slots,
             inflight: 0,
+            limit: slots,
+            mem_cap: func.mem_cap,
+            run_area: 0.0,
+            win_start: 0,
+            win_end: u64::MAX,
+            limit_wake: false,
             jobs: Vec::new(),
             vtime: 0.0,
             vtime_at: self.clock.now.0,
@@ -265,9 +271,17 @@ impl Lmi {
             _ => return,
         }
         e.state = EeState::Ready;
-        let (fi, vcpus, slots) = (e.function.index(), e.vcpus, e.slots);
+        // Its first limit window starts now.
+        e.settle(now.0);
+        e.run_area = 0.0;
+        e.win_start = now.0;
+        e.win_end = match self.provider.ee_overload {
+            Some(_) => now.0 + self.provider.ee_window,
+            None => u64::MAX,
+        };
+        let (fi, vcpus, slots, cap) = (e.function.index(), e.vcpus, e.slots, e.cap());
         let replaces = e.replaces.take();
-        self.funcs[fi].gauges.ready(now, vcpus, slots, 1.0);
+        self.funcs[fi].gauges.ready(now, vcpus, slots, cap, 1.0);
         self.refresh_route(id);
         if let Some(old) = replaces {
             self.drain_ee(old);
@@ -282,8 +296,8 @@ impl Lmi {
         match e.state {
             EeState::Ready => {
                 e.state = EeState::Draining;
-                let (vcpus, slots) = (e.vcpus, e.slots);
-                self.funcs[fi].gauges.ready(now, vcpus, slots, -1.0);
+                let (vcpus, slots, cap) = (e.vcpus, e.slots, e.cap());
+                self.funcs[fi].gauges.ready(now, vcpus, slots, cap, -1.0);
                 self.refresh_route(id);
                 if self.ees[id.index()].inflight == 0 {
                     self.stop_ee(id);

@@ -18,6 +18,8 @@ use crate::time::{SimDuration, SimTime};
 pub(super) struct Func {
     pub(super) shape: EeShape,
     pub(super) slots: u32,
+    /// Invocations one EE's memory holds (`u32::MAX`: not modelled).
+    pub(super) mem_cap: u32,
     pub(super) init: Dist,
     pub(super) init_base: SimDuration,
     /// The instance type launched for its EEs (index into the provider's
@@ -62,6 +64,7 @@ impl Func {
         Func {
             shape,
             slots: f.max_concurrency,
+            mem_cap: f.memory.capacity(f.runtime, f.ee_memory_mib()),
             init: f.function_init.clone(),
             init_base: sc.model.runtime_init[f.runtime.index()],
             instance_type,
@@ -92,16 +95,19 @@ pub(super) struct Gauges {
     pub(super) ready_vcpus: Gauge,
     pub(super) ready_slots: Gauge,
     pub(super) ready_ees: Gauge,
+    /// The concurrency limits (`Ee::cap`) of its Ready EEs, summed.
+    pub(super) ready_cap: Gauge,
     /// Invocations in flight.
     pub(super) inflight: Count,
 }
 
 impl Gauges {
     /// An EE of `vcpus` and `slots` became Ready (`sign` 1) or left Ready (-1).
-    pub(super) fn ready(&mut self, now: SimTime, vcpus: u32, slots: u32, sign: f64) {
+    pub(super) fn ready(&mut self, now: SimTime, vcpus: u32, slots: u32, cap: u32, sign: f64) {
         self.ready_vcpus.add(now, sign * vcpus as f64);
         self.ready_slots.add(now, sign * slots as f64);
         self.ready_ees.add(now, sign);
+        self.ready_cap.add(now, sign * cap as f64);
     }
 }
 
@@ -113,6 +119,8 @@ pub(super) struct Windows {
     ready_vcpus: Window,
     inflight: Window,
     ready_slots: Window,
+    ready_cap: Window,
+    ready_ees: Window,
 }
 
 /// A function's load over one window.
@@ -121,6 +129,8 @@ pub(super) struct Load {
     pub(super) cpu_utilization: f64,
     /// In-flight-time / Ready-EE slot-time (0 without Ready EEs).
     pub(super) slot_saturation: f64,
+    /// Mean concurrency limit of its Ready EEs (0 without Ready EEs).
+    pub(super) concurrency_limit: f64,
 }
 
 impl Windows {
@@ -130,7 +140,10 @@ impl Windows {
         let rv = self.ready_vcpus.take(&g.ready_vcpus, at);
         let infl = self.inflight.take(&g.inflight, at);
         let slots = self.ready_slots.take(&g.ready_slots, at);
+        let cap = self.ready_cap.take(&g.ready_cap, at);
+        let ees = self.ready_ees.take(&g.ready_ees, at);
         Load {
+            concurrency_limit: if ees > 0.0 { cap / ees } else { 0.0 },
             cpu_utilization: if rv > 0.0 { busy / rv } else { 0.0 },
             slot_saturation: if slots > 0.0 { infl / slots } else { 0.0 },
         }

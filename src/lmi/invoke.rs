@@ -25,8 +25,10 @@ impl Lmi {
         let Some(id) = best else {
             let reason = if f.deactivated {
                 ThrottleReason::Deactivated
-            } else if f.route.parked() > 0 {
+            } else if f.route.parked_cpu() > 0 {
                 ThrottleReason::CPUThrottles
+            } else if f.route.parked_memory() > 0 {
+                ThrottleReason::MemoryThrottles
             } else {
                 ThrottleReason::ConcurrencyThrottles
             };
@@ -39,14 +41,19 @@ impl Lmi {
         if infl > f.totals.peak_in_flight {
             f.totals.peak_in_flight = infl;
         }
-        // The EE was routable (Ready, free, not blocked): only its load, and
-        // whether it is still free, can change.
+        // The EE was routable (Ready, below its limits, not blocked): only
+        // its load, and whether it is still below its limits, can change.
         let e = &mut self.ees[id.index()];
         e.inflight += 1;
-        if e.inflight < e.slots {
+        if now.0 >= e.win_end {
+            self.adapt_limit(id);
+        } else if e.inflight < e.cap() {
             f.route.update(&mut self.links, id, e.inflight);
-        } else {
+        } else if e.inflight >= e.slots {
             f.route.remove(&mut self.links, id);
+        } else {
+            self.refresh_route(id);
+            self.arm_limit_wake(id);
         }
         if a.cpu.0 > 0 {
             self.start_cpu(id, a.cpu.0, a.io.0, now.0, a.tag);
@@ -148,9 +155,13 @@ impl Lmi {
         }
         let e = &self.ees[id.index()];
         let after = e.busy_vcpus();
+        let adapt = now >= e.win_end;
         self.reschedule_cpu(id);
         if after != before {
             self.busy_changed(id, after as i64 - before as i64);
+        }
+        if adapt {
+            self.adapt_limit(id);
         }
     }
 
@@ -193,22 +204,100 @@ impl Lmi {
         self.clock.notices.completed(function, tag);
         if drained {
             self.stop_ee(id);
+        } else if now.0 >= self.ees[id.index()].win_end {
+            self.adapt_limit(id);
         } else {
             self.refresh_route(id);
         }
     }
 
+    /// EE protection (docs/model.md, "EE protection"): at the end of EE
+    /// `id`'s limit window, its runnable CPU demand per vCPU over the window
+    /// sets its concurrency limit: at or above the overload threshold the
+    /// limit falls to its in-flight count scaled by threshold / demand (never
+    /// below 1, never raised by this), otherwise it rises by one
+    /// (to at most its slots). Runs at most once per window per EE, from the
+    /// EE's own events (or its wake-up while the limit binds).
+    #[inline(never)]
+    pub(super) fn adapt_limit(&mut self, id: EeId) {
+        let now = self.clock.now.0;
+        let (Some(hi), window) = (self.provider.ee_overload, self.provider.ee_window) else {
+            return;
+        };
+        let e = &mut self.ees[id.index()];
+        if e.state != EeState::Ready {
+            return;
+        }
+        e.settle(now);
+        let old = e.cap();
+        let elapsed = now.saturating_sub(e.win_start).max(1) as f64;
+        let overload = e.run_area / (e.vcpus as f64 * elapsed);
+        if overload >= hi {
+            // What its in-flight work would have been at the threshold (never
+            // raised here, so a lasting overload does not ratchet it down).
+            let fit = ((e.inflight as f64 * hi / overload) as u32).max(1);
+            e.limit = e.limit.min(fit);
+        } else if e.limit < e.slots {
+            e.limit += 1;
+        }
+        e.run_area = 0.0;
+        e.win_start = now;
+        e.win_end = now + window;
+        let new = e.cap();
+        if new != old {
+            let f = e.function.index();
+            self.funcs[f]
+                .gauges
+                .ready_cap
+                .add(self.clock.now, new as f64 - old as f64);
+        }
+        self.refresh_route(id);
+        self.arm_limit_wake(id);
+    }
+
+    /// While EE `id`'s CPU limit keeps it from taking invocations, its window
+    /// must end even with no event of its own: queues one wake-up for it.
+    pub(super) fn arm_limit_wake(&mut self, id: EeId) {
+        let e = &mut self.ees[id.index()];
+        let binds = e.state == EeState::Ready
+            && e.inflight >= e.limit
+            && e.inflight < e.slots.min(e.mem_cap);
+        if binds && !e.limit_wake && e.win_end != u64::MAX {
+            e.limit_wake = true;
+            let ev = Ev::EeLimit {
+                ee: id,
+                epoch: e.epoch,
+            };
+            self.q.push(SimTime(e.win_end), ev);
+        }
+    }
+
+    /// An EE's limit wake-up: its window ends now (or has been restarted by
+    /// an event of its own since, and the wake-up is queued again if needed).
+    pub(super) fn limit_wake(&mut self, id: EeId) {
+        let e = &mut self.ees[id.index()];
+        e.limit_wake = false;
+        if self.clock.now.0 >= e.win_end {
+            self.adapt_limit(id);
+        } else {
+            self.arm_limit_wake(id);
+        }
+    }
+
     /// Files an EE in its function's router to match its state: a Ready EE
-    /// with a free slot is routed by its load, or parked while its instance
-    /// is CPU-blocked; any other EE is out.
+    /// with a free slot is routed by its load, or parked while its memory is
+    /// full, or its instance is CPU-blocked, or its own CPU limit binds; any
+    /// other EE is out.
     #[inline]
     pub(super) fn refresh_route(&mut self, id: EeId) {
         let e = &self.ees[id.index()];
         let blocked = self.insts[e.instance.index()].cpu_blocked;
         let to = if e.state != EeState::Ready || e.inflight >= e.slots {
             Slot::Out
-        } else if blocked {
-            Slot::Parked
+        } else if e.inflight >= e.mem_cap {
+            Slot::ParkedMemory
+        } else if blocked || e.inflight >= e.limit {
+            Slot::ParkedCpu
         } else {
             Slot::Load(e.inflight)
         };

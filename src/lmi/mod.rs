@@ -203,6 +203,11 @@ impl Lmi {
                 let next = self.clock.now + self.scaler.interval;
                 self.q.push(next, Ev::ScalerTick);
             }
+            Ev::EeLimit { ee, epoch } => {
+                if self.ees[ee.index()].epoch == epoch {
+                    self.limit_wake(ee);
+                }
+            }
             Ev::Schedule { idx } => {
                 let c = &self.scaler.schedule[idx as usize];
                 let (f, min, max) = (FunctionId::of(c.function), c.min_ees, c.max_ees);

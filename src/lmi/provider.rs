@@ -44,6 +44,10 @@ pub(super) struct ProviderSpec {
     reject_threshold: f64,
     pub(super) lifetime: SimDuration,
     pub(super) launch_delay: Dist,
+    /// EE protection: the overload (runnable jobs per vCPU, averaged over a
+    /// window) at which an EE lowers its limit, or `None`; the window [µs].
+    pub(super) ee_overload: Option<f64>,
+    pub(super) ee_window: u64,
 }
 
 impl ProviderSpec {
@@ -70,6 +74,8 @@ impl ProviderSpec {
             reject_threshold: sc.model.cpu_reject_threshold_percent / 100.0,
             lifetime: sc.model.max_instance_lifetime,
             launch_delay: sc.model.instance_launch_delay.clone(),
+            ee_overload: sc.model.ee_overload,
+            ee_window: sc.model.ee_limit_window.0,
         }
     }
 

@@ -1,6 +1,6 @@
 //! The router's index: per function, the EEs that can take an invocation now,
-//! in buckets by in-flight count, and the ones that could but for their
-//! instance's CPU threshold ("parked": counted, for the throttle reason).
+//! in buckets by in-flight count, and the ones that could but for CPU or
+//! memory protection ("parked": counted by reason, for the throttle reason).
 //!
 //! An EE's load only ever moves by one (an invocation starts or ends), so the
 //! least-loaded EE is kept without comparisons: each bucket is a doubly linked
@@ -20,17 +20,23 @@ use super::ee::EeId;
 /// a sentinel keep the links 4 bytes each and the hot path free of `Option`
 /// tags. The API speaks [`EeId`] and `Option`.
 const NONE: u32 = u32::MAX;
-/// In `Links::load` only: the EE is parked (loads are at most an EE's slots,
-/// far below).
-const PARKED: u32 = u32::MAX - 1;
+/// In `Links::load` only: the EE is parked for CPU, or for memory (loads are
+/// at most an EE's slots, far below).
+const PARKED_CPU: u32 = u32::MAX - 1;
+const PARKED_MEMORY: u32 = u32::MAX - 2;
+/// Loads below this are buckets.
+const PARKED: u32 = PARKED_MEMORY;
 
 /// Where an EE belongs in its function's router.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Slot {
     /// Routable, with this many invocations in flight.
     Load(u32),
-    /// Ready with a free slot, but its instance is CPU-blocked.
-    Parked,
+    /// Ready with a free slot, but its CPU (its instance's threshold, or its
+    /// own concurrency limit) does not let it take another invocation.
+    ParkedCpu,
+    /// Ready with a free slot, but its memory holds no other invocation.
+    ParkedMemory,
     /// Neither.
     Out,
 }
@@ -40,7 +46,7 @@ pub enum Slot {
 pub struct Links {
     next: Vec<u32>,
     prev: Vec<u32>,
-    /// The bucket (load) the EE is in, PARKED, or NONE.
+    /// The bucket (load) the EE is in, PARKED_CPU, PARKED_MEMORY, or NONE.
     load: Vec<u32>,
 }
 
@@ -70,8 +76,9 @@ pub struct Router {
     min: u32,
     /// Routable EEs (in buckets).
     len: u32,
-    /// Parked EEs.
-    parked: u32,
+    /// Parked EEs, for CPU and for memory.
+    parked_cpu: u32,
+    parked_memory: u32,
 }
 
 impl Router {
@@ -86,10 +93,25 @@ impl Router {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// How many EEs are parked.
+    /// How many EEs are parked for CPU.
     #[inline]
-    pub fn parked(&self) -> u32 {
-        self.parked
+    pub fn parked_cpu(&self) -> u32 {
+        self.parked_cpu
+    }
+    /// How many EEs are parked for memory.
+    #[inline]
+    pub fn parked_memory(&self) -> u32 {
+        self.parked_memory
+    }
+    /// Drops `id` from its parked count (it must be parked).
+    #[inline]
+    fn unpark(&mut self, l: &mut Links, id: EeId) {
+        if l.load[id.index()] == PARKED_CPU {
+            self.parked_cpu -= 1;
+        } else {
+            self.parked_memory -= 1;
+        }
+        l.load[id.index()] = NONE;
     }
 
     /// Files `id` (in this router or in none) where `to` says.
@@ -100,28 +122,38 @@ impl Router {
             Slot::Load(load) => {
                 if cur == NONE {
                     self.insert(l, id, load);
-                } else if cur == PARKED {
-                    self.parked -= 1;
+                } else if (PARKED..NONE).contains(&cur) {
+                    self.unpark(l, id);
                     self.insert(l, id, load);
                 } else if cur != load {
                     self.remove(l, id);
                     self.insert(l, id, load);
                 }
             }
-            Slot::Parked => {
-                if cur == PARKED {
+            Slot::ParkedCpu | Slot::ParkedMemory => {
+                let (code, cpu) = if to == Slot::ParkedCpu {
+                    (PARKED_CPU, true)
+                } else {
+                    (PARKED_MEMORY, false)
+                };
+                if cur == code {
                     return;
                 }
-                if cur != NONE {
+                if (PARKED..NONE).contains(&cur) {
+                    self.unpark(l, id);
+                } else if cur != NONE {
                     self.remove(l, id);
                 }
-                l.load[id.index()] = PARKED;
-                self.parked += 1;
+                l.load[id.index()] = code;
+                if cpu {
+                    self.parked_cpu += 1;
+                } else {
+                    self.parked_memory += 1;
+                }
             }
             Slot::Out => {
-                if cur == PARKED {
-                    l.load[id.index()] = NONE;
-                    self.parked -= 1;
+                if (PARKED..NONE).contains(&cur) {
+                    self.unpark(l, id);
                 } else if cur != NONE {
                     self.remove(l, id);
                 }
@@ -224,16 +256,16 @@ mod tests {
         l.grow(4);
         let mut h = Router::default();
         h.file(&mut l, EeId(0), Slot::Load(1));
-        h.file(&mut l, EeId(1), Slot::Parked);
-        assert_eq!((h.best(), h.parked(), h.len()), (Some(EeId(0)), 1, 1));
-        h.file(&mut l, EeId(0), Slot::Parked);
-        h.file(&mut l, EeId(0), Slot::Parked);
-        assert_eq!((h.best(), h.parked(), h.len()), (None, 2, 0));
+        h.file(&mut l, EeId(1), Slot::ParkedCpu);
+        assert_eq!((h.best(), h.parked_cpu(), h.len()), (Some(EeId(0)), 1, 1));
+        h.file(&mut l, EeId(0), Slot::ParkedCpu);
+        h.file(&mut l, EeId(0), Slot::ParkedCpu);
+        assert_eq!((h.best(), h.parked_cpu(), h.len()), (None, 2, 0));
         h.file(&mut l, EeId(1), Slot::Load(0));
-        assert_eq!((h.best(), h.parked()), (Some(EeId(1)), 1));
+        assert_eq!((h.best(), h.parked_cpu()), (Some(EeId(1)), 1));
         h.file(&mut l, EeId(0), Slot::Out);
         h.file(&mut l, EeId(0), Slot::Out);
-        assert_eq!((h.parked(), h.len()), (0, 1));
+        assert_eq!((h.parked_cpu(), h.len()), (0, 1));
         assert!(!l.routed(EeId(0)) && l.routed(EeId(1)));
         h.file(&mut l, EeId(1), Slot::Load(2));
         h.file(&mut l, EeId(2), Slot::Load(1));

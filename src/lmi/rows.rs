@@ -30,6 +30,10 @@ pub struct LmiInterval {
     pub cpu_utilization: f64,
     pub slot_saturation: f64,
     pub slots: u64,
+    /// Mean concurrency limit of a Ready EE over the interval: its slots,
+    /// or less while CPU or memory protection holds it lower (AWS's
+    /// `ExecutionEnvironmentConcurrencyLimit`).
+    pub concurrency_limit: f64,
 }
 
 /// Per-interval figures for the capacity provider.
@@ -79,7 +83,7 @@ impl Record for LmiInterval {
         w[4] = self.cpu_utilization.to_bits();
         w[5] = self.slot_saturation.to_bits();
         w[6] = self.slots;
-        w[7] = 0;
+        w[7] = self.concurrency_limit.to_bits();
     }
     fn read(w: &[u64]) -> Self {
         let figures = IntervalFigures::read(REASONS, w);
@@ -93,6 +97,7 @@ impl Record for LmiInterval {
             cpu_utilization: f64::from_bits(w[4]),
             slot_saturation: f64::from_bits(w[5]),
             slots: w[6],
+            concurrency_limit: f64::from_bits(w[7]),
         }
     }
 }
@@ -240,6 +245,7 @@ impl Lmi {
                 cpu_utilization: load.cpu_utilization,
                 slot_saturation: load.slot_saturation,
                 slots,
+                concurrency_limit: load.concurrency_limit,
             });
         }
         let (mut running, mut draining) = (0, 0);

@@ -111,7 +111,8 @@ fn publish_start_serves_nothing_before_launch_plus_init() {
     let mut sc = one_ee(2048, 16);
     sc.start_state = StartState::Publish;
     sc.model.runtime_init = [SimDuration::ZERO; 5];
-    // launch 45 s (default) + function init 1 s.
+    sc.model.instance_launch_delay = Dist::Constant(SimDuration::from_secs(45));
+    // launch 45 s + function init 1 s.
     let mut m = Lmi::new(&sc, &[0.0]);
     offer(&mut m, arrival(46 * S - 1, 0, 0));
     assert_eq!(
@@ -193,6 +194,7 @@ fn scaler_policy_is_pluggable() {
     }
     let mut sc = one_ee(2048, 16);
     sc.functions[0].max_ees = 100;
+    sc.model.scaler_interval = SimDuration::from_secs(60);
     let mut m = Lmi::new(&sc, &[0.0]);
     m.set_policy(Box::new(OneMore));
     // Ticks at 1, 2, 3, 4 and 5 min; each EE is ready 1.09 s after its tick.
@@ -204,4 +206,79 @@ fn scaler_policy_is_pluggable() {
             .all(|d| d.action == ScalerAction::ScaleOut && d.delta == 1)
     );
     assert_eq!(r.functions[0].peak_ees, 6);
+}
+
+/// EE protection, by hand (docs/model.md, "EE protection"): one 1-vCPU EE
+/// with 16 slots, overload threshold 250%, 1-s windows. Three 10-s CPU jobs at
+/// 10 s keep 3 runnable jobs on its vCPU; the fourth, at 11 s, is accepted
+/// and ends the window [10 s, 11 s] at an overload of 3.0: the limit falls to
+/// floor(4 × 2.5 / 3.0) = 3, below its 4 in flight. An offer at 11.5 s finds
+/// no EE below its limits: one CPUThrottle, with 12 of 16 slots free. Once
+/// its jobs are done (by 50 s) the EE takes work again.
+#[test]
+fn a_saturated_ee_with_free_slots_throttles_for_cpu() {
+    for protection in [true, false] {
+        let mut sc = one_ee(2048, 16);
+        sc.model.ee_overload = protection.then_some(2.5);
+        sc.model.ee_limit_window = SimDuration::from_secs(1);
+        let mut m = Lmi::new(&sc, &[0.0]);
+        for _ in 0..3 {
+            offer(&mut m, arrival(10 * S, 10 * S, 0));
+        }
+        offer(&mut m, arrival(11 * S, 10 * S, 0));
+        let e = &m.ees[0];
+        assert_eq!(e.inflight, 4);
+        assert_eq!(e.limit, if protection { 3 } else { 16 });
+        offer(&mut m, arrival(11 * S + S / 2, S, 0));
+        offer(&mut m, arrival(60 * S, S, 0));
+        let r = m.finish(SimTime(120 * S));
+        let t = &r.functions[0];
+        let cpu = if protection { 1 } else { 0 };
+        assert_eq!(
+            by_reason(&t.ledger.throttles),
+            [0, cpu, 0, 0, 0],
+            "protection {protection}"
+        );
+        assert_eq!(t.ledger.served, 6 - cpu);
+        // The interval [0, 60 s) reports a mean limit below the 16 slots.
+        let limit = r.rows[0].get(0).unwrap().concurrency_limit;
+        if protection {
+            assert!(limit < 16.0 && limit > 1.0, "mean limit {limit}");
+        } else {
+            assert_eq!(limit, 16.0);
+        }
+    }
+}
+
+/// Memory, by hand: a Python EE of 2048 MB runs one process per concurrent
+/// request, each 100 MB of runtime + 400 MB of its own: floor(2048 / 500) = 4
+/// fit. A Node.js EE shares one 548-MB process: floor((2048 − 548) / 300) = 5
+/// invocations of 300 MB fit. Six simultaneous offers on 16 slots: 2 and 1
+/// `MemoryThrottles`, nothing else.
+#[test]
+fn an_ee_whose_memory_is_full_throttles_for_memory() {
+    use crate::scenario::{InvocationMemory, Runtime};
+    for (runtime, per, process, fit) in [
+        (Runtime::Python, 400, 100, 4u64),
+        (Runtime::Nodejs, 300, 548, 5),
+    ] {
+        let mut sc = one_ee(2048, 16);
+        sc.functions[0].runtime = runtime;
+        sc.functions[0].memory = InvocationMemory {
+            per_invocation_mib: per,
+            process_mib: process,
+        };
+        let mut m = Lmi::new(&sc, &[0.0]);
+        for _ in 0..6 {
+            offer(&mut m, arrival(10 * S, 0, 5 * S));
+        }
+        let r = m.finish(SimTime(60 * S));
+        let t = &r.functions[0];
+        assert_eq!(
+            by_reason(&t.ledger.throttles),
+            [0, 0, 6 - fit, 0, 0],
+            "{runtime:?}"
+        );
+        assert_eq!(t.ledger.served, fit);
+    }
 }

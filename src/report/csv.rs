@@ -35,6 +35,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "lmi_ees_draining",
     "lmi_cpu_utilization",
     "lmi_slot_saturation",
+    "lmi_concurrency_limit",
     "lmi_latency_p50_ms",
     "lmi_latency_p99_ms",
     "provider_instances_launching",
@@ -167,7 +168,7 @@ pub fn write_timeseries_csv(
                     let req_usd = fig.accepted as f64 * req;
                     let _ = write!(
                         out,
-                        ",{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{},{},{},{:.4},{:.6},{:.6},{:.6},{:.6}",
+                        ",{},{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{:.2},{},{},{},{},{},{},{:.4},{:.6},{:.6},{:.6},{:.6}",
                         fig.served,
                         fig.accepted,
                         fig.throttles[ThrottleReason::ConcurrencyThrottles],
@@ -182,6 +183,7 @@ pub fn write_timeseries_csv(
                         row.ees_draining,
                         row.cpu_utilization,
                         row.slot_saturation,
+                        row.concurrency_limit,
                         opt(fig.latency_p50_ms),
                         opt(fig.latency_p99_ms),
                         p.instances_launching,
@@ -195,7 +197,7 @@ pub fn write_timeseries_csv(
                         p.ec2_usd + p.fee_usd + req_usd,
                     );
                 }
-                None => out.push_str(&",".repeat(25)),
+                None => out.push_str(&",".repeat(26)),
             }
             match run.default().and_then(|r| r.rows[fi].get(k)) {
                 Some(row) => {

@@ -125,6 +125,35 @@ pub struct Work {
     pub io: Dist,
 }
 
+/// The memory an invocation holds on an LMI EE (docs/model.md, "EE
+/// protection"): with it the EE holds at most so many invocations at once
+/// (`MemoryThrottles` beyond). Python runs one process per concurrent request,
+/// so each invocation holds a process and its own memory; the other runtimes
+/// share one process.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct InvocationMemory {
+    /// What one invocation adds [MiB]; 0: memory is not modelled.
+    pub per_invocation_mib: u32,
+    /// The runtime process's own memory [MiB].
+    pub process_mib: u32,
+}
+
+impl InvocationMemory {
+    /// How many invocations an EE of `ee_mib` holds at once (`u32::MAX`
+    /// when memory is not modelled; 0 when not even one fits).
+    pub fn capacity(&self, runtime: Runtime, ee_mib: u32) -> u32 {
+        if self.per_invocation_mib == 0 {
+            return u32::MAX;
+        }
+        let (each, shared) = if runtime == Runtime::Python {
+            (self.per_invocation_mib + self.process_mib, 0)
+        } else {
+            (self.per_invocation_mib, self.process_mib)
+        };
+        ee_mib.saturating_sub(shared) / each
+    }
+}
+
 /// How a function's work from the batch of an SQS poll is formed.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -209,6 +238,7 @@ pub struct FunctionSpec {
     /// The function's own init code, on top of the runtime base.
     pub function_init: Dist,
     pub work: Work,
+    pub memory: InvocationMemory,
     pub traffic: Traffic,
     pub default_lambda: DefaultFunction,
     /// Invocation source (synchronous unless set).
@@ -236,6 +266,16 @@ pub struct ScalingChange {
     pub max_ees: u32,
 }
 
+/// Default `model.scaler_interval` (docs/model.md, "Scaler"). [our choice]
+pub const SCALER_INTERVAL: SimDuration = SimDuration::from_secs(60);
+/// Default `model.instance_launch_delay` (docs/model.md, "Instance launch").
+/// [community: "tens of seconds"; our choice]
+pub const INSTANCE_LAUNCH_DELAY: SimDuration = SimDuration::from_secs(45);
+/// Default `model.ee_overload_percent` (docs/model.md, "EE protection"). [our choice]
+pub const EE_OVERLOAD_PERCENT: f64 = 250.0;
+/// Default `model.ee_limit_window`. [our choice]
+pub const EE_LIMIT_WINDOW: SimDuration = SimDuration::from_secs(1);
+
 /// Calibration knobs (docs/model.md, "Calibration knobs and how they move results") with documented defaults.
 #[derive(Clone, Debug)]
 pub struct ModelKnobs {
@@ -261,6 +301,11 @@ pub struct ModelKnobs {
     pub runtime_init: [SimDuration; 5],
     pub instance_selection: InstanceSelection,
     pub warm_fleet_ages: WarmFleetAges,
+    /// EE CPU protection (docs/model.md, "EE protection"): the runnable CPU
+    /// demand, as a fraction of the EE's vCPUs averaged over `ee_limit_window`,
+    /// at or above which the EE lowers its concurrency limit; `None`: off.
+    pub ee_overload: Option<f64>,
+    pub ee_limit_window: SimDuration,
 }
 
 /// Default-Lambda platform knobs (docs/model.md, "Default Lambda").

@@ -162,6 +162,8 @@ pub struct RawFunction {
 pub struct RawWork {
     pub cpu: Option<RawDist>,
     pub io: Option<RawDist>,
+    pub memory_mb: Option<i64>,
+    pub process_memory_mb: Option<i64>,
 }
 
 /// `[functions.default_lambda]`.
@@ -203,6 +205,9 @@ pub struct RawModel {
     pub reserved_memory_gib_per_instance: Option<f64>,
     pub instance_selection: Option<String>,
     pub warm_fleet_ages: Option<String>,
+    pub ee_overload_percent: Option<f64>,
+    pub ee_cpu_protection: Option<bool>,
+    pub ee_limit_window: Option<RawDuration>,
     #[serde(default)]
     pub runtime_init: RawRuntimeInit,
 }

@@ -16,7 +16,8 @@ use super::raw::{
 };
 use super::{
     Architecture, COMPUTE_SP_LAMBDA_DISCOUNT, CapacityProvider, DefaultFunction,
-    DefaultLambdaKnobs, FunctionSpec, InstanceSelection, ModelKnobs, PriceTier, Pricing, Runtime,
+    DefaultLambdaKnobs, EE_LIMIT_WINDOW, EE_OVERLOAD_PERCENT, FunctionSpec, INSTANCE_LAUNCH_DELAY,
+    InstanceSelection, InvocationMemory, ModelKnobs, PriceTier, Pricing, Runtime, SCALER_INTERVAL,
     ScalingChange, ScalingMode, Scenario, StartState, WarmFleetAges, Work,
 };
 use crate::catalog::{self, InstanceType};

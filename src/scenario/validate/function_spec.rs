@@ -131,6 +131,38 @@ impl Cx<'_> {
                 }
             }
         };
+        let memory = match &f.work {
+            None => InvocationMemory::default(),
+            Some(w) => {
+                let allowed = format!("an integer number of MB in 0..={memory_mb} (MemorySize)");
+                let per = match w.memory_mb {
+                    None => 0,
+                    Some(m) => self.int_in(&k("work.memory_mb"), m, 0, memory_mb, &allowed)?,
+                };
+                let process = match w.process_memory_mb {
+                    None => 0,
+                    Some(m) => {
+                        self.int_in(&k("work.process_memory_mb"), m, 0, memory_mb, &allowed)?
+                    }
+                };
+                let mem = InvocationMemory {
+                    per_invocation_mib: per,
+                    process_mib: process,
+                };
+                if per > 0 && mem.capacity(runtime, memory_mb) == 0 {
+                    return Err(self.bad(
+                        k("work.memory_mb"),
+                        per,
+                        format!(
+                            "at most {} MB: one invocation{} must fit the EE's MemorySize {memory_mb} MB",
+                            memory_mb.saturating_sub(process),
+                            if process > 0 { " and the process_memory_mb" } else { "" }
+                        ),
+                    ));
+                }
+                mem
+            }
+        };
         let traffic = match &f.traffic {
             None => {
                 return Err(self.missing(
@@ -202,6 +234,7 @@ impl Cx<'_> {
             max_ees,
             function_init,
             work,
+            memory,
             traffic,
             default_lambda: DefaultFunction {
                 memory_mb: dl_mem,

@@ -9,7 +9,7 @@ impl Cx<'_> {
         let scaler_interval = self.opt_duration(
             &k("scaler_interval"),
             m.scaler_interval.as_ref(),
-            SimDuration::from_secs(60),
+            SCALER_INTERVAL,
         )?;
         if scaler_interval.0 == 0 {
             return Err(self.bad(k("scaler_interval"), scaler_interval, "a duration > 0"));
@@ -52,7 +52,7 @@ impl Cx<'_> {
             instance_launch_delay: self.opt_dist(
                 &k("instance_launch_delay"),
                 m.instance_launch_delay.as_ref(),
-                Dist::Constant(SimDuration::from_secs(45)),
+                Dist::Constant(INSTANCE_LAUNCH_DELAY),
             )?,
             scaler_interval,
             auto_cpu_target_percent: self.num(
@@ -112,6 +112,30 @@ impl Cx<'_> {
                         "\"same\" (default) or \"spread\"",
                     ));
                 }
+            },
+            ee_overload: if m.ee_cpu_protection.unwrap_or(true) {
+                Some(
+                    self.num(
+                        &k("ee_overload_percent"),
+                        m.ee_overload_percent,
+                        EE_OVERLOAD_PERCENT,
+                        |x| (10.0..=1000.0).contains(&x),
+                        "a number in [10, 1000]",
+                    )? / 100.0,
+                )
+            } else {
+                None
+            },
+            ee_limit_window: {
+                let w = self.opt_duration(
+                    &k("ee_limit_window"),
+                    m.ee_limit_window.as_ref(),
+                    EE_LIMIT_WINDOW,
+                )?;
+                if w < SimDuration::from_millis(10) || w > SimDuration::from_secs(3600) {
+                    return Err(self.bad(k("ee_limit_window"), w, "a duration in 10ms..=1h"));
+                }
+                w
             },
         })
     }

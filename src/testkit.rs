@@ -120,6 +120,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
         horizon,
         report_interval: SimDuration::from_secs(60),
         start_state: StartState::Warm,
+        warm: WarmFleet::default(),
         provider: CapacityProvider {
             architecture,
             instance_types,

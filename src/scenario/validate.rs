@@ -33,6 +33,7 @@ mod event_source_spec;
 mod function_spec;
 mod provider_spec;
 mod traffic_spec;
+mod warm_spec;
 
 use cx::{Cx, num_value, quoted};
 pub use function_spec::parse_runtime;
@@ -177,6 +178,16 @@ fn hint(path: &str) -> Option<String> {
         "scaling_schedule" => "an array of tables: [[scaling_schedule]]",
         "scaling_schedule.function" => "the name of a function",
         "capacity_provider.availability_zones" => "an integer in 1..=16",
+        "capacity_provider.warm" => {
+            "a table: [capacity_provider.warm] instances = { \"c6i.2xlarge\" = 3 }"
+        }
+        "capacity_provider.warm.instances" => {
+            "a table of instance type → count, e.g. { \"c6i.2xlarge\" = 3 }"
+        }
+        "functions.warm" => "a table: [functions.warm] execution_environments = 3",
+        "functions.warm.execution_environments" => {
+            "an integer in 0..=MaxExecutionEnvironments: the EEs Ready at t = 0"
+        }
         "capacity_provider.InstanceRequirements.Architectures" => {
             "a list of exactly one of \"x86_64\", \"arm64\""
         }
@@ -298,7 +309,7 @@ impl Cx<'_> {
         let model = self.model(&raw.model)?;
         let default_lambda = self.default_lambda(&raw.default_lambda)?;
         let (pricing, catalog) = self.pricing(&raw.pricing)?;
-        let provider = self.provider(&raw.capacity_provider, catalog)?;
+        let provider = self.provider(&raw.capacity_provider, catalog.clone())?;
 
         if raw.functions.is_empty() {
             return Err(self.bad("functions", "(none)", "at least one [[functions]] table"));
@@ -354,6 +365,7 @@ impl Cx<'_> {
             });
         }
         schedule.sort_by_key(|c| c.at);
+        let warm = self.warm_fleet(&raw, start_state, &provider, &model, &functions, &catalog)?;
 
         Ok(Scenario {
             name,
@@ -362,6 +374,7 @@ impl Cx<'_> {
             horizon,
             report_interval,
             start_state,
+            warm,
             provider,
             functions,
             schedule,

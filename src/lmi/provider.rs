@@ -149,6 +149,7 @@ impl ProviderBooks {
             rows: RowLog::new(),
             totals: ProviderTotals {
                 instance_seconds: vec![0.0; spec.types.len()],
+                start_instances: vec![0; spec.types.len()],
                 ..Default::default()
             },
         }

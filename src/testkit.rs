@@ -28,6 +28,7 @@ pub fn default_model() -> ModelKnobs {
         ],
         instance_selection: InstanceSelection::CheapestPerUsableVcpu,
         warm_fleet_ages: WarmFleetAges::Same,
+        cpu_speed: Vec::new(),
     }
 }
 

@@ -1141,3 +1141,30 @@ fn warm_fleet_rules() {
     ));
     assert_has(&m, &["spare", "instances"]);
 }
+
+#[test]
+fn cpu_speed_keys_and_range() {
+    let s = from_toml_str(
+        &format!("{BASE}[model.cpu_speed]\nc7i = 1.2\n\"c7i.4xlarge\" = 1.3\nm7g = 1\n"),
+        FILE,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.model.cpu_speed_of("c7i.2xlarge"), 1.2);
+    assert_eq!(s.model.cpu_speed_of("c7i.4xlarge"), 1.3);
+    assert_eq!(s.model.cpu_speed_of("m7g.large"), 1.0);
+    assert_eq!(s.model.cpu_speed_of("c6i.large"), 1.0);
+    let m = err(&format!("{BASE}[model.cpu_speed]\nc99x = 1.1\n"));
+    assert_has(
+        &m,
+        &[
+            "model.cpu_speed.\"c99x\"",
+            "unknown instance family or type",
+            "c7i",
+        ],
+    );
+    let m = err(&format!("{BASE}[model.cpu_speed]\nc7i = 0\n"));
+    assert_has(&m, &["model.cpu_speed.\"c7i\" = 0", "(0, 10]"]);
+    let m = err(&format!("{BASE}[model.cpu_speed]\nc7i = \"fast\"\n"));
+    assert_has(&m, &["model.cpu_speed"]);
+}

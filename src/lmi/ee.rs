@@ -56,6 +56,9 @@ pub(super) struct Ee {
     pub(super) vcpus: u32,
     pub(super) slots: u32,
     pub(super) inflight: u32,
+    /// Wall µs per µs of an invocation's `cpu` work on this EE's instance type
+    /// (1 / its CPU speed factor; exactly 1.0 by default).
+    pub(super) cpu_scale: f64,
     /// Min-heap on `finish_v` of jobs in their CPU phase.
     pub(super) jobs: Vec<Job>,
     /// Attained service per job (processor-sharing virtual clock) [µs].

@@ -49,7 +49,14 @@ impl Lmi {
             f.route.remove(&mut self.links, id);
         }
         if a.cpu.0 > 0 {
-            self.start_cpu(id, a.cpu.0, a.io.0, now.0, a.tag);
+            // The work at default Lambda's CPU speed, on this EE's CPU: one
+            // multiply, skipped at the default speed (docs/model.md, "CPU speed").
+            let cpu = if e.cpu_scale == 1.0 {
+                a.cpu.0
+            } else {
+                ((a.cpu.0 as f64 * e.cpu_scale + 0.5) as u64).max(1)
+            };
+            self.start_cpu(id, cpu, a.io.0, now.0, a.tag);
         } else if a.io.0 > 0 {
             self.q.push(
                 now + a.io,

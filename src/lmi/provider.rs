@@ -44,6 +44,9 @@ pub(super) struct ProviderSpec {
     reject_threshold: f64,
     pub(super) lifetime: SimDuration,
     pub(super) launch_delay: Dist,
+    /// Per type: wall time per µs of `cpu` work, 1 / `model.cpu_speed` (1.0
+    /// unless the scenario sets a speed; docs/model.md, "CPU speed").
+    pub(super) cpu_scale: Vec<f64>,
 }
 
 impl ProviderSpec {
@@ -59,7 +62,12 @@ impl ProviderSpec {
                 )
             })
             .collect();
+        let cpu_scale = types
+            .iter()
+            .map(|t| 1.0 / sc.model.cpu_speed_of(&t.name))
+            .collect();
         ProviderSpec {
+            cpu_scale,
             types,
             eff_price,
             fee_rate: sc.pricing.management_fee,

@@ -97,7 +97,11 @@ impl Lmi {
                 continue;
             }
             let rate = rates.get(fi).copied().unwrap_or(0.0);
-            let cpu_s = spec.work.cpu.mean_us() / 1e6;
+            // At the CPU speed of the type its EEs launch on.
+            let scale = self.funcs[fi]
+                .instance_type
+                .map_or(1.0, |t| self.provider.cpu_scale[t]);
+            let cpu_s = spec.work.cpu.mean_us() / 1e6 * scale;
             let io_s = spec.work.io.mean_us() / 1e6;
             let per_ee_cpu = rate * cpu_s / spec.ee_vcpus().max(1) as f64;
             let per_ee_slots = rate * (cpu_s + io_s) / spec.max_concurrency.max(1) as f64;

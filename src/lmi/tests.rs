@@ -308,3 +308,25 @@ fn publish_start_has_no_starting_fleet() {
     assert_eq!(r.provider.start_instances, vec![0]);
     assert_eq!(r.functions[0].start_ees, 0);
 }
+
+#[test]
+fn cpu_speed_divides_the_cpu_work() {
+    // c6i at 1.25 × default Lambda's CPU: 100 ms of CPU takes 80 ms.
+    let mut sc = one_ee(2048, 4);
+    sc.model.cpu_speed = vec![("c6i".into(), 1.25)];
+    let mut m = Lmi::new(&sc, &[0.0]);
+    offer(&mut m, arrival(0, 100_000, 0));
+    assert_eq!(m.timers.at(EeId(0)), Some(80_000));
+    let r = m.finish(SimTime(S));
+    assert_eq!(r.functions[0].ledger.latency.max(), 80_000);
+
+    // The type's own entry wins over its family's; two jobs share the one
+    // vCPU: 2 × 80 ms of work at rate 1/2, both done at 160 ms.
+    sc.model.cpu_speed = vec![("c6i".into(), 2.0), ("c6i.2xlarge".into(), 1.25)];
+    let mut m = Lmi::new(&sc, &[0.0]);
+    offer(&mut m, arrival(0, 100_000, 0));
+    offer(&mut m, arrival(0, 100_000, 0));
+    assert_eq!(m.timers.at(EeId(0)), Some(160_000));
+    let r = m.finish(SimTime(S));
+    assert_eq!(r.functions[0].ledger.latency.max(), 160_000);
+}

@@ -261,6 +261,21 @@ pub struct ModelKnobs {
     pub runtime_init: [SimDuration; 5],
     pub instance_selection: InstanceSelection,
     pub warm_fleet_ages: WarmFleetAges,
+    /// CPU speed factors relative to default Lambda's CPU: (instance family or
+    /// type name, factor), from `model.cpu_speed`. An LMI invocation's `cpu`
+    /// work takes `cpu / factor` on an instance of that type. Empty: 1.0
+    /// everywhere (docs/model.md, "CPU speed").
+    pub cpu_speed: Vec<(String, f64)>,
+}
+
+impl ModelKnobs {
+    /// The CPU speed factor of instance type `name`: its own entry, else its
+    /// family's (the part before the dot), else 1.0.
+    pub fn cpu_speed_of(&self, name: &str) -> f64 {
+        let family = name.split('.').next().unwrap_or(name);
+        let find = |k: &str| self.cpu_speed.iter().find(|(n, _)| n == k).map(|e| e.1);
+        find(name).or_else(|| find(family)).unwrap_or(1.0)
+    }
 }
 
 /// Default-Lambda platform knobs (docs/model.md, "Default Lambda").

@@ -222,6 +222,8 @@ pub struct RawModel {
     pub reserved_memory_gib_per_instance: Option<f64>,
     pub instance_selection: Option<String>,
     pub warm_fleet_ages: Option<String>,
+    /// CPU speed factor by instance family (`c7i`) or type (`c7i.2xlarge`).
+    pub cpu_speed: Option<std::collections::BTreeMap<String, f64>>,
     #[serde(default)]
     pub runtime_init: RawRuntimeInit,
 }

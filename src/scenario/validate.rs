@@ -211,6 +211,9 @@ fn hint(path: &str) -> Option<String> {
         "model.reserved_memory_gib_per_instance" => "a number in [0, 8]",
         "model.instance_selection" => "\"cheapest_per_usable_vcpu\" or \"cheapest_fitting\"",
         "model.warm_fleet_ages" => "\"same\" or \"spread\"",
+        "model.cpu_speed" => {
+            "a table of instance family or type → speed factor in (0, 10], e.g. { c7i = 1.1, \"c7g.xlarge\" = 1.0 }"
+        }
         "default_lambda.account_concurrency" | "default_lambda.scale_burst" => {
             "an integer in 1..=1000000"
         }
@@ -306,9 +309,10 @@ impl Cx<'_> {
                 ));
             }
         };
-        let model = self.model(&raw.model)?;
+        let mut model = self.model(&raw.model)?;
         let default_lambda = self.default_lambda(&raw.default_lambda)?;
         let (pricing, catalog) = self.pricing(&raw.pricing)?;
+        model.cpu_speed = self.cpu_speed(&raw.model, &catalog)?;
         let provider = self.provider(&raw.capacity_provider, catalog.clone())?;
 
         if raw.functions.is_empty() {

@@ -137,6 +137,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
             scale_burst: 1000,
             scale_window: SimDuration::from_secs(10),
             keep_alive: Dist::Constant(SimDuration::from_secs(600)),
+            cpu_quota_period: SimDuration::from_millis(20),
         },
         pricing: default_pricing(),
     }

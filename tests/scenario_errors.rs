@@ -1168,3 +1168,27 @@ fn cpu_speed_keys_and_range() {
     let m = err(&format!("{BASE}[model.cpu_speed]\nc7i = \"fast\"\n"));
     assert_has(&m, &["model.cpu_speed"]);
 }
+
+#[test]
+fn cpu_quota_period_default_and_range() {
+    let s = from_toml_str(BASE, FILE, None).unwrap();
+    assert_eq!(
+        s.default_lambda.cpu_quota_period,
+        SimDuration::from_millis(20)
+    );
+    let s = from_toml_str(
+        &format!("{BASE}[default_lambda]\ncpu_quota_period = 0\n"),
+        FILE,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.default_lambda.cpu_quota_period, SimDuration::ZERO);
+    let m = err(&format!(
+        "{BASE}[default_lambda]\ncpu_quota_period = \"500us\"\n"
+    ));
+    assert_has(&m, &["default_lambda.cpu_quota_period", "500", "[1ms, 1s]"]);
+    let m = err(&format!(
+        "{BASE}[default_lambda]\ncpu_quota_period = \"2s\"\n"
+    ));
+    assert_has(&m, &["default_lambda.cpu_quota_period", "[1ms, 1s]"]);
+}

@@ -289,6 +289,10 @@ pub struct DefaultLambdaKnobs {
     pub scale_window: SimDuration,
     /// Idle EE keep-alive before reclaim. Default constant 10 min.
     pub keep_alive: Dist,
+    /// Below 1,769 MB an EE's CPU is a quota of memory / 1769 of this period,
+    /// renewed every period; zero: a steady memory / 1769 share instead.
+    /// Default 20 ms (docs/model.md, "Memory and CPU").
+    pub cpu_quota_period: SimDuration,
 }
 
 /// Duration price tier: GB-s up to `up_to_gbs` (cumulative, per month) at `usd_per_gbs`.

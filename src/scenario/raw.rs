@@ -247,6 +247,7 @@ pub struct RawDefaultLambda {
     pub scale_burst: Option<i64>,
     pub scale_window: Option<RawDuration>,
     pub keep_alive: Option<RawDist>,
+    pub cpu_quota_period: Option<RawDuration>,
 }
 
 /// `[pricing]`.

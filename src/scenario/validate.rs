@@ -236,6 +236,7 @@ fn hint(path: &str) -> Option<String> {
             | "scale_in_cooldown"
             | "max_instance_lifetime"
             | "scale_window"
+            | "cpu_quota_period"
             | "python"
             | "nodejs"
             | "java"

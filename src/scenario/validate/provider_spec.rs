@@ -173,7 +173,24 @@ impl Cx<'_> {
                 "a duration > 0",
             ));
         }
+        let qkey = "default_lambda.cpu_quota_period";
+        let cpu_quota_period = self.opt_duration(
+            qkey,
+            d.cpu_quota_period.as_ref(),
+            SimDuration::from_millis(20),
+        )?;
+        if cpu_quota_period.0 != 0
+            && !(SimDuration::from_millis(1)..=SimDuration::from_secs(1))
+                .contains(&cpu_quota_period)
+        {
+            return Err(self.bad(
+                qkey,
+                cpu_quota_period,
+                "0 (a steady memory / 1769 share of a vCPU) or a duration in [1ms, 1s] (the CFS quota period; default 20ms)",
+            ));
+        }
         Ok(DefaultLambdaKnobs {
+            cpu_quota_period,
             account_concurrency: self.int(
                 "default_lambda.account_concurrency",
                 d.account_concurrency,

@@ -266,6 +266,9 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         }
         Command::Validate { file } => {
             let sc = scenario::load(&file)?;
+            for w in sc.warnings() {
+                eprintln!("warning: {w}");
+            }
             println!(
                 "{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
                 file.display(),
@@ -288,6 +291,9 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             threads,
         } => {
             let mut sc = scenario::load(&file)?;
+            for w in sc.warnings() {
+                eprintln!("warning: {w}");
+            }
             if skip_bad_rows {
                 sc.skip_bad_rows();
             }

@@ -1,7 +1,8 @@
 //! The default Lambda model (docs/model.md, "Default Lambda"): one invocation per EE, cold starts
 //! when no EE is idle, newest-idle-first warm routing, idle reclaim after a
 //! keep-alive TTL, 1,000 new EEs per 10 s per function, account and reserved
-//! concurrency, provisioned concurrency, and memory-proportional CPU.
+//! concurrency, provisioned concurrency, and memory-proportional CPU as a
+//! quota per scheduling period (below 1,769 MB).
 //!
 //! Pure and allocation-free per invocation: idle EEs are a deque of expiry times
 //! (the newest at the back), busy EEs are counters, and completions are events.
@@ -117,7 +118,12 @@ impl Done {
 
 struct Func {
     gb: f64,
+    /// 1769 / memory below 1,769 MB, else exactly 1.0 (full speed).
     cpu_stretch: f64,
+    /// Below 1,769 MB: the CPU quota [µs] per period [µs]; 0: no quota (the
+    /// work stretches by `cpu_stretch` instead).
+    cpu_quota_us: u64,
+    cpu_period_us: u64,
     init_base: SimDuration,
     init: Dist,
     reserved: Option<u32>,
@@ -164,6 +170,24 @@ pub struct DefaultResult {
     pub events: u64,
 }
 
+/// Wall time [µs] of `cpu` µs of work under a CPU quota of `quota` µs per
+/// `period` µs, the first period starting with the work (docs/model.md,
+/// "Memory and CPU"): work up to the quota runs at full speed; each quota spent
+/// waits for the next period. `quota` ≥ 1.
+#[inline]
+pub fn quota_wall_us(cpu: u64, quota: u64, period: u64) -> u64 {
+    if cpu <= quota {
+        return cpu;
+    }
+    let periods = cpu / quota;
+    let left = cpu - periods * quota;
+    if left > 0 {
+        periods * period + left
+    } else {
+        (periods - 1) * period + quota
+    }
+}
+
 /// Billed GB-s of a duration: rounded up to the next 1 ms.
 #[inline]
 pub fn billed_gbs(d_us: u64, gb: f64) -> f64 {
@@ -188,13 +212,22 @@ impl DefaultLambda {
             .iter()
             .map(|f| {
                 let mem = f.default_lambda.memory_mb;
+                let period = k.cpu_quota_period.0;
+                let below = mem < FULL_VCPU_MB;
                 Func {
                     gb: mem as f64 / 1024.0,
-                    cpu_stretch: if mem < FULL_VCPU_MB {
+                    cpu_stretch: if below {
                         FULL_VCPU_MB as f64 / mem as f64
                     } else {
                         1.0
                     },
+                    // memory / 1769 of each period, to the µs.
+                    cpu_quota_us: if below && period > 0 {
+                        ((period as f64 * mem as f64 / FULL_VCPU_MB as f64).round() as u64).max(1)
+                    } else {
+                        0
+                    },
+                    cpu_period_us: period,
                     init_base: sc.model.runtime_init[f.runtime.index()],
                     init: f.function_init.clone(),
                     reserved: f.default_lambda.reserved_concurrency,
@@ -227,6 +260,8 @@ impl DefaultLambda {
         if sc.start_state == crate::scenario::StartState::Warm {
             for (i, (f, spec)) in funcs.iter_mut().zip(&sc.functions).enumerate() {
                 let rate = rates.get(i).copied().unwrap_or(0.0);
+                // The steady share's stretch: an upper bound of the mean under
+                // a quota (work shorter than the quota runs at full speed).
                 let mean_s =
                     (spec.work.cpu.mean_us() * f.cpu_stretch + spec.work.io.mean_us()) / 1e6;
                 let l = rate * mean_s;
@@ -297,6 +332,8 @@ impl DefaultLambda {
         }
         let run_us = if f.cpu_stretch == 1.0 {
             a.cpu.0 + a.io.0
+        } else if f.cpu_quota_us > 0 {
+            quota_wall_us(a.cpu.0, f.cpu_quota_us, f.cpu_period_us) + a.io.0
         } else {
             (a.cpu.0 as f64 * f.cpu_stretch + 0.5) as u64 + a.io.0
         };

@@ -30,6 +30,7 @@ pub fn default_model() -> ModelKnobs {
         warm_fleet_ages: WarmFleetAges::Same,
         ee_overload: Some(EE_OVERLOAD_PERCENT / 100.0),
         ee_limit_window: EE_LIMIT_WINDOW,
+        cpu_speed: Vec::new(),
     }
 }
 
@@ -123,6 +124,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
         horizon,
         report_interval: SimDuration::from_secs(60),
         start_state: StartState::Warm,
+        warm: WarmFleet::default(),
         provider: CapacityProvider {
             architecture,
             instance_types,
@@ -138,6 +140,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
             scale_burst: 1000,
             scale_window: SimDuration::from_secs(10),
             keep_alive: Dist::Constant(SimDuration::from_secs(600)),
+            cpu_quota_period: SimDuration::from_millis(20),
         },
         pricing: default_pricing(),
     }

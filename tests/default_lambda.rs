@@ -103,13 +103,56 @@ fn account_concurrency_throttles_with_reason() {
     assert_eq!(thr[ThrottleReason::AccountConcurrency], 200);
 }
 
-#[test]
-fn cpu_stretches_below_1769_mb() {
+/// One function on default Lambda at `memory_mb`, no init time.
+fn at_memory(memory_mb: u32) -> lmi_sim::scenario::Scenario {
     let mut f = testkit::function("f", zero(), zero(), 0.0);
-    f.default_lambda.memory_mb = 512;
+    f.default_lambda.memory_mb = memory_mb;
     f.function_init = zero();
     let mut sc = testkit::scenario(&["c6i.2xlarge"], vec![f], SimDuration::from_secs(60));
     sc.model.runtime_init = [SimDuration::ZERO; 5];
+    sc
+}
+
+/// The latency of one invocation of `cpu` µs (no I/O) on a fresh platform.
+fn one_run(sc: &lmi_sim::scenario::Scenario, cpu: u64) -> u64 {
+    let mut m = DefaultLambda::new(sc);
+    offer(&mut m, a(0, cpu, 0));
+    m.finish(SimTime(60 * S)).functions[0].ledger.latency.max()
+}
+
+#[test]
+fn cpu_below_1769_mb_is_a_quota_per_20_ms() {
+    // 1024 MB: 1024/1769 of 20 ms = 11,577 µs of CPU per period.
+    let sc = at_memory(1024);
+    // A burst within the quota runs at full speed (a steady share: 17,275 µs).
+    assert_eq!(one_run(&sc, 10_000), 10_000);
+    assert_eq!(one_run(&sc, 11_577), 11_577);
+    // 30 ms: two full quotas (two periods) and 6,846 µs in the third.
+    assert_eq!(one_run(&sc, 30_000), 2 * 20_000 + 6_846);
+    // Exactly three quotas: the third period is used to its end of quota.
+    assert_eq!(one_run(&sc, 3 * 11_577), 2 * 20_000 + 11_577);
+    // Long work converges on the steady share: 1 s at 512 MB (5,789 µs per
+    // period) is 172 periods + 4,292 µs = 3.444 s, against 3.455 s.
+    assert_eq!(one_run(&at_memory(512), S), 172 * 20_000 + 4_292);
+    // At 1,769 MB and above: full speed.
+    assert_eq!(one_run(&at_memory(1769), 30_000), 30_000);
+}
+
+#[test]
+fn quota_arithmetic() {
+    use lmi_sim::default_lambda::quota_wall_us;
+    assert_eq!(quota_wall_us(3_000, 5_000, 20_000), 3_000);
+    assert_eq!(quota_wall_us(5_000, 5_000, 20_000), 5_000);
+    assert_eq!(quota_wall_us(5_001, 5_000, 20_000), 20_001);
+    assert_eq!(quota_wall_us(12_000, 5_000, 20_000), 42_000);
+    assert_eq!(quota_wall_us(15_000, 5_000, 20_000), 45_000);
+    assert_eq!(quota_wall_us(0, 5_000, 20_000), 0);
+}
+
+#[test]
+fn cpu_stretches_below_1769_mb_without_a_quota_period() {
+    let mut sc = at_memory(512);
+    sc.default_lambda.cpu_quota_period = SimDuration::ZERO;
     let mut m = DefaultLambda::new(&sc);
     offer(&mut m, a(0, S, 0));
     let r = m.finish(SimTime(60 * S));

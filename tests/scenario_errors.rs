@@ -1019,3 +1019,230 @@ fn ee_protection_and_memory_keys_parse_and_bad_values_name_the_key() {
         "{m}"
     );
 }
+
+/// BASE (one 2-vCPU function) on c6i.2xlarge only (7 usable vCPUs: 3 EEs),
+/// with `extra` appended.
+fn warm(extra: &str) -> String {
+    format!(
+        "{BASE}\n[capacity_provider.InstanceRequirements]\nAllowedInstanceTypes = [\"c6i.2xlarge\"]\n{extra}"
+    )
+}
+
+#[test]
+fn stated_warm_fleet_lands_in_the_scenario() {
+    let s = from_toml_str(
+        &format!(
+            "{BASE}[functions.warm]\nexecution_environments = 4\n[capacity_provider.warm]\ninstances = {{ \"c6i.2xlarge\" = 1, \"c6i.4xlarge\" = 1 }}\n"
+        ),
+        FILE,
+        None,
+    )
+    .unwrap();
+    let w = &s.warm;
+    assert!(w.instances_stated);
+    assert_eq!(w.ees_of(0), Some(4));
+    let names: Vec<(&str, u32)> = w
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                s.provider.instance_types[i.instance_type].name.as_str(),
+                i.az,
+            )
+        })
+        .collect();
+    assert_eq!(names, [("c6i.2xlarge", 0), ("c6i.4xlarge", 1)]);
+    // AZ 2 has no instance: its EEs go to the next AZs, fewest EEs first.
+    let on: Vec<usize> = w.placements.iter().map(|p| p.1).collect();
+    assert_eq!(on, [0, 1, 0, 1]);
+    assert!(s.warnings().is_empty());
+}
+
+#[test]
+fn warm_fleet_that_does_not_fit() {
+    let m = err(&warm(
+        "[capacity_provider.warm]\ninstances = { \"c6i.2xlarge\" = 2 }\n[functions.warm]\nexecution_environments = 7\n",
+    ));
+    assert_has(
+        &m,
+        &[
+            "functions[0].warm.execution_environments = 7",
+            "2 × c6i.2xlarge",
+            "room for only 6 EEs",
+            "2 vCPU and 4096 MiB",
+        ],
+    );
+}
+
+#[test]
+fn warm_fleet_above_max_vcpu_count() {
+    let cap = "[capacity_provider.CapacityProviderScalingConfig]\nMaxVCpuCount = 16\n";
+    let m = err(&warm(&format!(
+        "{cap}[capacity_provider.warm]\ninstances = {{ \"c6i.2xlarge\" = 3 }}\n[functions.warm]\nexecution_environments = 3\n"
+    )));
+    assert_has(
+        &m,
+        &[
+            "capacity_provider.warm.instances = { \"c6i.2xlarge\" = 3 }",
+            "24 vCPUs",
+            "MaxVCpuCount (16)",
+        ],
+    );
+    // EEs alone: the instances they need (one per AZ first) pass the cap at the third.
+    let m = err(&warm(&format!(
+        "{cap}[functions.warm]\nexecution_environments = 9\n"
+    )));
+    assert_has(
+        &m,
+        &[
+            "functions[0].warm.execution_environments = 9",
+            "c6i.2xlarge instances (8 vCPUs each",
+            "MaxVCpuCount (16)",
+            "only 2 EEs",
+        ],
+    );
+}
+
+#[test]
+fn warm_ees_above_max_or_on_a_deactivated_function() {
+    let m = err(&base_with(
+        "MemorySize = 4096\n",
+        "MemorySize = 4096\nMaxExecutionEnvironments = 5\n[functions.warm]\nexecution_environments = 6\n",
+    ));
+    assert_has(
+        &m,
+        &[
+            "functions[0].warm.execution_environments = 6",
+            "0..=MaxExecutionEnvironments (5)",
+        ],
+    );
+    let m = err(&base_with(
+        "MemorySize = 4096\n",
+        "MemorySize = 4096\nMinExecutionEnvironments = 0\nMaxExecutionEnvironments = 0\n[functions.warm]\nexecution_environments = 1\n",
+    ));
+    assert_has(&m, &["execution_environments = 1", "deactivated"]);
+    let m = err(&format!("{BASE}[functions.warm]\n"));
+    assert_has(
+        &m,
+        &["functions[0].warm.execution_environments", "(missing)"],
+    );
+}
+
+#[test]
+fn warm_instance_types_must_be_the_providers() {
+    let m = err(&warm(
+        "[capacity_provider.warm]\ninstances = { \"c5.2xlarge\" = 1 }\n[functions.warm]\nexecution_environments = 1\n",
+    ));
+    assert_has(
+        &m,
+        &[
+            "capacity_provider.warm.instances.\"c5.2xlarge\"",
+            "not among the provider's types",
+            "c6i.2xlarge",
+        ],
+    );
+    let m = err(&format!(
+        "{BASE}[capacity_provider.warm]\ninstances = {{ \"c7g.2xlarge\" = 1 }}\n[functions.warm]\nexecution_environments = 1\n"
+    ));
+    assert_has(&m, &["\"c7g.2xlarge\"", "arm64 type", "x86_64"]);
+    let m = err(&format!(
+        "{BASE}[capacity_provider.warm]\ninstances = {{ \"zz.top\" = 1 }}\n[functions.warm]\nexecution_environments = 1\n"
+    ));
+    assert_has(&m, &["\"zz.top\"", "unknown instance type"]);
+    let m = err(&warm(
+        "[capacity_provider.warm]\ninstances = { \"c6i.2xlarge\" = 0 }\n[functions.warm]\nexecution_environments = 1\n",
+    ));
+    assert_has(&m, &["\"c6i.2xlarge\" = 0", "1..=15000"]);
+    let m = err(&warm("[capacity_provider.warm]\ninstances = {}\n"));
+    assert_has(
+        &m,
+        &["capacity_provider.warm.instances", "at least one type"],
+    );
+}
+
+#[test]
+fn warm_fleet_rules() {
+    // A stated fleet needs a warm start ...
+    let m = err(&format!(
+        "start_state = \"publish\"\n{BASE}[functions.warm]\nexecution_environments = 3\n"
+    ));
+    assert_has(&m, &["functions[0].warm", "start_state = \"warm\""]);
+    // ... stated instances need every active function's EEs ...
+    let m = err(&warm(
+        "[capacity_provider.warm]\ninstances = { \"c6i.2xlarge\" = 1 }\n",
+    ));
+    assert_has(
+        &m,
+        &[
+            "functions[0].warm.execution_environments",
+            "(missing)",
+            "every active function",
+        ],
+    );
+    // ... and every stated instance must hold an EE.
+    let m = err(&warm(
+        "[capacity_provider.warm]\ninstances = { \"c6i.2xlarge\" = 3 }\n[functions.warm]\nexecution_environments = 2\n",
+    ));
+    assert_has(
+        &m,
+        &[
+            "capacity_provider.warm.instances.\"c6i.2xlarge\" = 3",
+            "instance 3 (c6i.2xlarge in AZ 2) without an EE",
+        ],
+    );
+    let m = err(&format!(
+        "{BASE}[capacity_provider.warm]\ninstances = {{ \"c6i.2xlarge\" = 1 }}\nspare = 2\n"
+    ));
+    assert_has(&m, &["spare", "instances"]);
+}
+
+#[test]
+fn cpu_speed_keys_and_range() {
+    let s = from_toml_str(
+        &format!("{BASE}[model.cpu_speed]\nc7i = 1.2\n\"c7i.4xlarge\" = 1.3\nm7g = 1\n"),
+        FILE,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.model.cpu_speed_of("c7i.2xlarge"), 1.2);
+    assert_eq!(s.model.cpu_speed_of("c7i.4xlarge"), 1.3);
+    assert_eq!(s.model.cpu_speed_of("m7g.large"), 1.0);
+    assert_eq!(s.model.cpu_speed_of("c6i.large"), 1.0);
+    let m = err(&format!("{BASE}[model.cpu_speed]\nc99x = 1.1\n"));
+    assert_has(
+        &m,
+        &[
+            "model.cpu_speed.\"c99x\"",
+            "unknown instance family or type",
+            "c7i",
+        ],
+    );
+    let m = err(&format!("{BASE}[model.cpu_speed]\nc7i = 0\n"));
+    assert_has(&m, &["model.cpu_speed.\"c7i\" = 0", "(0, 10]"]);
+    let m = err(&format!("{BASE}[model.cpu_speed]\nc7i = \"fast\"\n"));
+    assert_has(&m, &["model.cpu_speed"]);
+}
+
+#[test]
+fn cpu_quota_period_default_and_range() {
+    let s = from_toml_str(BASE, FILE, None).unwrap();
+    assert_eq!(
+        s.default_lambda.cpu_quota_period,
+        SimDuration::from_millis(20)
+    );
+    let s = from_toml_str(
+        &format!("{BASE}[default_lambda]\ncpu_quota_period = 0\n"),
+        FILE,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.default_lambda.cpu_quota_period, SimDuration::ZERO);
+    let m = err(&format!(
+        "{BASE}[default_lambda]\ncpu_quota_period = \"500us\"\n"
+    ));
+    assert_has(&m, &["default_lambda.cpu_quota_period", "500", "[1ms, 1s]"]);
+    let m = err(&format!(
+        "{BASE}[default_lambda]\ncpu_quota_period = \"2s\"\n"
+    ));
+    assert_has(&m, &["default_lambda.cpu_quota_period", "[1ms, 1s]"]);
+}

@@ -68,6 +68,9 @@ pub(super) struct Ee {
     pub(super) win_end: u64,
     /// An `Ev::EeLimit` is queued for the end of the window.
     pub(super) limit_wake: bool,
+    /// Wall µs per µs of an invocation's `cpu` work on this EE's instance type
+    /// (1 / its CPU speed factor; exactly 1.0 by default).
+    pub(super) cpu_scale: f64,
     /// Min-heap on `finish_v` of jobs in their CPU phase.
     pub(super) jobs: Vec<Job>,
     /// Attained service per job (processor-sharing virtual clock) [µs].

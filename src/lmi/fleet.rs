@@ -188,7 +188,9 @@ impl Lmi {
         let func = &self.funcs[f.index()];
         let (vcpus, mib, slots) = (func.shape.vcpus, func.shape.memory_mib, func.slots);
         let init = func.init_base + func.init.sample(&mut self.rng_init);
+        let cpu_scale = self.provider.cpu_scale[self.insts[on.index()].ty as usize];
         let ee = Ee {
+            cpu_scale,
             function: f,
             instance: on,
             state: EeState::Initializing,

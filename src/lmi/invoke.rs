@@ -45,6 +45,7 @@ impl Lmi {
         // its load, and whether it is still below its limits, can change.
         let e = &mut self.ees[id.index()];
         e.inflight += 1;
+        let cpu_scale = e.cpu_scale;
         if now.0 >= e.win_end {
             self.adapt_limit(id);
         } else if e.inflight < e.cap() {
@@ -56,7 +57,14 @@ impl Lmi {
             self.arm_limit_wake(id);
         }
         if a.cpu.0 > 0 {
-            self.start_cpu(id, a.cpu.0, a.io.0, now.0, a.tag);
+            // The work at default Lambda's CPU speed, on this EE's CPU: one
+            // multiply, skipped at the default speed (docs/model.md, "CPU speed").
+            let cpu = if cpu_scale == 1.0 {
+                a.cpu.0
+            } else {
+                ((a.cpu.0 as f64 * cpu_scale + 0.5) as u64).max(1)
+            };
+            self.start_cpu(id, cpu, a.io.0, now.0, a.tag);
         } else if a.io.0 > 0 {
             self.q.push(
                 now + a.io,

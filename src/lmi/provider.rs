@@ -48,6 +48,9 @@ pub(super) struct ProviderSpec {
     /// window) at which an EE lowers its limit, or `None`; the window [µs].
     pub(super) ee_overload: Option<f64>,
     pub(super) ee_window: u64,
+    /// Per type: wall time per µs of `cpu` work, 1 / `model.cpu_speed` (1.0
+    /// unless the scenario sets a speed; docs/model.md, "CPU speed").
+    pub(super) cpu_scale: Vec<f64>,
 }
 
 impl ProviderSpec {
@@ -63,7 +66,12 @@ impl ProviderSpec {
                 )
             })
             .collect();
+        let cpu_scale = types
+            .iter()
+            .map(|t| 1.0 / sc.model.cpu_speed_of(&t.name))
+            .collect();
         ProviderSpec {
+            cpu_scale,
             types,
             eff_price,
             fee_rate: sc.pricing.management_fee,
@@ -155,6 +163,7 @@ impl ProviderBooks {
             rows: RowLog::new(),
             totals: ProviderTotals {
                 instance_seconds: vec![0.0; spec.types.len()],
+                start_instances: vec![0; spec.types.len()],
                 ..Default::default()
             },
         }

@@ -169,6 +169,8 @@ pub struct LmiFunctionTotals {
     pub ee_area: f64,
     pub busy_vcpu_area: f64,
     pub ready_vcpu_area: f64,
+    /// EEs Ready at t = 0 (a warm start's fleet; 0 with a publish start).
+    pub start_ees: u32,
 }
 
 impl LmiFunctionTotals {
@@ -181,6 +183,7 @@ impl LmiFunctionTotals {
             ee_area: 0.0,
             busy_vcpu_area: 0.0,
             ready_vcpu_area: 0.0,
+            start_ees: 0,
         }
     }
 }
@@ -193,6 +196,8 @@ pub struct ProviderTotals {
     pub peak_vcpus: u32,
     /// Instance-seconds per instance type (index into provider types).
     pub instance_seconds: Vec<f64>,
+    /// Instances Running at t = 0 per instance type (a warm start's fleet).
+    pub start_instances: Vec<u32>,
     pub ec2_usd: f64,
     pub fee_usd: f64,
     pub busy_area: f64,

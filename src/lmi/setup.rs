@@ -52,6 +52,7 @@ impl Lmi {
             StartState::Warm => m.warm_start(sc, initial_rates),
             StartState::Publish => m.publish_start(),
         }
+        m.record_start();
         m
     }
 
@@ -66,17 +67,41 @@ impl Lmi {
         }
     }
 
-    /// Builds the already-active fleet of a warm start: every function gets the
-    /// EEs its t = 0 traffic needs at the CPU target (at least its minimum), Ready
-    /// at t = 0 on instances Running at t = 0.
+    /// Builds the already-active fleet of a warm start, Ready at t = 0 on
+    /// instances Running at t = 0: first the fleet the scenario states (its
+    /// instances and EEs as validation placed them), then, for every function
+    /// without a stated count, the EEs its t = 0 traffic needs at the CPU target
+    /// (at least its minimum).
     fn warm_start(&mut self, sc: &Scenario, rates: &[f64]) {
+        let stated = &sc.warm;
+        let mut ids = Vec::with_capacity(stated.instances.len());
+        for w in &stated.instances {
+            // Validated within MaxVCpuCount: a refusal cannot happen.
+            match self.launch(w.instance_type, w.az as u8, None) {
+                Some(i) => ids.push(i),
+                None => break,
+            }
+        }
+        for &(fi, k) in &stated.placements {
+            let Some(&i) = ids.get(k) else { continue };
+            let shape = self.funcs[fi].shape;
+            let inst = &mut self.insts[i.index()];
+            inst.reserve(FunctionId::of(fi), shape);
+            let az = inst.az as usize;
+            self.funcs[fi].pending += 1;
+            self.funcs[fi].az_count[az] += 1;
+        }
         for (fi, spec) in sc.functions.iter().enumerate() {
             let f = FunctionId::of(fi);
-            if self.funcs[fi].deactivated {
+            if self.funcs[fi].deactivated || stated.ees_of(fi).is_some() {
                 continue;
             }
             let rate = rates.get(fi).copied().unwrap_or(0.0);
-            let cpu_s = spec.work.cpu.mean_us() / 1e6;
+            // At the CPU speed of the type its EEs launch on.
+            let scale = self.funcs[fi]
+                .instance_type
+                .map_or(1.0, |t| self.provider.cpu_scale[t]);
+            let cpu_s = spec.work.cpu.mean_us() / 1e6 * scale;
             let io_s = spec.work.io.mean_us() / 1e6;
             let per_ee_cpu = rate * cpu_s / spec.ee_vcpus().max(1) as f64;
             let per_ee_slots = rate * (cpu_s + io_s) / spec.max_concurrency.max(1) as f64;
@@ -115,6 +140,19 @@ impl Lmi {
         self.books.launching_peak = self.books.launching;
         for f in &mut self.funcs {
             f.initializing_peak = f.initializing;
+        }
+    }
+
+    /// Records the fleet at t = 0 (Running instances by type, Ready EEs by
+    /// function) for the summary; nothing with a publish start.
+    fn record_start(&mut self) {
+        for inst in &self.insts {
+            if inst.state == InstState::Running {
+                self.books.totals.start_instances[inst.ty as usize] += 1;
+            }
+        }
+        for f in &mut self.funcs {
+            f.totals.start_ees = f.gauges.ready_ees.value() as u32;
         }
     }
 }

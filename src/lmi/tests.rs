@@ -282,3 +282,128 @@ fn an_ee_whose_memory_is_full_throttles_for_memory() {
         assert_eq!(t.ledger.served, fit);
     }
 }
+
+/// A one-function scenario on c6i.2xlarge (7 usable vCPUs) over three AZs;
+/// `extra` is appended (warm-fleet tables, knobs).
+fn warm_toml(extra: &str) -> Scenario {
+    let text = format!(
+        r#"
+name = "warm"
+horizon = "10m"
+[capacity_provider]
+availability_zones = 3
+[capacity_provider.InstanceRequirements]
+AllowedInstanceTypes = ["c6i.2xlarge"]
+[[functions]]
+name = "f"
+Runtime = "python3.13"
+MemorySize = 4096
+MinExecutionEnvironments = 3
+[functions.work]
+cpu = "10ms"
+[functions.traffic]
+shape = "constant"
+rate = 1
+{extra}
+"#
+    );
+    crate::scenario::validate::from_toml_str(&text, "warm.toml", None).unwrap()
+}
+
+/// EEs per instance (Running instances in slot order) and each one's AZ.
+fn fleet_shape(m: &Lmi) -> Vec<(u8, usize)> {
+    m.insts
+        .iter()
+        .filter(|i| i.state == InstState::Running)
+        .map(|i| (i.az, i.ees.len()))
+        .collect()
+}
+
+#[test]
+fn stated_fleet_two_instances_six_ees_three_each_and_no_launch_at_the_first_tick() {
+    // 2-vCPU EEs, 7 usable vCPUs: 3 per instance. The instances sit in AZs 0
+    // and 1; AZ 2 has none, so its share spills to the others.
+    let sc = warm_toml(
+        "[capacity_provider.warm]\ninstances = { \"c6i.2xlarge\" = 2 }\n[functions.warm]\nexecution_environments = 6\n",
+    );
+    let mut m = Lmi::new(&sc, &[1.0]);
+    assert_eq!(fleet_shape(&m), vec![(0, 3), (1, 3)]);
+    assert_eq!(
+        m.funcs[0].gauges.ready_ees.value(),
+        6.0,
+        "all six Ready at t = 0"
+    );
+    let _ = m.advance_to(SimTime(61 * S));
+    let r = m.finish(SimTime(61 * S));
+    // Light load (1/s × 10 ms): desired = the minimum, 3, below 6: no scale-out.
+    let d = &r.decisions.iter().next().unwrap();
+    assert_eq!(d.action, ScalerAction::Cooldown);
+    assert_eq!(d.instances_launched, 0);
+    assert_eq!(r.provider.launches, 2, "the starting fleet only");
+    assert_eq!(r.provider.start_instances, vec![2]);
+    assert_eq!(r.functions[0].start_ees, 6);
+}
+
+#[test]
+fn stated_ees_alone_launch_the_fleet_place_would() {
+    // Six EEs stated, instances launched as needed, against the same six from
+    // MinExecutionEnvironments through today's sizing.
+    let stated = warm_toml("[functions.warm]\nexecution_environments = 6\n");
+    let mut sized = warm_toml("");
+    sized.functions[0].min_ees = 6;
+    let a = Lmi::new(&stated, &[1.0]);
+    let b = Lmi::new(&sized, &[1.0]);
+    assert_eq!(fleet_shape(&a), vec![(0, 2), (1, 2), (2, 2)]);
+    assert_eq!(fleet_shape(&a), fleet_shape(&b));
+    assert_eq!(a.books.totals.start_instances, vec![3]);
+}
+
+#[test]
+fn stated_ees_below_the_minimum_are_topped_up_at_the_first_tick() {
+    let sc = warm_toml("[functions.warm]\nexecution_environments = 1\n");
+    let w = sc.warnings();
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].contains("functions[0].warm.execution_environments = 1"),
+        "{w:?}"
+    );
+    assert!(w[0].contains("MinExecutionEnvironments (3)"), "{w:?}");
+    let m = Lmi::new(&sc, &[1.0]);
+    assert_eq!(fleet_shape(&m), vec![(0, 1)]);
+    let r = m.finish(SimTime(61 * S));
+    let d = r.decisions.iter().next().unwrap();
+    assert_eq!((d.action, d.delta), (ScalerAction::ScaleOut, 2));
+    assert_eq!(r.functions[0].start_ees, 1);
+}
+
+#[test]
+fn publish_start_has_no_starting_fleet() {
+    let mut sc = warm_toml("");
+    sc.start_state = StartState::Publish;
+    let m = Lmi::new(&sc, &[1.0]);
+    let r = m.finish(SimTime(S));
+    assert_eq!(r.provider.start_instances, vec![0]);
+    assert_eq!(r.functions[0].start_ees, 0);
+}
+
+#[test]
+fn cpu_speed_divides_the_cpu_work() {
+    // c6i at 1.25 × default Lambda's CPU: 100 ms of CPU takes 80 ms.
+    let mut sc = one_ee(2048, 4);
+    sc.model.cpu_speed = vec![("c6i".into(), 1.25)];
+    let mut m = Lmi::new(&sc, &[0.0]);
+    offer(&mut m, arrival(0, 100_000, 0));
+    assert_eq!(m.timers.at(EeId(0)), Some(80_000));
+    let r = m.finish(SimTime(S));
+    assert_eq!(r.functions[0].ledger.latency.max(), 80_000);
+
+    // The type's own entry wins over its family's; two jobs share the one
+    // vCPU: 2 × 80 ms of work at rate 1/2, both done at 160 ms.
+    sc.model.cpu_speed = vec![("c6i".into(), 2.0), ("c6i.2xlarge".into(), 1.25)];
+    let mut m = Lmi::new(&sc, &[0.0]);
+    offer(&mut m, arrival(0, 100_000, 0));
+    offer(&mut m, arrival(0, 100_000, 0));
+    assert_eq!(m.timers.at(EeId(0)), Some(160_000));
+    let r = m.finish(SimTime(S));
+    assert_eq!(r.functions[0].ledger.latency.max(), 160_000);
+}

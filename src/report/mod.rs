@@ -67,6 +67,10 @@ pub struct PlatformFigures {
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct LmiFleet {
+    /// Instances Running at t = 0, per type (empty with a publish start).
+    pub start_instances: BTreeMap<String, u32>,
+    /// EEs Ready at t = 0, per function name.
+    pub start_execution_environments: BTreeMap<String, u32>,
     pub peak_instances: u32,
     pub mean_instances: f64,
     pub peak_vcpus: u32,
@@ -344,9 +348,25 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
             }
         }
         let ee_area: f64 = r.functions.iter().map(|f| f.ee_area).sum();
+        let start_instances = r
+            .provider
+            .start_instances
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (r.instance_types[i].name.clone(), *n))
+            .collect();
+        let start_execution_environments = r
+            .function_names
+            .iter()
+            .zip(&r.functions)
+            .map(|(name, f)| (name.clone(), f.start_ees))
+            .collect();
         LmiSummary {
             figures: lmi_figures(r, None),
             fleet: LmiFleet {
+                start_instances,
+                start_execution_environments,
                 peak_instances: r.provider.peak_instances,
                 mean_instances: r.provider.instance_area / h,
                 peak_vcpus: r.provider.peak_vcpus,

@@ -114,6 +114,19 @@ pub fn terminal(s: &Summary) -> String {
     row(&mut o, "peak concurrency", a, b);
     if let Some(l) = l {
         let fl = &l.fleet;
+        let start_insts: Vec<String> = fl
+            .start_instances
+            .iter()
+            .map(|(t, n)| format!("{n} × {t}"))
+            .collect();
+        let start_ees: u32 = fl.start_execution_environments.values().sum();
+        // Free text, too wide for a column: from where the LMI column starts.
+        let start = if start_insts.is_empty() {
+            "none (instances launch at t = 0)".to_string()
+        } else {
+            format!("{}, {start_ees} EEs Ready", start_insts.join(" + "))
+        };
+        let _ = writeln!(o, "  {:<32} {start}", "LMI fleet at t = 0");
         row(
             &mut o,
             "instances peak / mean",

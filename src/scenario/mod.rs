@@ -306,6 +306,21 @@ pub struct ModelKnobs {
     /// at or above which the EE lowers its concurrency limit; `None`: off.
     pub ee_overload: Option<f64>,
     pub ee_limit_window: SimDuration,
+    /// CPU speed factors relative to default Lambda's CPU: (instance family or
+    /// type name, factor), from `model.cpu_speed`. An LMI invocation's `cpu`
+    /// work takes `cpu / factor` on an instance of that type. Empty: 1.0
+    /// everywhere (docs/model.md, "CPU speed").
+    pub cpu_speed: Vec<(String, f64)>,
+}
+
+impl ModelKnobs {
+    /// The CPU speed factor of instance type `name`: its own entry, else its
+    /// family's (the part before the dot), else 1.0.
+    pub fn cpu_speed_of(&self, name: &str) -> f64 {
+        let family = name.split('.').next().unwrap_or(name);
+        let find = |k: &str| self.cpu_speed.iter().find(|(n, _)| n == k).map(|e| e.1);
+        find(name).or_else(|| find(family)).unwrap_or(1.0)
+    }
 }
 
 /// Default-Lambda platform knobs (docs/model.md, "Default Lambda").
@@ -319,6 +334,10 @@ pub struct DefaultLambdaKnobs {
     pub scale_window: SimDuration,
     /// Idle EE keep-alive before reclaim. Default constant 10 min.
     pub keep_alive: Dist,
+    /// Below 1,769 MB an EE's CPU is a quota of memory / 1769 of this period,
+    /// renewed every period; zero: a steady memory / 1769 share instead.
+    /// Default 20 ms (docs/model.md, "Memory and CPU").
+    pub cpu_quota_period: SimDuration,
 }
 
 /// Duration price tier: GB-s up to `up_to_gbs` (cumulative, per month) at `usd_per_gbs`.
@@ -364,6 +383,42 @@ pub struct Pricing {
     pub month_hours: f64,
 }
 
+/// An instance Running at t = 0 in a warm start (docs/model.md, "Publish and
+/// warm start").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WarmInstance {
+    /// Index into `CapacityProvider::instance_types`.
+    pub instance_type: usize,
+    /// Its AZ, `0..availability_zones`.
+    pub az: u32,
+}
+
+/// The fleet a warm start begins with where the scenario states it
+/// (`[capacity_provider.warm]`, `[functions.warm]`). Validation places the
+/// stated EEs; the model builds exactly this, then sizes the functions without
+/// a stated count from their t = 0 traffic. Empty: nothing stated.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WarmFleet {
+    /// Per function: `functions[i].warm.execution_environments`, or `None`
+    /// (sized from the t = 0 traffic). Shorter than `functions`: `None` for the rest.
+    pub ees: Vec<Option<u32>>,
+    /// Whether `capacity_provider.warm.instances` was given: `instances` is then
+    /// exactly the stated fleet, and nothing else runs at t = 0.
+    pub instances_stated: bool,
+    /// The instances Running at t = 0 for the stated EEs, in launch order: the
+    /// stated ones (spread over AZs round-robin), or those the stated EEs need.
+    pub instances: Vec<WarmInstance>,
+    /// Each stated EE: (function index, index into `instances`), in placing order.
+    pub placements: Vec<(usize, usize)>,
+}
+
+impl WarmFleet {
+    /// The stated EE count of function `fi`, if any.
+    pub fn ees_of(&self, fi: usize) -> Option<u32> {
+        self.ees.get(fi).copied().flatten()
+    }
+}
+
 /// A complete, validated scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -373,6 +428,8 @@ pub struct Scenario {
     pub horizon: SimDuration,
     pub report_interval: SimDuration,
     pub start_state: StartState,
+    /// The fleet stated for a warm start (empty when none is).
+    pub warm: WarmFleet,
     pub provider: CapacityProvider,
     pub functions: Vec<FunctionSpec>,
     /// Sorted by time (stable for equal times: file order).
@@ -399,6 +456,25 @@ impl Scenario {
                 spec.skip_bad_rows = true;
             }
         }
+    }
+
+    /// Valid but probably unintended settings, one sentence each, for the CLI
+    /// to print as warnings (pure: it prints nothing itself).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, f) in self.functions.iter().enumerate() {
+            if let Some(n) = self.warm.ees_of(i)
+                && n < f.min_ees
+            {
+                out.push(format!(
+                    "functions[{i}].warm.execution_environments = {n} is below MinExecutionEnvironments ({}): the scaler starts the other {} at its first tick ({})",
+                    f.min_ees,
+                    f.min_ees - n,
+                    self.model.scaler_interval
+                ));
+            }
+        }
+        out
     }
 
     /// The run's report intervals.

@@ -94,6 +94,16 @@ pub struct RawCapacityProvider {
     pub instance_requirements: RawInstanceRequirements,
     #[serde(rename = "CapacityProviderScalingConfig", default)]
     pub scaling_config: RawScalingConfig,
+    /// The fleet Running at t = 0 of a warm start.
+    pub warm: Option<RawWarmProvider>,
+}
+
+/// `[capacity_provider.warm]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWarmProvider {
+    /// Instance type name → count (`{ "c6i.2xlarge" = 6 }`), in name order.
+    pub instances: Option<std::collections::BTreeMap<String, i64>>,
 }
 
 /// `[capacity_provider.InstanceRequirements]`.
@@ -154,6 +164,15 @@ pub struct RawFunction {
     pub default_lambda: Option<RawFunctionDefaultLambda>,
     /// Keys depend on `type`: parsed by hand.
     pub source: Option<toml::Table>,
+    /// The EEs Ready at t = 0 of a warm start.
+    pub warm: Option<RawFunctionWarm>,
+}
+
+/// `[functions.warm]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFunctionWarm {
+    pub execution_environments: Option<i64>,
 }
 
 /// `[functions.work]`.
@@ -208,6 +227,8 @@ pub struct RawModel {
     pub ee_overload_percent: Option<f64>,
     pub ee_cpu_protection: Option<bool>,
     pub ee_limit_window: Option<RawDuration>,
+    /// CPU speed factor by instance family (`c7i`) or type (`c7i.2xlarge`).
+    pub cpu_speed: Option<std::collections::BTreeMap<String, f64>>,
     #[serde(default)]
     pub runtime_init: RawRuntimeInit,
 }
@@ -231,6 +252,7 @@ pub struct RawDefaultLambda {
     pub scale_burst: Option<i64>,
     pub scale_window: Option<RawDuration>,
     pub keep_alive: Option<RawDist>,
+    pub cpu_quota_period: Option<RawDuration>,
 }
 
 /// `[pricing]`.

@@ -34,6 +34,7 @@ mod event_source_spec;
 mod function_spec;
 mod provider_spec;
 mod traffic_spec;
+mod warm_spec;
 
 use cx::{Cx, num_value, quoted};
 pub use function_spec::parse_runtime;
@@ -178,6 +179,16 @@ fn hint(path: &str) -> Option<String> {
         "scaling_schedule" => "an array of tables: [[scaling_schedule]]",
         "scaling_schedule.function" => "the name of a function",
         "capacity_provider.availability_zones" => "an integer in 1..=16",
+        "capacity_provider.warm" => {
+            "a table: [capacity_provider.warm] instances = { \"c6i.2xlarge\" = 3 }"
+        }
+        "capacity_provider.warm.instances" => {
+            "a table of instance type → count, e.g. { \"c6i.2xlarge\" = 3 }"
+        }
+        "functions.warm" => "a table: [functions.warm] execution_environments = 3",
+        "functions.warm.execution_environments" => {
+            "an integer in 0..=MaxExecutionEnvironments: the EEs Ready at t = 0"
+        }
         "capacity_provider.InstanceRequirements.Architectures" => {
             "a list of exactly one of \"x86_64\", \"arm64\""
         }
@@ -201,6 +212,9 @@ fn hint(path: &str) -> Option<String> {
         "model.reserved_memory_gib_per_instance" => "a number in [0, 8]",
         "model.instance_selection" => "\"cheapest_per_usable_vcpu\" or \"cheapest_fitting\"",
         "model.warm_fleet_ages" => "\"same\" or \"spread\"",
+        "model.cpu_speed" => {
+            "a table of instance family or type → speed factor in (0, 10], e.g. { c7i = 1.1, \"c7g.xlarge\" = 1.0 }"
+        }
         "default_lambda.account_concurrency" | "default_lambda.scale_burst" => {
             "an integer in 1..=1000000"
         }
@@ -223,6 +237,7 @@ fn hint(path: &str) -> Option<String> {
             | "scale_in_cooldown"
             | "max_instance_lifetime"
             | "scale_window"
+            | "cpu_quota_period"
             | "python"
             | "nodejs"
             | "java"
@@ -296,10 +311,11 @@ impl Cx<'_> {
                 ));
             }
         };
-        let model = self.model(&raw.model)?;
+        let mut model = self.model(&raw.model)?;
         let default_lambda = self.default_lambda(&raw.default_lambda)?;
         let (pricing, catalog) = self.pricing(&raw.pricing)?;
-        let provider = self.provider(&raw.capacity_provider, catalog)?;
+        model.cpu_speed = self.cpu_speed(&raw.model, &catalog)?;
+        let provider = self.provider(&raw.capacity_provider, catalog.clone())?;
 
         if raw.functions.is_empty() {
             return Err(self.bad("functions", "(none)", "at least one [[functions]] table"));
@@ -355,6 +371,7 @@ impl Cx<'_> {
             });
         }
         schedule.sort_by_key(|c| c.at);
+        let warm = self.warm_fleet(&raw, start_state, &provider, &model, &functions, &catalog)?;
 
         Ok(Scenario {
             name,
@@ -363,6 +380,7 @@ impl Cx<'_> {
             horizon,
             report_interval,
             start_state,
+            warm,
             provider,
             functions,
             schedule,

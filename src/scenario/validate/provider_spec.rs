@@ -137,7 +137,51 @@ impl Cx<'_> {
                 }
                 w
             },
+            cpu_speed: Vec::new(),
         })
+    }
+
+    /// `model.cpu_speed`: factors in (0, 10] keyed by an instance family or
+    /// type that `catalog` knows.
+    pub(super) fn cpu_speed(
+        &self,
+        m: &RawModel,
+        catalog: &[InstanceType],
+    ) -> Result<Vec<(String, f64)>> {
+        let Some(table) = &m.cpu_speed else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(table.len());
+        for (name, &x) in table {
+            let key = format!("model.cpu_speed.{name:?}");
+            let family_of = |t: &InstanceType| t.name.split('.').next() == Some(name.as_str());
+            if !catalog.iter().any(|t| &t.name == name || family_of(t)) {
+                let mut families: Vec<&str> = catalog
+                    .iter()
+                    .filter_map(|t| t.name.split('.').next())
+                    .collect();
+                families.dedup();
+                let shown = families.len().min(24);
+                return Err(self.bad(
+                    key,
+                    x,
+                    format!(
+                        "unknown instance family or type `{name}`: a key is a family (e.g. \"c7i\") or a type (\"c7i.2xlarge\") of the catalog or of [[pricing.instance_types]]; families: {}{}",
+                        families[..shown].join(", "),
+                        if families.len() > shown { ", …" } else { "" }
+                    ),
+                ));
+            }
+            let x = self.num(
+                &key,
+                Some(x),
+                1.0,
+                |x| x > 0.0 && x <= 10.0,
+                "a speed factor in (0, 10] relative to default Lambda's CPU (1.0: as fast; 1.25: 100 ms of CPU takes 80 ms)",
+            )?;
+            out.push((name.clone(), x));
+        }
+        Ok(out)
     }
 
     pub(super) fn default_lambda(&self, d: &RawDefaultLambda) -> Result<DefaultLambdaKnobs> {
@@ -153,7 +197,24 @@ impl Cx<'_> {
                 "a duration > 0",
             ));
         }
+        let qkey = "default_lambda.cpu_quota_period";
+        let cpu_quota_period = self.opt_duration(
+            qkey,
+            d.cpu_quota_period.as_ref(),
+            SimDuration::from_millis(20),
+        )?;
+        if cpu_quota_period.0 != 0
+            && !(SimDuration::from_millis(1)..=SimDuration::from_secs(1))
+                .contains(&cpu_quota_period)
+        {
+            return Err(self.bad(
+                qkey,
+                cpu_quota_period,
+                "0 (a steady memory / 1769 share of a vCPU) or a duration in [1ms, 1s] (the CFS quota period; default 20ms)",
+            ));
+        }
         Ok(DefaultLambdaKnobs {
+            cpu_quota_period,
             account_concurrency: self.int(
                 "default_lambda.account_concurrency",
                 d.account_concurrency,

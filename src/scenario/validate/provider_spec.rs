@@ -372,9 +372,12 @@ impl Cx<'_> {
                 ),
             )
         };
+        // Without AllowedInstanceTypes: C from .xlarge, M and R from .large
+        // (docs/model.md, "Instance families").
         let mut types: Vec<InstanceType> = catalog
             .iter()
             .filter(|t| t.architecture == architecture)
+            .filter(|t| ir.allowed_instance_types.is_some() || catalog::default_candidate(t))
             .cloned()
             .collect();
         let lkey_a = format!("{ikey}.AllowedInstanceTypes");
@@ -438,7 +441,7 @@ impl Cx<'_> {
             return Err(self.bad(
                 ikey,
                 "(no instance types left)",
-                format!("at least one {arch_name} instance type must remain after AllowedInstanceTypes/ExcludedInstanceTypes"),
+                format!("at least one {arch_name} instance type must remain after AllowedInstanceTypes/ExcludedInstanceTypes (without AllowedInstanceTypes: C from .xlarge, M and R from .large)"),
             ));
         }
 

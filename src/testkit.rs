@@ -26,7 +26,7 @@ pub fn default_model() -> ModelKnobs {
             SimDuration::from_millis(250),
             SimDuration::from_millis(20),
         ],
-        instance_selection: InstanceSelection::CheapestPerUsableVcpu,
+        instance_selection: InstanceSelection::CheapestForFleet,
         warm_fleet_ages: WarmFleetAges::Same,
     }
 }

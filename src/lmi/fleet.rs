@@ -11,6 +11,7 @@ use super::Lmi;
 use super::ee::{Ee, EeId, EeState};
 use super::events::Ev;
 use super::instance::{InstState, Instance, InstanceId};
+use super::policy::FleetNeed;
 use crate::ids::FunctionId;
 
 /// What [`Lmi::place`] did.
@@ -33,6 +34,8 @@ impl Lmi {
         let fi = f.index();
         let shape = self.funcs[fi].shape;
         let mut placed = Placed::default();
+        // The type to launch, chosen at the first launch of this placement.
+        let mut chosen_ty = None;
         'each: for _ in 0..n {
             // AZ with the fewest EEs of this function (ties: lowest index).
             let az = (0..self.provider.azs as usize)
@@ -69,13 +72,19 @@ impl Lmi {
                     continue 'each;
                 }
             }
-            // 3. Launch an instance in that AZ.
-            let Some(ty) = self.funcs[fi].instance_type else {
+            // 3. Launch an instance in that AZ, of the type chosen for the
+            // fleet the function will have once these `n` are placed.
+            let chosen = *chosen_ty.get_or_insert_with(|| {
+                let (_, total) = self.counts(f);
+                self.choose_type(f, total + (n - placed.started))
+            });
+            let Some(ty) = chosen else {
                 break;
             };
             match self.launch(ty, az as u8, None) {
                 Some(i) => {
                     placed.launched += 1;
+                    self.funcs[fi].count_launch(ty);
                     self.insts[i.index()].reserve(f, shape);
                     self.funcs[fi].pending += 1;
                     self.funcs[fi].az_count[az] += 1;
@@ -88,6 +97,25 @@ impl Lmi {
             }
         }
         placed
+    }
+
+    /// The type to launch for function `f` when it will have `ees` EEs (live,
+    /// initializing and reserved): `model.instance_selection` for that fleet
+    /// over the provider's AZs. Records the choice made for the largest fleet.
+    fn choose_type(&mut self, f: FunctionId, ees: u32) -> Option<usize> {
+        let p = &self.provider;
+        let func = &mut self.funcs[f.index()];
+        let need = FleetNeed { ees, azs: p.azs };
+        let c = p
+            .selection
+            .decide(&p.types, func.shape, p.reserve_vcpus, p.reserve_mib, need);
+        func.instance_type = c.map(|c| c.plan.ty);
+        if let Some(c) = c
+            && func.choice.is_none_or(|o| ees >= o.plan.need.ees)
+        {
+            func.choice = Some(c);
+        }
+        func.instance_type
     }
 
     /// Requests an instance. `None` when `MaxVCpuCount` would be exceeded.

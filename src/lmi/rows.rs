@@ -9,7 +9,7 @@ use super::Lmi;
 use super::ee::EeState;
 use super::func::Func;
 use super::instance::InstState;
-use super::policy::ScalerAction;
+use super::policy::{InstanceChoice, ScalerAction};
 use crate::catalog::InstanceType;
 use crate::gauge::Integral;
 use crate::invocation::ThrottleReason;
@@ -164,6 +164,11 @@ pub struct LmiFunctionTotals {
     pub ee_area: f64,
     pub busy_vcpu_area: f64,
     pub ready_vcpu_area: f64,
+    /// The instance type chosen for its largest fleet, and why.
+    pub instance_choice: Option<InstanceChoice>,
+    /// Instances launched for its EEs: (type, launches), in the order first
+    /// launched (rotation replacements not counted).
+    pub launches: Vec<(usize, u64)>,
 }
 
 impl LmiFunctionTotals {
@@ -176,6 +181,8 @@ impl LmiFunctionTotals {
             ee_area: 0.0,
             busy_vcpu_area: 0.0,
             ready_vcpu_area: 0.0,
+            instance_choice: None,
+            launches: Vec::new(),
         }
     }
 }

@@ -143,6 +143,22 @@ pub fn terminal(s: &Summary) -> String {
                 "".into(),
             );
         }
+        if !fl.instance_choices.is_empty() {
+            let _ = writeln!(o, "  instance types chosen");
+        }
+        for c in &fl.instance_choices {
+            let launched: Vec<String> = c
+                .launches
+                .iter()
+                .map(|(t, n)| format!("{n} × {t}"))
+                .collect();
+            let launched = if launched.is_empty() {
+                "none launched".to_string()
+            } else {
+                format!("launched {}", launched.join(", "))
+            };
+            let _ = writeln!(o, "    {} ({launched}): {}", c.function, c.reason);
+        }
     }
     let ls = l.and_then(|x| x.sources.as_ref());
     let ds = d.and_then(|x| x.sources.as_ref());

@@ -87,7 +87,11 @@ pub enum ScalingMode {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InstanceSelection {
-    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE (the default; docs/model.md, "Instance families").
+    /// Lowest on-demand price per hour of the instances the function's fleet
+    /// needs (per AZ, ceil(EEs there / EEs per instance)), re-chosen at each
+    /// placement that launches (the default; docs/model.md, "Instance families").
+    CheapestForFleet,
+    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE.
     CheapestPerUsableVcpu,
     /// Lowest on-demand price per hour that holds ≥ 1 EE.
     CheapestFitting,

@@ -198,7 +198,9 @@ fn hint(path: &str) -> Option<String> {
         "model.scale_in_step" => "a number in (0, 1]",
         "model.reserved_vcpus_per_instance" => "an integer in 0..=4",
         "model.reserved_memory_gib_per_instance" => "a number in [0, 8]",
-        "model.instance_selection" => "\"cheapest_per_usable_vcpu\" or \"cheapest_fitting\"",
+        "model.instance_selection" => {
+            "\"cheapest_for_fleet\", \"cheapest_per_usable_vcpu\" or \"cheapest_fitting\""
+        }
         "model.warm_fleet_ages" => "\"same\" or \"spread\"",
         "default_lambda.account_concurrency" | "default_lambda.scale_burst" => {
             "an integer in 1..=1000000"

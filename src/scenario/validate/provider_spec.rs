@@ -92,13 +92,14 @@ impl Cx<'_> {
             reserved_memory_mib_per_instance: (gib * 1024.0).round() as u32,
             runtime_init,
             instance_selection: match m.instance_selection.as_deref() {
-                None | Some("cheapest_per_usable_vcpu") => InstanceSelection::CheapestPerUsableVcpu,
+                None | Some("cheapest_for_fleet") => InstanceSelection::CheapestForFleet,
+                Some("cheapest_per_usable_vcpu") => InstanceSelection::CheapestPerUsableVcpu,
                 Some("cheapest_fitting") => InstanceSelection::CheapestFitting,
                 Some(o) => {
                     return Err(self.bad(
                         k("instance_selection"),
                         quoted(o),
-                        "\"cheapest_per_usable_vcpu\" (default) or \"cheapest_fitting\"",
+                        "\"cheapest_for_fleet\" (default), \"cheapest_per_usable_vcpu\" or \"cheapest_fitting\"",
                     ));
                 }
             },

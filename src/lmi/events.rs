@@ -33,6 +33,11 @@ pub(super) enum Ev {
         inst: InstanceId,
         tag: u32,
     },
+    /// An EE has reached its maximum lifetime.
+    EeRetire {
+        ee: EeId,
+        epoch: u32,
+    },
     ScalerTick,
     /// The scenario's scheduled scaling-config change number `idx`.
     Schedule {
@@ -65,6 +70,7 @@ impl Ev {
             Ev::Retire { inst, tag } => (inst.0, tag, OTHER | 3),
             Ev::ScalerTick => (0, 0, OTHER | 4),
             Ev::Schedule { idx } => (idx, 0, OTHER | 5),
+            Ev::EeRetire { ee, epoch } => (ee.0, epoch, OTHER | 6),
         };
         PackedEv { a, b, c }
     }
@@ -95,6 +101,10 @@ impl PackedEv {
                 tag: b,
             },
             4 => Ev::ScalerTick,
+            6 => Ev::EeRetire {
+                ee: EeId(a),
+                epoch: b,
+            },
             _ => Ev::Schedule { idx: a },
         }
     }
@@ -152,6 +162,10 @@ mod tests {
             Ev::Retire {
                 inst: InstanceId(5),
                 tag: 1,
+            },
+            Ev::EeRetire {
+                ee: EeId(6),
+                epoch: u32::MAX,
             },
             Ev::ScalerTick,
             Ev::Schedule { idx: 12 },

@@ -187,6 +187,10 @@ impl Lmi {
             Ev::EeReady { ee, epoch } => {
                 if self.ees[ee.index()].epoch == epoch {
                     self.ee_ready(ee);
+                    if self.ees[ee.index()].state == EeState::Ready {
+                        let at = self.clock.now + self.provider.ee_lifetime;
+                        self.q.push(at, Ev::EeRetire { ee, epoch });
+                    }
                 }
             }
             Ev::InstanceRunning { inst, tag } => {
@@ -198,6 +202,12 @@ impl Lmi {
                 let i = &self.insts[inst.index()];
                 if i.tag == tag && i.state == InstState::Running && !i.retiring {
                     self.retire(inst);
+                }
+            }
+            Ev::EeRetire { ee, epoch } => {
+                let e = &self.ees[ee.index()];
+                if e.epoch == epoch && e.state == EeState::Ready && !e.superseded {
+                    self.retire_ee(ee);
                 }
             }
             Ev::ScalerTick => {

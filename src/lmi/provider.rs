@@ -44,7 +44,10 @@ pub(super) struct ProviderSpec {
     pub(super) selection: InstanceSelection,
     /// Busy fraction of usable vCPUs at which the router stops using an instance.
     reject_threshold: f64,
+    /// Maximum lifetimes of an instance (from Running) and of an EE (from
+    /// Ready).
     pub(super) lifetime: SimDuration,
+    pub(super) ee_lifetime: SimDuration,
     pub(super) launch_delay: Dist,
 }
 
@@ -72,6 +75,7 @@ impl ProviderSpec {
             selection: sc.model.instance_selection,
             reject_threshold: sc.model.cpu_reject_threshold_percent / 100.0,
             lifetime: sc.model.max_instance_lifetime,
+            ee_lifetime: sc.model.max_ee_lifetime,
             launch_delay: sc.model.instance_launch_delay.clone(),
         }
     }
@@ -106,6 +110,7 @@ impl ProviderSpec {
             cpu_blocked: false,
             ees: Vec::new(),
             reservations: Vec::new(),
+            ee_replacements: Vec::new(),
             retiring: false,
             replaces,
             od_usd_h: t.ondemand_usd_per_hour,

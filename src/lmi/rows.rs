@@ -201,7 +201,9 @@ pub struct ProviderTotals {
     pub usable_area: f64,
     pub launches: u64,
     pub launches_refused: u64,
+    /// Instances and EEs replaced at their maximum lifetime.
     pub rotations: u64,
+    pub ee_rotations: u64,
 }
 
 /// Everything the LMI run produced.

@@ -77,7 +77,10 @@ pub struct LmiFleet {
     pub instance_hours: BTreeMap<String, f64>,
     pub launches: u64,
     pub launches_refused_by_max_vcpu: u64,
+    /// Instances replaced at their maximum lifetime.
     pub rotations: u64,
+    /// EEs replaced at their maximum lifetime.
+    pub ee_rotations: u64,
     /// Per function: the instance types launched for it and why.
     pub instance_choices: Vec<InstanceChoiceSummary>,
 }
@@ -470,6 +473,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
                 launches: r.provider.launches,
                 launches_refused_by_max_vcpu: r.provider.launches_refused,
                 rotations: r.provider.rotations,
+                ee_rotations: r.provider.ee_rotations,
                 instance_choices: instance_choices(sc, r),
             },
             cost: lmi_cost_of(sc, r),

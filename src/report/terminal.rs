@@ -135,6 +135,12 @@ pub fn terminal(s: &Summary) -> String {
             format!("{:.1}%", fl.mean_cpu_utilization * 100.0),
             "".into(),
         );
+        row(
+            &mut o,
+            "rotations: instances / EEs",
+            format!("{} / {}", fl.rotations, fl.ee_rotations),
+            "".into(),
+        );
         for (t, h) in &fl.instance_hours {
             row(
                 &mut o,

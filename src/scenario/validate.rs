@@ -223,6 +223,7 @@ fn hint(path: &str) -> Option<String> {
             | "scaler_interval"
             | "scale_in_cooldown"
             | "max_instance_lifetime"
+            | "max_ee_lifetime"
             | "scale_window"
             | "python"
             | "nodejs"

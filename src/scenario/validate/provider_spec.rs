@@ -14,18 +14,21 @@ impl Cx<'_> {
         if scaler_interval.0 == 0 {
             return Err(self.bad(k("scaler_interval"), scaler_interval, "a duration > 0"));
         }
-        let max_instance_lifetime = self.opt_duration(
-            &k("max_instance_lifetime"),
+        // Lifetimes: at least an hour (a shorter one would replace EEs and
+        // instances about as fast as they start), at most a year.
+        let lifetime = |key: &str, raw: Option<&RawDuration>, default_h: u64| {
+            let d = self.opt_duration(&k(key), raw, SimDuration::from_secs(default_h * 3600))?;
+            if d < SimDuration::from_secs(3600) || d > SimDuration::from_secs(365 * 86_400) {
+                return Err(self.bad(k(key), d, "a duration >= 1h and <= 365d"));
+            }
+            Ok(d)
+        };
+        let max_instance_lifetime = lifetime(
+            "max_instance_lifetime",
             m.max_instance_lifetime.as_ref(),
-            SimDuration::from_secs(14 * 86_400),
+            12,
         )?;
-        if max_instance_lifetime < SimDuration::from_secs(3600) {
-            return Err(self.bad(
-                k("max_instance_lifetime"),
-                max_instance_lifetime,
-                "a duration >= 1h",
-            ));
-        }
+        let max_ee_lifetime = lifetime("max_ee_lifetime", m.max_ee_lifetime.as_ref(), 4)?;
         let pct = |x: f64| x > 0.0 && x <= 100.0;
         let gib = self.num(
             &k("reserved_memory_gib_per_instance"),
@@ -75,6 +78,7 @@ impl Cx<'_> {
                 "a fraction in (0, 1]",
             )?,
             max_instance_lifetime,
+            max_ee_lifetime,
             cpu_reject_threshold_percent: self.num(
                 &k("cpu_reject_threshold_percent"),
                 m.cpu_reject_threshold_percent,

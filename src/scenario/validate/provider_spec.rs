@@ -19,7 +19,9 @@ impl Cx<'_> {
         let lifetime = |key: &str, raw: Option<&RawDuration>, default_h: u64| {
             let d = self.opt_duration(&k(key), raw, SimDuration::from_secs(default_h * 3600))?;
             if d < SimDuration::from_secs(3600) || d > SimDuration::from_secs(365 * 86_400) {
-                return Err(self.bad(k(key), d, "a duration >= 1h and <= 365d"));
+                // The value as written (a default is never out of range).
+                let shown = raw.map_or(d.to_string(), |r| r.to_string());
+                return Err(self.bad(k(key), shown, "a duration >= 1h and <= 365d"));
             }
             Ok(d)
         };

@@ -39,6 +39,34 @@ fn architecture_of(family: &str) -> Architecture {
     }
 }
 
+/// Whether a type is offered when a provider gives no `AllowedInstanceTypes`:
+/// C families from `.xlarge` up, M and R families from `.large` up (AWS's
+/// current guidance; docs/model.md, "Instance families"). Types of other
+/// families (only scenario additions can have them) and sizes this does not
+/// know (`metal`) are kept.
+pub fn default_candidate(t: &InstanceType) -> bool {
+    let Some((family, size)) = t.name.split_once('.') else {
+        return true;
+    };
+    let min_rank = match family.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('c') => 1,
+        Some('m') | Some('r') => 0,
+        _ => return true,
+    };
+    size_rank(size).is_none_or(|r| r >= min_rank)
+}
+
+/// `large` 0, `xlarge` 1, `Nxlarge` N, anything smaller than `large` -1;
+/// `None` for a size this does not know.
+fn size_rank(size: &str) -> Option<i32> {
+    match size {
+        "nano" | "micro" | "small" | "medium" => Some(-1),
+        "large" => Some(0),
+        "xlarge" => Some(1),
+        s => s.strip_suffix("xlarge")?.parse().ok(),
+    }
+}
+
 /// Every type of the built-in catalog, in file order.
 pub fn builtin() -> Vec<InstanceType> {
     let mut out = Vec::with_capacity(300);
@@ -81,6 +109,15 @@ mod tests {
                 .architecture,
             Architecture::X86_64
         );
+        let named = |n: &str| c.iter().find(|t| t.name == n).unwrap();
+        assert!(!default_candidate(named("c7g.large")));
+        assert!(!default_candidate(named("c7i-flex.large")));
+        assert!(default_candidate(named("c7g.xlarge")));
+        assert!(default_candidate(named("c6i.16xlarge")));
+        assert!(default_candidate(named("m7g.large")));
+        assert!(default_candidate(named("r8g.large")));
+        // Only the 17 c*.large are left out.
+        assert_eq!(c.iter().filter(|t| !default_candidate(t)).count(), 17);
         assert_eq!(
             c.iter()
                 .find(|t| t.name == "c8gn.large")

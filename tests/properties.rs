@@ -1,5 +1,6 @@
-//! Invariants on random scenarios: conservation of invocations, `MaxVCpuCount`
-//! never exceeded, EE counts within [min, max] once launched, and determinism.
+//! Invariants on random scenarios (instances and EEs rotated at random
+//! lifetimes): conservation of invocations, `MaxVCpuCount` never exceeded, EE
+//! counts within [min, max] once launched, and determinism.
 
 use lmi_sim::dist::Dist;
 use lmi_sim::report;
@@ -24,6 +25,7 @@ struct Params {
     max_vcpu: u32,
     azs: u32,
     lifetime_min: u64,
+    ee_lifetime_min: u64,
     deactivate_at_min: Option<u64>,
 }
 
@@ -43,6 +45,7 @@ fn params() -> impl Strategy<Value = Params> {
         16..300u32,
         1..4u32,
         20..200u64,
+        10..120u64,
         prop::option::of(10..50u64),
     )
         .prop_map(
@@ -55,6 +58,7 @@ fn params() -> impl Strategy<Value = Params> {
                 max_vcpu,
                 azs,
                 lifetime_min,
+                ee_lifetime_min,
                 deactivate_at_min,
             )| Params {
                 seed,
@@ -69,6 +73,7 @@ fn params() -> impl Strategy<Value = Params> {
                 max_vcpu,
                 azs,
                 lifetime_min,
+                ee_lifetime_min,
                 deactivate_at_min,
             },
         )
@@ -112,6 +117,7 @@ fn build(p: &Params) -> Scenario {
     sc.provider.max_vcpu = p.max_vcpu.max(16);
     sc.provider.availability_zones = p.azs;
     sc.model.max_instance_lifetime = SimDuration::from_secs(p.lifetime_min * 60);
+    sc.model.max_ee_lifetime = SimDuration::from_secs(p.ee_lifetime_min * 60);
     if let Some(m) = p.deactivate_at_min {
         sc.schedule.push(ScalingChange {
             at: SimTime(m * 60_000_000),
@@ -192,6 +198,7 @@ fn same_seed_gives_byte_identical_outputs() {
         max_vcpu: 200,
         azs: 3,
         lifetime_min: 30,
+        ee_lifetime_min: 20,
         deactivate_at_min: None,
     };
     let sc = build(&p);

@@ -110,6 +110,7 @@ auto_cpu_target_percent = 55.0
 scale_in_cooldown = "5m"
 scale_in_step = 0.2
 max_instance_lifetime = "7d"
+max_ee_lifetime = "90m"
 cpu_reject_threshold_percent = 90
 reserved_vcpus_per_instance = 1
 reserved_memory_gib_per_instance = 0.5
@@ -329,6 +330,7 @@ fn full_example_lands_in_the_right_fields() {
     assert_eq!(m.scale_in_cooldown, SimDuration::from_secs(300));
     assert_eq!(m.scale_in_step, 0.2);
     assert_eq!(m.max_instance_lifetime, SimDuration::from_secs(7 * 86_400));
+    assert_eq!(m.max_ee_lifetime, SimDuration::from_secs(90 * 60));
     assert_eq!(m.cpu_reject_threshold_percent, 90.0);
     assert_eq!(m.reserved_vcpus_per_instance, 1);
     assert_eq!(m.reserved_memory_mib_per_instance, 512);
@@ -876,7 +878,10 @@ fn model_knob_ranges() {
     let m = err(&format!(
         "{BASE}\n[model]\nmax_instance_lifetime = \"30m\"\n"
     ));
-    assert_has(&m, &["model.max_instance_lifetime", "30m", ">= 1h"]);
+    assert_has(
+        &m,
+        &["model.max_instance_lifetime", "30m", ">= 1h and <= 365d"],
+    );
     let m = err(&format!(
         "{BASE}\n[model]\ninstance_selection = \"random\"\n"
     ));
@@ -886,6 +891,49 @@ fn model_knob_ranges() {
     );
     let m = err(&format!("{BASE}\n[model.runtime_init]\ngo = \"1ms\"\n"));
     assert_has(&m, &["model.runtime_init", "go", "python", "rust"]);
+}
+
+#[test]
+fn lifetime_knobs_default_and_reject_zero_negative_and_implausible_values() {
+    // Defaults: 12 h per instance, 4 h per EE (docs/model.md, "Instance
+    // lifetime" and "EE lifetime").
+    let s = from_toml_str(BASE, FILE, None).unwrap();
+    assert_eq!(
+        s.model.max_instance_lifetime,
+        SimDuration::from_secs(12 * 3600)
+    );
+    assert_eq!(s.model.max_ee_lifetime, SimDuration::from_secs(4 * 3600));
+    let model = |line: &str| err(&format!("{BASE}\n[model]\n{line}\n"));
+    for key in ["max_ee_lifetime", "max_instance_lifetime"] {
+        let k = format!("model.{key}");
+        // Zero, and a number of seconds below an hour.
+        assert_has(&model(&format!("{key} = 0")), &[&k, "0", ">= 1h"]);
+        assert_has(&model(&format!("{key} = \"0s\"")), &[&k, "0s", ">= 1h"]);
+        assert_has(&model(&format!("{key} = 1800")), &[&k, "1800", ">= 1h"]);
+        // Negative, as a number and as a string.
+        assert_has(
+            &model(&format!("{key} = -3600")),
+            &[&k, "-3600", "non-negative"],
+        );
+        assert_has(
+            &model(&format!("{key} = \"-4h\"")),
+            &[&k, "-4h", "non-negative"],
+        );
+        // Longer than a year.
+        assert_has(
+            &model(&format!("{key} = \"400d\"")),
+            &[&k, "400d", "<= 365d"],
+        );
+        // Not a duration.
+        assert_has(&model(&format!("{key} = \"4 hours\"")), &[&k, "4 hours"]);
+    }
+    // The bounds themselves are fine.
+    for (i, e) in [("1h", "1h"), ("365d", "365d"), ("14d", "4h")] {
+        let t = format!(
+            "{BASE}\n[model]\nmax_instance_lifetime = \"{i}\"\nmax_ee_lifetime = \"{e}\"\n"
+        );
+        from_toml_str(&t, FILE, None).unwrap_or_else(|x| panic!("{i} / {e}: {x}"));
+    }
 }
 
 #[test]

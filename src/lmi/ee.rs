@@ -76,10 +76,12 @@ pub(super) struct Ee {
     /// Attained service per job (processor-sharing virtual clock) [µs].
     pub(super) vtime: f64,
     pub(super) vtime_at: u64,
-    /// A rotation replacement has been started for this EE.
+    /// A rotation replacement (of its instance or of itself) has been
+    /// started or reserved for this EE.
     pub(super) superseded: bool,
-    /// The EE this one replaces (rotation).
-    pub(super) replaces: Option<EeId>,
+    /// The EE this one replaces (rotation), with that EE's epoch: it drains
+    /// when this one is Ready, if its slot has not been reused meanwhile.
+    pub(super) replaces: Option<(EeId, u32)>,
     /// Incremented each time the slot is reused (guards lifecycle events).
     pub(super) epoch: u32,
 }

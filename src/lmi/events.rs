@@ -33,6 +33,11 @@ pub(super) enum Ev {
         inst: InstanceId,
         tag: u32,
     },
+    /// An EE has reached its maximum lifetime.
+    EeRetire {
+        ee: EeId,
+        epoch: u32,
+    },
     ScalerTick,
     /// The scenario's scheduled scaling-config change number `idx`.
     Schedule {
@@ -71,6 +76,7 @@ impl Ev {
             Ev::ScalerTick => (0, 0, OTHER | 4),
             Ev::Schedule { idx } => (idx, 0, OTHER | 5),
             Ev::EeLimit { ee, epoch } => (ee.0, epoch, OTHER | 7),
+            Ev::EeRetire { ee, epoch } => (ee.0, epoch, OTHER | 6),
         };
         PackedEv { a, b, c }
     }
@@ -101,6 +107,10 @@ impl PackedEv {
                 tag: b,
             },
             4 => Ev::ScalerTick,
+            6 => Ev::EeRetire {
+                ee: EeId(a),
+                epoch: b,
+            },
             7 => Ev::EeLimit {
                 ee: EeId(a),
                 epoch: b,
@@ -162,6 +172,10 @@ mod tests {
             Ev::Retire {
                 inst: InstanceId(5),
                 tag: 1,
+            },
+            Ev::EeRetire {
+                ee: EeId(6),
+                epoch: u32::MAX,
             },
             Ev::ScalerTick,
             Ev::Schedule { idx: 12 },

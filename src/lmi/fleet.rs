@@ -1,8 +1,8 @@
 //! Fleet lifecycle: placing EEs on instances (packed by vCPU and memory, spread
 //! over AZs), launching and terminating instances within `MaxVCpuCount`,
-//! draining, and the 14-day rotation (replacement first, then drain);
-//! docs/model.md, "Capacity provider", "Instance launch delay" and "Instance
-//! lifetime".
+//! draining, and the rotation of instances and of EEs at their maximum
+//! lifetimes (replacement first, then drain); docs/model.md, "Capacity
+//! provider", "Instance launch delay", "Instance lifetime" and "EE lifetime".
 //!
 //! These run at scaler ticks, scheduled changes and lifecycle events, never per
 //! invocation, so they may scan a function's EEs or an AZ's instances.
@@ -11,7 +11,9 @@ use super::Lmi;
 use super::ee::{Ee, EeId, EeState};
 use super::events::Ev;
 use super::instance::{InstState, Instance, InstanceId};
+use super::policy::FleetNeed;
 use crate::ids::FunctionId;
+use crate::time::SimDuration;
 
 /// What [`Lmi::place`] did.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -33,6 +35,8 @@ impl Lmi {
         let fi = f.index();
         let shape = self.funcs[fi].shape;
         let mut placed = Placed::default();
+        // The type to launch, chosen at the first launch of this placement.
+        let mut chosen_ty = None;
         'each: for _ in 0..n {
             // AZ with the fewest EEs of this function (ties: lowest index).
             let az = (0..self.provider.azs as usize)
@@ -69,13 +73,19 @@ impl Lmi {
                     continue 'each;
                 }
             }
-            // 3. Launch an instance in that AZ.
-            let Some(ty) = self.funcs[fi].instance_type else {
+            // 3. Launch an instance in that AZ, of the type chosen for the
+            // fleet the function will have once these `n` are placed.
+            let chosen = *chosen_ty.get_or_insert_with(|| {
+                let (_, total) = self.counts(f);
+                self.choose_type(f, total + (n - placed.started))
+            });
+            let Some(ty) = chosen else {
                 break;
             };
             match self.launch(ty, az as u8, None) {
                 Some(i) => {
                     placed.launched += 1;
+                    self.funcs[fi].count_launch(ty);
                     self.insts[i.index()].reserve(f, shape);
                     self.funcs[fi].pending += 1;
                     self.funcs[fi].az_count[az] += 1;
@@ -88,6 +98,25 @@ impl Lmi {
             }
         }
         placed
+    }
+
+    /// The type to launch for function `f` when it will have `ees` EEs (live,
+    /// initializing and reserved): `model.instance_selection` for that fleet
+    /// over the provider's AZs. Records the choice made for the largest fleet.
+    fn choose_type(&mut self, f: FunctionId, ees: u32) -> Option<usize> {
+        let p = &self.provider;
+        let func = &mut self.funcs[f.index()];
+        let need = FleetNeed { ees, azs: p.azs };
+        let c = p
+            .selection
+            .decide(&p.types, func.shape, p.reserve_vcpus, p.reserve_mib, need);
+        func.instance_type = c.map(|c| c.plan.ty);
+        if let Some(c) = c
+            && func.choice.is_none_or(|o| ees >= o.plan.need.ees)
+        {
+            func.choice = Some(c);
+        }
+        func.instance_type
     }
 
     /// Requests an instance. `None` when `MaxVCpuCount` would be exceeded.
@@ -140,6 +169,7 @@ impl Lmi {
         self.books.running(now, inst);
         let tag = inst.tag;
         let reservations = std::mem::take(&mut inst.reservations);
+        let ee_replacements = std::mem::take(&mut inst.ee_replacements);
         let replaces = inst.replaces;
         let retire_at = now + self.provider.lifetime;
         self.q.push(retire_at, Ev::Retire { inst: id, tag });
@@ -157,6 +187,22 @@ impl Lmi {
                 self.start_ee(f, id, None);
             }
         }
+        for (f, old, epoch) in ee_replacements {
+            let shape = self.funcs[f.index()].shape;
+            let inst = &mut self.insts[id.index()];
+            inst.used_vcpus -= shape.vcpus;
+            inst.used_mib -= shape.memory_mib;
+            let az = inst.az as usize;
+            let func = &mut self.funcs[f.index()];
+            func.pending -= 1;
+            func.az_count[az] -= 1;
+            // Unless the EE it was for has gone meanwhile (drained by a
+            // deactivation, its slot perhaps reused).
+            let e = &self.ees[old.index()];
+            if e.epoch == epoch && e.state == EeState::Ready && e.superseded {
+                self.start_ee(f, id, Some((old, epoch)));
+            }
+        }
         if let Some(replaces) = replaces {
             // Rotation: start a replacement for every live EE of the old instance.
             let old: Vec<EeId> = self.insts[replaces.index()].ees.clone();
@@ -166,8 +212,9 @@ impl Lmi {
                     let f = e.function;
                     let shape = self.funcs[f.index()].shape;
                     if self.insts[id.index()].has_room(shape) {
+                        let epoch = self.ees[eid.index()].epoch;
                         self.ees[eid.index()].superseded = true;
-                        self.start_ee(f, id, Some(eid));
+                        self.start_ee(f, id, Some((eid, epoch)));
                     } else {
                         self.drain_ee(eid);
                     }
@@ -183,7 +230,7 @@ impl Lmi {
         &mut self,
         f: FunctionId,
         on: InstanceId,
-        replaces: Option<EeId>,
+        replaces: Option<(EeId, u32)>,
     ) -> EeId {
         let func = &self.funcs[f.index()];
         let (vcpus, mib, slots) = (func.shape.vcpus, func.shape.memory_mib, func.slots);
@@ -265,9 +312,7 @@ impl Lmi {
                 // EE it was replacing with it.
                 let replaces = e.replaces;
                 self.stop_ee(id);
-                if let Some(old) = replaces {
-                    self.drain_ee(old);
-                }
+                self.drain_replaced(replaces);
                 return;
             }
             _ => return,
@@ -285,7 +330,15 @@ impl Lmi {
         let replaces = e.replaces.take();
         self.funcs[fi].gauges.ready(now, vcpus, slots, cap, 1.0);
         self.refresh_route(id);
-        if let Some(old) = replaces {
+        self.drain_replaced(replaces);
+    }
+
+    /// Drains the EE a replacement took over from (or gave up on), unless its
+    /// slot has been reused since.
+    fn drain_replaced(&mut self, replaces: Option<(EeId, u32)>) {
+        if let Some((old, epoch)) = replaces
+            && self.ees[old.index()].epoch == epoch
+        {
             self.drain_ee(old);
         }
     }
@@ -343,7 +396,7 @@ impl Lmi {
         if inst.state == InstState::Terminated || !inst.ees.is_empty() {
             return;
         }
-        if !inst.reservations.is_empty() {
+        if !inst.reservations.is_empty() || !inst.ee_replacements.is_empty() {
             return;
         }
         // A rotation replacement still launching waits for its EEs; a Running
@@ -438,4 +491,102 @@ impl Lmi {
             self.maybe_terminate(ii);
         }
     }
+
+    /// Rotation of an EE at its maximum lifetime: a replacement for the same
+    /// function is placed like a scale-out in the EE's AZ, and the old EE
+    /// drains once the replacement is Ready. Rolling: while another EE of the
+    /// same instance is being replaced, an EE that would need a new instance
+    /// waits [`EE_ROTATION_RETRY`] and tries again (the room that rotation
+    /// frees will do). If `MaxVCpuCount` refuses the launch, the old EE drains
+    /// at once and the scaler restores capacity.
+    pub(super) fn retire_ee(&mut self, old: EeId) {
+        self.ees[old.index()].superseded = true;
+        match self.place_replacement(old) {
+            Replacement::Placed => self.books.totals.ee_rotations += 1,
+            Replacement::Wait => {
+                let e = &mut self.ees[old.index()];
+                e.superseded = false;
+                let epoch = e.epoch;
+                let at = self.clock.now + EE_ROTATION_RETRY;
+                self.q.push(at, Ev::EeRetire { ee: old, epoch });
+            }
+            Replacement::Refused => {
+                self.books.totals.ee_rotations += 1;
+                self.drain_ee(old);
+            }
+        }
+    }
+
+    /// Starts or reserves a replacement for EE `old` (already marked
+    /// superseded) in its AZ.
+    fn place_replacement(&mut self, old: EeId) -> Replacement {
+        let e = &self.ees[old.index()];
+        let (f, epoch, home) = (e.function, e.epoch, e.instance);
+        let az = self.insts[home.index()].az;
+        let fi = f.index();
+        let shape = self.funcs[fi].shape;
+        // 1. A Running, non-retiring instance in that AZ with room.
+        let on = self.insts.iter().position(|i| {
+            i.az == az && i.state == InstState::Running && !i.retiring && i.has_room(shape)
+        });
+        if let Some(i) = on {
+            self.start_ee(f, InstanceId::of(i), Some((old, epoch)));
+            return Replacement::Placed;
+        }
+        // 2. Room on a Launching instance in that AZ: one launched for EEs,
+        // or the rotation replacement of the EE's own instance (which has
+        // room for every EE of the instance it replaces, and starts no
+        // replacement of its own for a superseded one).
+        let on = self.insts.iter().position(|i| {
+            i.az == az
+                && i.state == InstState::Launching
+                && (i.replaces.is_none() || i.replaces == Some(home))
+                && i.has_room(shape)
+        });
+        let on = match on {
+            Some(i) => InstanceId::of(i),
+            None => {
+                // 3. Another EE of its instance is being replaced: wait for
+                // the room it frees rather than launch an instance.
+                let rotating = self.insts[home.index()].ees.iter().any(|&x| {
+                    let o = &self.ees[x.index()];
+                    x != old && (o.superseded || o.state == EeState::Draining)
+                });
+                if rotating {
+                    return Replacement::Wait;
+                }
+                // 4. A new instance of the type chosen for the fleet (the old
+                // EE, superseded, is not counted; its replacement is).
+                let (_, total) = self.counts(f);
+                let Some(ty) = self.choose_type(f, total + 1) else {
+                    return Replacement::Refused;
+                };
+                let Some(i) = self.launch(ty, az, None) else {
+                    return Replacement::Refused;
+                };
+                self.funcs[fi].count_launch(ty);
+                i
+            }
+        };
+        self.insts[on.index()].reserve_replacement(f, old, epoch, shape);
+        let func = &mut self.funcs[fi];
+        func.pending += 1;
+        func.az_count[az as usize] += 1;
+        Replacement::Placed
+    }
+}
+
+/// How long an EE at its maximum lifetime waits for room that another
+/// rotation on its instance is freeing (docs/model.md, "EE lifetime"; our
+/// choice).
+pub(super) const EE_ROTATION_RETRY: SimDuration = SimDuration(10_000_000);
+
+/// What [`Lmi::place_replacement`] did.
+enum Replacement {
+    /// Started, or reserved on a launching instance.
+    Placed,
+    /// Waits for room another rotation on its instance frees.
+    Wait,
+    /// No type holds the EE, or `MaxVCpuCount` refused the launch.
+    Refused,
 }

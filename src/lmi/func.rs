@@ -5,7 +5,7 @@
 //! in the `Lmi` methods of the other files.
 
 use super::ee::EeId;
-use super::policy::{EeShape, InstanceChooser};
+use super::policy::{EeShape, FleetNeed, InstanceChoice};
 use super::route::Router;
 use super::rows::{LmiFunctionTotals, LmiInterval};
 use crate::dist::Dist;
@@ -23,8 +23,14 @@ pub(super) struct Func {
     pub(super) init: Dist,
     pub(super) init_base: SimDuration,
     /// The instance type launched for its EEs (index into the provider's
-    /// types), or `None` if no type holds one.
+    /// types), or `None` if no type holds one; `cheapest_for_fleet` chooses it
+    /// again at each placement that launches (`Lmi::choose_type`).
     pub(super) instance_type: Option<usize>,
+    /// The choice made for the largest fleet so far (what the summary explains).
+    pub(super) choice: Option<InstanceChoice>,
+    /// Instances launched for its EEs, per type: (type, launches), in the
+    /// order first launched.
+    pub(super) launches: Vec<(usize, u64)>,
     /// Its scaling config (`PutFunctionScalingConfig`); max = 0 deactivates.
     pub(super) min: u32,
     pub(super) max: u32,
@@ -55,11 +61,16 @@ impl Func {
             vcpus: f.ee_vcpus(),
             memory_mib: f.ee_memory_mib(),
         };
-        let instance_type = sc.model.instance_selection.choose(
+        // For its minimum fleet until it places EEs.
+        let choice = sc.model.instance_selection.decide(
             &sc.provider.instance_types,
             shape,
             sc.model.reserved_vcpus_per_instance,
             sc.model.reserved_memory_mib_per_instance,
+            FleetNeed {
+                ees: f.min_ees,
+                azs: sc.provider.availability_zones,
+            },
         );
         Func {
             shape,
@@ -67,7 +78,9 @@ impl Func {
             mem_cap: f.memory.capacity(f.runtime, f.ee_memory_mib()),
             init: f.function_init.clone(),
             init_base: sc.model.runtime_init[f.runtime.index()],
-            instance_type,
+            instance_type: choice.map(|c| c.plan.ty),
+            choice,
+            launches: Vec::new(),
             min: f.min_ees,
             max: f.max_ees,
             deactivated: f.max_ees == 0,
@@ -82,6 +95,16 @@ impl Func {
             report_windows: Windows::default(),
             ledger: Ledger::default(),
             totals: LmiFunctionTotals::new(),
+        }
+    }
+}
+
+impl Func {
+    /// One more instance of type `ty` launched for its EEs.
+    pub(super) fn count_launch(&mut self, ty: usize) {
+        match self.launches.iter_mut().find(|x| x.0 == ty) {
+            Some(x) => x.1 += 1,
+            None => self.launches.push((ty, 1)),
         }
     }
 }

@@ -60,6 +60,10 @@ pub(super) struct Instance {
     pub(super) ees: Vec<EeId>,
     /// EEs to start when it is Running: (function, count).
     pub(super) reservations: Vec<(FunctionId, u32)>,
+    /// Replacements for EEs at their maximum lifetime to start when it is
+    /// Running: (function, the EE replaced, its epoch). Kept apart from
+    /// `reservations`, which scale-in cancels.
+    pub(super) ee_replacements: Vec<(FunctionId, EeId, u32)>,
     pub(super) retiring: bool,
     /// For a rotation replacement: the instance it replaces.
     pub(super) replaces: Option<InstanceId>,
@@ -83,5 +87,19 @@ impl Instance {
             Some(x) => x.1 += 1,
             None => self.reservations.push((f, 1)),
         }
+    }
+
+    /// Holds room for the replacement of EE `old` (epoch `epoch`) of `f`
+    /// until the instance is Running.
+    pub(super) fn reserve_replacement(
+        &mut self,
+        f: FunctionId,
+        old: EeId,
+        epoch: u32,
+        shape: EeShape,
+    ) {
+        self.used_vcpus += shape.vcpus;
+        self.used_mib += shape.memory_mib;
+        self.ee_replacements.push((f, old, epoch));
     }
 }

@@ -39,7 +39,7 @@ mod timers;
 
 pub use ee::{EeId, EeState};
 pub use instance::{InstState, InstanceId};
-pub use policy::ScalerAction;
+pub use policy::{FleetNeed, FleetPlan, InstanceChoice, ScalerAction};
 pub use provider::effective_rate;
 pub use rows::{
     DecisionRecord, LmiFunctionTotals, LmiInterval, LmiResult, ProviderInterval, ProviderTotals,
@@ -155,6 +155,8 @@ impl Stepper for Lmi {
             f.totals.ee_area = f.gauges.ready_ees.area_at(horizon);
             f.totals.busy_vcpu_area = f.gauges.busy.area_at(horizon);
             f.totals.ready_vcpu_area = f.gauges.ready_vcpus.area_at(horizon);
+            f.totals.instance_choice = f.choice;
+            f.totals.launches = std::mem::take(&mut f.launches);
             in_flight.push(f.gauges.inflight.value() as u32);
             functions.push(f.totals);
             rows.push(log);
@@ -185,6 +187,10 @@ impl Lmi {
             Ev::EeReady { ee, epoch } => {
                 if self.ees[ee.index()].epoch == epoch {
                     self.ee_ready(ee);
+                    if self.ees[ee.index()].state == EeState::Ready {
+                        let at = self.clock.now + self.provider.ee_lifetime;
+                        self.q.push(at, Ev::EeRetire { ee, epoch });
+                    }
                 }
             }
             Ev::InstanceRunning { inst, tag } => {
@@ -196,6 +202,12 @@ impl Lmi {
                 let i = &self.insts[inst.index()];
                 if i.tag == tag && i.state == InstState::Running && !i.retiring {
                     self.retire(inst);
+                }
+            }
+            Ev::EeRetire { ee, epoch } => {
+                let e = &self.ees[ee.index()];
+                if e.epoch == epoch && e.state == EeState::Ready && !e.superseded {
+                    self.retire_ee(ee);
                 }
             }
             Ev::ScalerTick => {

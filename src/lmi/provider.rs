@@ -15,7 +15,7 @@ use crate::catalog::InstanceType;
 use crate::dist::Dist;
 use crate::gauge::{Gauge, Integral, Window};
 use crate::rowlog::RowLog;
-use crate::scenario::Scenario;
+use crate::scenario::{InstanceSelection, Scenario};
 use crate::time::{SimDuration, SimTime};
 
 /// Discounted hourly rate, rounded as AWS quotes Savings Plans rates.
@@ -38,11 +38,16 @@ pub(super) struct ProviderSpec {
     max_vcpu: u32,
     pub(super) azs: u32,
     /// vCPUs and MiB of each instance kept for the OS and agents.
-    reserve_vcpus: u32,
-    reserve_mib: u32,
+    pub(super) reserve_vcpus: u32,
+    pub(super) reserve_mib: u32,
+    /// How the type to launch is chosen.
+    pub(super) selection: InstanceSelection,
     /// Busy fraction of usable vCPUs at which the router stops using an instance.
     reject_threshold: f64,
+    /// Maximum lifetimes of an instance (from Running) and of an EE (from
+    /// Ready).
     pub(super) lifetime: SimDuration,
+    pub(super) ee_lifetime: SimDuration,
     pub(super) launch_delay: Dist,
     /// EE protection: the overload (runnable jobs per vCPU, averaged over a
     /// window) at which an EE lowers its limit, or `None`; the window [µs].
@@ -79,8 +84,10 @@ impl ProviderSpec {
             azs: sc.provider.availability_zones,
             reserve_vcpus: sc.model.reserved_vcpus_per_instance,
             reserve_mib: sc.model.reserved_memory_mib_per_instance,
+            selection: sc.model.instance_selection,
             reject_threshold: sc.model.cpu_reject_threshold_percent / 100.0,
             lifetime: sc.model.max_instance_lifetime,
+            ee_lifetime: sc.model.max_ee_lifetime,
             launch_delay: sc.model.instance_launch_delay.clone(),
             ee_overload: sc.model.ee_overload,
             ee_window: sc.model.ee_limit_window.0,
@@ -117,6 +124,7 @@ impl ProviderSpec {
             cpu_blocked: false,
             ees: Vec::new(),
             reservations: Vec::new(),
+            ee_replacements: Vec::new(),
             retiring: false,
             replaces,
             od_usd_h: t.ondemand_usd_per_hour,

@@ -9,7 +9,7 @@ use super::Lmi;
 use super::ee::EeState;
 use super::func::Func;
 use super::instance::InstState;
-use super::policy::ScalerAction;
+use super::policy::{InstanceChoice, ScalerAction};
 use crate::catalog::InstanceType;
 use crate::gauge::Integral;
 use crate::invocation::ThrottleReason;
@@ -171,6 +171,11 @@ pub struct LmiFunctionTotals {
     pub ready_vcpu_area: f64,
     /// EEs Ready at t = 0 (a warm start's fleet; 0 with a publish start).
     pub start_ees: u32,
+    /// The instance type chosen for its largest fleet, and why.
+    pub instance_choice: Option<InstanceChoice>,
+    /// Instances launched for its EEs: (type, launches), in the order first
+    /// launched (rotation replacements not counted).
+    pub launches: Vec<(usize, u64)>,
 }
 
 impl LmiFunctionTotals {
@@ -184,6 +189,8 @@ impl LmiFunctionTotals {
             busy_vcpu_area: 0.0,
             ready_vcpu_area: 0.0,
             start_ees: 0,
+            instance_choice: None,
+            launches: Vec::new(),
         }
     }
 }
@@ -204,7 +211,9 @@ pub struct ProviderTotals {
     pub usable_area: f64,
     pub launches: u64,
     pub launches_refused: u64,
+    /// Instances and EEs replaced at their maximum lifetime.
     pub rotations: u64,
+    pub ee_rotations: u64,
 }
 
 /// Everything the LMI run produced.

@@ -129,11 +129,29 @@ impl Lmi {
             .filter(|&e| self.ees[e].state == EeState::Initializing)
             .map(EeId::of)
             .collect();
+        // Warm EEs per function, for spreading their ages.
+        let mut n_ees = vec![0u64; self.funcs.len()];
+        for &e in &ids {
+            n_ees[self.ees[e.index()].function.index()] += 1;
+        }
+        let mut k_ees = vec![0u64; self.funcs.len()];
+        let life = self.provider.ee_lifetime.0;
         for e in ids {
             self.ee_ready(e);
             // Its pending EeReady event is now stale: make it a no-op.
             let ee = &mut self.ees[e.index()];
             ee.epoch = ee.epoch.wrapping_add(1);
+            // Its maximum lifetime: from t = 0, or, spread, EE k of a
+            // function's n is k/n of a lifetime old.
+            let fi = ee.function.index();
+            let age = match sc.model.warm_fleet_ages {
+                WarmFleetAges::Same => 0,
+                WarmFleetAges::Spread => life * k_ees[fi] / n_ees[fi],
+            };
+            k_ees[fi] += 1;
+            let epoch = ee.epoch;
+            self.q
+                .push(SimTime(life - age), Ev::EeRetire { ee: e, epoch });
         }
         // The InstanceRunning events of those instances are no-ops (state check).
         // A warm fleet was never seen launching or initializing.

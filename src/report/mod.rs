@@ -6,13 +6,14 @@
 //! `csv` writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal
 //! table and `fmt_usd`.
 
+use crate::catalog::InstanceType;
 use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
 use crate::default_lambda::DefaultResult;
 use crate::event_source::EventSourceResult;
 use crate::invocation::{ThrottleCounts, ThrottleReason};
 use crate::ledger::LedgerTotals;
-use crate::lmi::LmiResult;
-use crate::scenario::Scenario;
+use crate::lmi::{InstanceChoice, LmiResult};
+use crate::scenario::{InstanceSelection, Scenario};
 use crate::sim::{Platforms, RunResult};
 use crate::sketch::Sketch;
 use serde::Serialize;
@@ -80,7 +81,91 @@ pub struct LmiFleet {
     pub instance_hours: BTreeMap<String, f64>,
     pub launches: u64,
     pub launches_refused_by_max_vcpu: u64,
+    /// Instances replaced at their maximum lifetime.
     pub rotations: u64,
+    /// EEs replaced at their maximum lifetime.
+    pub ee_rotations: u64,
+    /// Per function: the instance types launched for it and why.
+    pub instance_choices: Vec<InstanceChoiceSummary>,
+}
+
+/// Which instance type was launched for a function, and why.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct InstanceChoiceSummary {
+    pub function: String,
+    /// The type chosen for its largest fleet (`None` if no type holds one EE).
+    pub instance_type: Option<String>,
+    /// The fleet that choice was made for.
+    pub execution_environments: u32,
+    pub availability_zones: u32,
+    /// Instances launched for its EEs, per type (rotation replacements not
+    /// counted; EEs also go to room on other functions' instances).
+    pub launches: BTreeMap<String, u64>,
+    /// One line: why that type.
+    pub reason: String,
+}
+
+/// `n` and the noun, singular or plural.
+fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Why `c` chose its type, in one line, from its figures.
+pub fn choice_reason(c: &InstanceChoice, types: &[InstanceType], ee_vcpus: u32) -> String {
+    let p = &c.plan;
+    let t = &types[p.ty];
+    let ee = format!("of {}", count(ee_vcpus, "vCPU", "vCPUs"));
+    let (ees, azs) = (
+        count(p.need.ees.max(1), "EE", "EEs"),
+        count(p.need.azs.max(1).min(p.need.ees.max(1)), "AZ", "AZs"),
+    );
+    let cost = format!(
+        "{}, {}/h",
+        count(p.instances, "instance", "instances"),
+        fmt_usd(p.usd_per_hour)
+    );
+    match c.policy {
+        InstanceSelection::CheapestForFleet => {
+            let per_az = if p.max_per_az <= p.ees_per_instance {
+                format!(
+                    "{} {ee} per AZ {} in one {}-vCPU instance each",
+                    count(p.max_per_az, "EE", "EEs"),
+                    if p.max_per_az == 1 { "fits" } else { "fit" },
+                    t.vcpus
+                )
+            } else {
+                format!(
+                    "{} {ee} per AZ need {} {}-vCPU instances of {} EEs each",
+                    count(p.max_per_az, "EE", "EEs"),
+                    p.max_per_az.div_ceil(p.ees_per_instance),
+                    t.vcpus,
+                    p.ees_per_instance
+                )
+            };
+            let next = match &c.runner_up {
+                Some(r) => format!("; next {} {}/h", types[r.ty].name, fmt_usd(r.usd_per_hour)),
+                None => String::new(),
+            };
+            format!(
+                "{}: {per_az}; cheapest for the {ees} needed over {azs} ({cost}{next})",
+                t.name
+            )
+        }
+        InstanceSelection::CheapestPerUsableVcpu => {
+            format!(
+                "{}: lowest price per usable vCPU (${:.4}/vCPU-h), fleet size not considered; for {ees} over {azs}: {cost}, {} EEs {ee} per instance",
+                t.name,
+                t.ondemand_usd_per_hour / p.usable_vcpus.max(1) as f64,
+                p.ees_per_instance
+            )
+        }
+        InstanceSelection::CheapestFitting => format!(
+            "{}: lowest price per hour ({}/h) holding one EE {ee}, fleet size not considered; for {ees} over {azs}: {cost}, {} EEs per instance",
+            t.name,
+            fmt_usd(t.ondemand_usd_per_hour),
+            p.ees_per_instance
+        ),
+    }
 }
 
 /// What happened to requests of functions with a queue or retries (all such
@@ -335,6 +420,33 @@ pub fn default_cost_of(sc: &Scenario, r: &DefaultResult) -> DefaultCost {
     )
 }
 
+/// Per function: the types launched for it and why.
+fn instance_choices(sc: &Scenario, r: &LmiResult) -> Vec<InstanceChoiceSummary> {
+    let types = &r.instance_types;
+    sc.functions
+        .iter()
+        .zip(&r.functions)
+        .map(|(spec, f)| {
+            let c = f.instance_choice.as_ref();
+            InstanceChoiceSummary {
+                function: spec.name.clone(),
+                instance_type: c.map(|c| types[c.plan.ty].name.clone()),
+                execution_environments: c.map_or(0, |c| c.plan.need.ees),
+                availability_zones: c.map_or(0, |c| c.plan.need.azs),
+                launches: f
+                    .launches
+                    .iter()
+                    .map(|&(ty, n)| (types[ty].name.clone(), n))
+                    .collect(),
+                reason: match c {
+                    Some(c) => choice_reason(c, types, spec.ee_vcpus()),
+                    None => "no allowed instance type holds one EE".into(),
+                },
+            }
+        })
+        .collect()
+}
+
 /// Builds the summary of a run.
 pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summary {
     let all: Vec<usize> = (0..sc.functions.len()).collect();
@@ -381,6 +493,8 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
                 launches: r.provider.launches,
                 launches_refused_by_max_vcpu: r.provider.launches_refused,
                 rotations: r.provider.rotations,
+                ee_rotations: r.provider.ee_rotations,
+                instance_choices: instance_choices(sc, r),
             },
             cost: lmi_cost_of(sc, r),
             sources: source_figures(run.lmi_sources(), &all, every_s),

@@ -148,6 +148,12 @@ pub fn terminal(s: &Summary) -> String {
             format!("{:.1}%", fl.mean_cpu_utilization * 100.0),
             "".into(),
         );
+        row(
+            &mut o,
+            "rotations: instances / EEs",
+            format!("{} / {}", fl.rotations, fl.ee_rotations),
+            "".into(),
+        );
         for (t, h) in &fl.instance_hours {
             row(
                 &mut o,
@@ -155,6 +161,22 @@ pub fn terminal(s: &Summary) -> String {
                 format!("{h:.1}"),
                 "".into(),
             );
+        }
+        if !fl.instance_choices.is_empty() {
+            let _ = writeln!(o, "  instance types chosen");
+        }
+        for c in &fl.instance_choices {
+            let launched: Vec<String> = c
+                .launches
+                .iter()
+                .map(|(t, n)| format!("{n} × {t}"))
+                .collect();
+            let launched = if launched.is_empty() {
+                "none launched".to_string()
+            } else {
+                format!("launched {}", launched.join(", "))
+            };
+            let _ = writeln!(o, "    {} ({launched}): {}", c.function, c.reason);
         }
     }
     let ls = l.and_then(|x| x.sources.as_ref());

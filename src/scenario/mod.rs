@@ -87,7 +87,11 @@ pub enum ScalingMode {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InstanceSelection {
-    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE (the default; docs/model.md, "Instance families").
+    /// Lowest on-demand price per hour of the instances the function's fleet
+    /// needs (per AZ, ceil(EEs there / EEs per instance)), re-chosen at each
+    /// placement that launches (the default; docs/model.md, "Instance families").
+    CheapestForFleet,
+    /// Lowest on-demand price per usable vCPU that holds ≥ 1 EE.
     CheapestPerUsableVcpu,
     /// Lowest on-demand price per hour that holds ≥ 1 EE.
     CheapestFitting,
@@ -289,8 +293,12 @@ pub struct ModelKnobs {
     pub scale_in_cooldown: SimDuration,
     /// Largest fraction of EEs removed per scaler interval. Default 0.10.
     pub scale_in_step: f64,
-    /// Instance age at which it is replaced. Default 14 d.
+    /// Instance age (from Running) at which it is replaced, replacement
+    /// first. Default 12 h.
     pub max_instance_lifetime: SimDuration,
+    /// EE age (from Ready) at which it is replaced, replacement first.
+    /// Default 4 h.
+    pub max_ee_lifetime: SimDuration,
     /// Router skips EEs on instances at or above this CPU [%]. Default 95.
     pub cpu_reject_threshold_percent: f64,
     /// vCPUs each instance keeps for the OS and agent. Default 1.

@@ -219,6 +219,7 @@ pub struct RawModel {
     pub scale_in_cooldown: Option<RawDuration>,
     pub scale_in_step: Option<f64>,
     pub max_instance_lifetime: Option<RawDuration>,
+    pub max_ee_lifetime: Option<RawDuration>,
     pub cpu_reject_threshold_percent: Option<f64>,
     pub reserved_vcpus_per_instance: Option<i64>,
     pub reserved_memory_gib_per_instance: Option<f64>,

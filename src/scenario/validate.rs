@@ -210,7 +210,9 @@ fn hint(path: &str) -> Option<String> {
         "model.scale_in_step" => "a number in (0, 1]",
         "model.reserved_vcpus_per_instance" => "an integer in 0..=4",
         "model.reserved_memory_gib_per_instance" => "a number in [0, 8]",
-        "model.instance_selection" => "\"cheapest_per_usable_vcpu\" or \"cheapest_fitting\"",
+        "model.instance_selection" => {
+            "\"cheapest_for_fleet\", \"cheapest_per_usable_vcpu\" or \"cheapest_fitting\""
+        }
         "model.warm_fleet_ages" => "\"same\" or \"spread\"",
         "model.cpu_speed" => {
             "a table of instance family or type → speed factor in (0, 10], e.g. { c7i = 1.1, \"c7g.xlarge\" = 1.0 }"
@@ -236,6 +238,7 @@ fn hint(path: &str) -> Option<String> {
             | "scaler_interval"
             | "scale_in_cooldown"
             | "max_instance_lifetime"
+            | "max_ee_lifetime"
             | "scale_window"
             | "cpu_quota_period"
             | "python"

@@ -14,18 +14,23 @@ impl Cx<'_> {
         if scaler_interval.0 == 0 {
             return Err(self.bad(k("scaler_interval"), scaler_interval, "a duration > 0"));
         }
-        let max_instance_lifetime = self.opt_duration(
-            &k("max_instance_lifetime"),
+        // Lifetimes: at least an hour (a shorter one would replace EEs and
+        // instances about as fast as they start), at most a year.
+        let lifetime = |key: &str, raw: Option<&RawDuration>, default_h: u64| {
+            let d = self.opt_duration(&k(key), raw, SimDuration::from_secs(default_h * 3600))?;
+            if d < SimDuration::from_secs(3600) || d > SimDuration::from_secs(365 * 86_400) {
+                // The value as written (a default is never out of range).
+                let shown = raw.map_or(d.to_string(), |r| r.to_string());
+                return Err(self.bad(k(key), shown, "a duration >= 1h and <= 365d"));
+            }
+            Ok(d)
+        };
+        let max_instance_lifetime = lifetime(
+            "max_instance_lifetime",
             m.max_instance_lifetime.as_ref(),
-            SimDuration::from_secs(14 * 86_400),
+            12,
         )?;
-        if max_instance_lifetime < SimDuration::from_secs(3600) {
-            return Err(self.bad(
-                k("max_instance_lifetime"),
-                max_instance_lifetime,
-                "a duration >= 1h",
-            ));
-        }
+        let max_ee_lifetime = lifetime("max_ee_lifetime", m.max_ee_lifetime.as_ref(), 4)?;
         let pct = |x: f64| x > 0.0 && x <= 100.0;
         let gib = self.num(
             &k("reserved_memory_gib_per_instance"),
@@ -75,6 +80,7 @@ impl Cx<'_> {
                 "a fraction in (0, 1]",
             )?,
             max_instance_lifetime,
+            max_ee_lifetime,
             cpu_reject_threshold_percent: self.num(
                 &k("cpu_reject_threshold_percent"),
                 m.cpu_reject_threshold_percent,
@@ -92,13 +98,14 @@ impl Cx<'_> {
             reserved_memory_mib_per_instance: (gib * 1024.0).round() as u32,
             runtime_init,
             instance_selection: match m.instance_selection.as_deref() {
-                None | Some("cheapest_per_usable_vcpu") => InstanceSelection::CheapestPerUsableVcpu,
+                None | Some("cheapest_for_fleet") => InstanceSelection::CheapestForFleet,
+                Some("cheapest_per_usable_vcpu") => InstanceSelection::CheapestPerUsableVcpu,
                 Some("cheapest_fitting") => InstanceSelection::CheapestFitting,
                 Some(o) => {
                     return Err(self.bad(
                         k("instance_selection"),
                         quoted(o),
-                        "\"cheapest_per_usable_vcpu\" (default) or \"cheapest_fitting\"",
+                        "\"cheapest_for_fleet\" (default), \"cheapest_per_usable_vcpu\" or \"cheapest_fitting\"",
                     ));
                 }
             },
@@ -457,9 +464,12 @@ impl Cx<'_> {
                 ),
             )
         };
+        // Without AllowedInstanceTypes: C from .xlarge, M and R from .large
+        // (docs/model.md, "Instance families").
         let mut types: Vec<InstanceType> = catalog
             .iter()
             .filter(|t| t.architecture == architecture)
+            .filter(|t| ir.allowed_instance_types.is_some() || catalog::default_candidate(t))
             .cloned()
             .collect();
         let lkey_a = format!("{ikey}.AllowedInstanceTypes");
@@ -523,7 +533,7 @@ impl Cx<'_> {
             return Err(self.bad(
                 ikey,
                 "(no instance types left)",
-                format!("at least one {arch_name} instance type must remain after AllowedInstanceTypes/ExcludedInstanceTypes"),
+                format!("at least one {arch_name} instance type must remain after AllowedInstanceTypes/ExcludedInstanceTypes (without AllowedInstanceTypes: C from .xlarge, M and R from .large)"),
             ));
         }
 

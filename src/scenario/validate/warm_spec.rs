@@ -12,7 +12,7 @@
 //! `Lmi::place` does. Validates only; must not build platforms.
 
 use super::*;
-use crate::lmi::policy::{EeShape, InstanceChooser, usable};
+use crate::lmi::policy::{EeShape, FleetNeed, InstanceChooser, usable};
 use crate::scenario::raw::RawWarmProvider;
 use crate::scenario::{WarmFleet, WarmInstance};
 use std::fmt::Write as _;
@@ -167,11 +167,13 @@ impl Cx<'_> {
                         Some(k) => Some(k),
                         None => {
                             // Launch one of the function's type there, as `place` does.
+                            let need = FleetNeed { ees: n, azs };
                             let Some(ty) = model.instance_selection.choose(
                                 &provider.instance_types,
                                 shape,
                                 rv,
                                 rm,
+                                need,
                             ) else {
                                 break;
                             };

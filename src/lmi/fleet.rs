@@ -156,6 +156,19 @@ impl Lmi {
         Some(id)
     }
 
+    /// Gives back the room a reservation of function `f` holds on instance
+    /// `id` (an EE is about to start in it, or not at all).
+    fn release_reservation(&mut self, f: FunctionId, id: InstanceId) {
+        let shape = self.funcs[f.index()].shape;
+        let inst = &mut self.insts[id.index()];
+        inst.used_vcpus -= shape.vcpus;
+        inst.used_mib -= shape.memory_mib;
+        let az = inst.az as usize;
+        let func = &mut self.funcs[f.index()];
+        func.pending -= 1;
+        func.az_count[az] -= 1;
+    }
+
     /// A launched instance is Running: its reservations become EEs, and a
     /// rotation replacement starts a replacement for each live EE of the
     /// instance it replaces.
@@ -174,28 +187,14 @@ impl Lmi {
         let retire_at = now + self.provider.lifetime;
         self.q.push(retire_at, Ev::Retire { inst: id, tag });
         for (f, count) in reservations {
-            let shape = self.funcs[f.index()].shape;
             for _ in 0..count {
                 // The reservation already holds the room: release, then start.
-                let inst = &mut self.insts[id.index()];
-                inst.used_vcpus -= shape.vcpus;
-                inst.used_mib -= shape.memory_mib;
-                let az = inst.az as usize;
-                let func = &mut self.funcs[f.index()];
-                func.pending -= 1;
-                func.az_count[az] -= 1;
+                self.release_reservation(f, id);
                 self.start_ee(f, id, None);
             }
         }
         for (f, old, epoch) in ee_replacements {
-            let shape = self.funcs[f.index()].shape;
-            let inst = &mut self.insts[id.index()];
-            inst.used_vcpus -= shape.vcpus;
-            inst.used_mib -= shape.memory_mib;
-            let az = inst.az as usize;
-            let func = &mut self.funcs[f.index()];
-            func.pending -= 1;
-            func.az_count[az] -= 1;
+            self.release_reservation(f, id);
             // Unless the EE it was for has gone meanwhile (drained by a
             // deactivation, its slot perhaps reused).
             let e = &self.ees[old.index()];

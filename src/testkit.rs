@@ -12,7 +12,7 @@ pub fn default_model() -> ModelKnobs {
     ModelKnobs {
         instance_launch_delay: Dist::Constant(INSTANCE_LAUNCH_DELAY),
         scaler_interval: SCALER_INTERVAL,
-        auto_cpu_target_percent: 50.0,
+        auto_cpu_target_percent: AUTO_CPU_TARGET_PERCENT,
         scale_in_cooldown: SimDuration::from_secs(600),
         scale_in_step: 0.10,
         max_instance_lifetime: SimDuration::from_secs(12 * 3600),
@@ -30,6 +30,7 @@ pub fn default_model() -> ModelKnobs {
         instance_selection: InstanceSelection::CheapestForFleet,
         warm_fleet_ages: WarmFleetAges::Same,
         ee_overload: Some(EE_OVERLOAD_PERCENT / 100.0),
+        ee_busy: EE_BUSY_PERCENT / 100.0,
         ee_limit_window: EE_LIMIT_WINDOW,
         cpu_speed: Vec::new(),
     }

@@ -184,13 +184,20 @@ fn default_lifetimes_rotate_instances_at_12h_and_ees_every_4h() {
     }
 }
 
-/// With `function_init` 30 s the third EE rotation would come at
-/// 12 h 01 m 00.18 s, but the instance rotation (replacement Running at
-/// 12 h 00 m 45 s) has already replaced the EE: 4 EE rotations per EE, 12 in
-/// all, and still 3 instance rotations.
+/// With `function_init` 30 s and a 45 s launch delay the third EE rotation
+/// would come at 12 h 01 m 00.18 s, but the instance rotation (replacement
+/// Running at 12 h 00 m 45 s) has already replaced the EE: 4 EE rotations per
+/// EE, 12 in all, and still 3 instance rotations. (With the default 2-minute
+/// launch the EE rotation comes first: 15.)
 #[test]
 fn an_instance_rotation_resets_the_ages_of_its_ees() {
-    let sc = scenario(1, "c6i.2xlarge", "24h", "5m", "");
+    let sc = scenario(
+        1,
+        "c6i.2xlarge",
+        "24h",
+        "5m",
+        "instance_launch_delay = \"45s\"",
+    );
     let r = lmi(&sc);
     no_loss(&sc, &r);
     let l = r.lmi().unwrap();

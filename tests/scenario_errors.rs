@@ -1026,7 +1026,9 @@ fn ee_protection_and_memory_keys_parse_and_bad_values_name_the_key() {
         None
     );
     let dflt = from_toml_str(BASE, FILE, None).unwrap();
-    assert_eq!(dflt.model.ee_overload, Some(2.5));
+    assert_eq!(dflt.model.ee_overload, Some(1.25));
+    assert_eq!(dflt.model.ee_busy, 0.99);
+    assert_eq!(dflt.model.ee_limit_window, SimDuration::from_secs(3));
     assert_eq!(
         dflt.functions[0].memory.capacity(Runtime::Python, 4096),
         u32::MAX
@@ -1035,6 +1037,13 @@ fn ee_protection_and_memory_keys_parse_and_bad_values_name_the_key() {
     let m = err(&format!("{BASE}\n[model]\nee_overload_percent = 5\n"));
     assert!(
         m.contains("model.ee_overload_percent") && m.contains("[10, 1000]"),
+        "{m}"
+    );
+    let busy = format!("{BASE}\n[model]\nee_busy_percent = 90\n");
+    assert_eq!(from_toml_str(&busy, FILE, None).unwrap().model.ee_busy, 0.9);
+    let m = err(&format!("{BASE}\n[model]\nee_busy_percent = 101\n"));
+    assert!(
+        m.contains("model.ee_busy_percent") && m.contains("101") && m.contains("[0, 100]"),
         "{m}"
     );
     let m = err(&format!("{BASE}\n[model]\nee_limit_window = \"1ms\"\n"));

@@ -60,7 +60,8 @@ pub(super) struct SqsState {
     waiting_since: Option<u64>,
     poll_at: Option<u64>,
     scale_on: bool,
-    throttled_recently: bool,
+    /// When a batch was last throttled [µs].
+    last_throttle: Option<u64>,
 }
 
 impl SqsState {
@@ -83,7 +84,7 @@ impl SqsState {
             waiting_since: None,
             poll_at: None,
             scale_on: false,
-            throttled_recently: false,
+            last_throttle: None,
         }
     }
 
@@ -218,14 +219,16 @@ impl<P: Platform> EventSources<P> {
     pub(super) fn scale(&mut self, f: FunctionId, now: SimTime) {
         if let Some(s) = self.sqs(f) {
             let backlog = !s.visible.is_empty();
-            if backlog && !s.throttled_recently {
+            let paused = s
+                .last_throttle
+                .is_some_and(|t| now.0 < t + s.spec.scale_up_pause.0.max(1));
+            if backlog && !paused {
                 s.limit = (s.limit + s.spec.scale_up_per_minute as f64 / 60.0).min(s.cap as f64);
             } else if !backlog {
                 s.limit = s
                     .limit
                     .min((s.active as f64).max(s.spec.initial_concurrency as f64));
             }
-            s.throttled_recently = false;
             if backlog || s.active > 0 || s.invisible_msgs > 0 {
                 self.q
                     .push(now + SimDuration::from_secs(1), SourceEvent::Scale { f });
@@ -332,7 +335,7 @@ impl<P: Platform> EventSources<P> {
             return;
         }
         s.back_off();
-        s.throttled_recently = true;
+        s.last_throttle = Some(now.0);
         s.invisible_msgs += n;
         let b = &mut s.batches[slot as usize];
         b.throttles += 1;

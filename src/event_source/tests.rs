@@ -166,6 +166,7 @@ fn sqs(visibility_s: u64, max_receive: u32) -> EventSourceSpec {
         max_pollers: 1000,
         throttle_backoff: SimDuration::from_secs(1),
         throttle_backoff_max: SimDuration::from_secs(30),
+        scale_up_pause: crate::scenario::SQS_SCALE_UP_PAUSE,
         error_rate: 0.0,
     })
 }

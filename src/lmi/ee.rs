@@ -64,6 +64,8 @@ pub(super) struct Ee {
     /// Runnable-job time [job·µs] since `win_start`, the current limit
     /// window; it ends at `win_end` (`u64::MAX`: protection off).
     pub(super) run_area: f64,
+    /// Busy vCPU-time (min(runnable, vCPUs) × time) in the current limit window.
+    pub(super) busy_area: f64,
     pub(super) win_start: u64,
     pub(super) win_end: u64,
     /// An `Ev::EeLimit` is queued for the end of the window.
@@ -100,6 +102,7 @@ impl Ee {
             let k = self.jobs.len() as u32;
             // Rate 1 while every job has a vCPU: no division on the common path.
             self.run_area += k as f64 * dt;
+            self.busy_area += k.min(self.vcpus) as f64 * dt;
             self.vtime += if k <= self.vcpus {
                 dt
             } else {

@@ -246,6 +246,7 @@ impl Lmi {
             limit: slots,
             mem_cap: func.mem_cap,
             run_area: 0.0,
+            busy_area: 0.0,
             win_start: 0,
             win_end: u64::MAX,
             limit_wake: false,
@@ -320,6 +321,7 @@ impl Lmi {
         // Its first limit window starts now.
         e.settle(now.0);
         e.run_area = 0.0;
+        e.busy_area = 0.0;
         e.win_start = now.0;
         e.win_end = match self.provider.ee_overload {
             Some(_) => now.0 + self.provider.ee_window,

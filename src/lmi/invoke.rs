@@ -240,7 +240,11 @@ impl Lmi {
         let old = e.cap();
         let elapsed = now.saturating_sub(e.win_start).max(1) as f64;
         let overload = e.run_area / (e.vcpus as f64 * elapsed);
-        if overload >= hi {
+        let busy = e.busy_area / (e.vcpus as f64 * elapsed);
+        // Both: its jobs wait for CPU, and its CPU was busy all along
+        // ("consistently high utilization"; a burst of short jobs on an EE
+        // with idle moments is not an overload).
+        if overload >= hi && busy >= self.provider.ee_busy {
             // What its in-flight work would have been at the threshold (never
             // raised here, so a lasting overload does not ratchet it down).
             let fit = ((e.inflight as f64 * hi / overload) as u32).max(1);
@@ -249,6 +253,7 @@ impl Lmi {
             e.limit += 1;
         }
         e.run_area = 0.0;
+        e.busy_area = 0.0;
         e.win_start = now;
         e.win_end = now + window;
         let new = e.cap();

@@ -53,6 +53,7 @@ pub(super) struct ProviderSpec {
     /// window) at which an EE lowers its limit, or `None`; the window [µs].
     pub(super) ee_overload: Option<f64>,
     pub(super) ee_window: u64,
+    pub(super) ee_busy: f64,
     /// Per type: wall time per µs of `cpu` work, 1 / `model.cpu_speed` (1.0
     /// unless the scenario sets a speed; docs/model.md, "CPU speed").
     pub(super) cpu_scale: Vec<f64>,
@@ -91,6 +92,7 @@ impl ProviderSpec {
             launch_delay: sc.model.instance_launch_delay.clone(),
             ee_overload: sc.model.ee_overload,
             ee_window: sc.model.ee_limit_window.0,
+            ee_busy: sc.model.ee_busy,
         }
     }
 

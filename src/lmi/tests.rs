@@ -250,6 +250,41 @@ fn a_saturated_ee_with_free_slots_throttles_for_cpu() {
     }
 }
 
+/// The busy share, by hand: one 1-vCPU EE with 16 slots, threshold 250%,
+/// 1-s windows. Six 100-ms CPU jobs at 10 s share its vCPU until 10.6 s (6
+/// runnable for 0.6 s: an overload of 3.6 over the window [10 s, 11 s]), then
+/// it idles for 0.4 s: busy 60% of the window. A 1-s job at 11 s ends the
+/// window. With the 99% busy share the EE was not "consistently" busy: its
+/// limit stays at 16 and an offer at 11.05 s is served. Without it (busy share
+/// 0) the limit falls to max(1, floor(1 × 2.5 / 3.6)) = 1, and that offer is
+/// one CPUThrottle with 15 slots free.
+#[test]
+fn an_ee_with_idle_moments_is_not_overloaded() {
+    for (busy, limit, cpu) in [(0.99, 16, 0u64), (0.0, 1, 1)] {
+        let mut sc = one_ee(2048, 16);
+        sc.model.ee_overload = Some(2.5);
+        sc.model.ee_busy = busy;
+        sc.model.ee_limit_window = SimDuration::from_secs(1);
+        let mut m = Lmi::new(&sc, &[0.0]);
+        for _ in 0..6 {
+            offer(&mut m, arrival(10 * S, S / 10, 0));
+        }
+        offer(&mut m, arrival(11 * S, S, 0));
+        let e = &m.ees[0];
+        assert_eq!(e.inflight, 1, "busy share {busy}");
+        assert_eq!(e.limit, limit, "busy share {busy}");
+        offer(&mut m, arrival(11 * S + S / 20, S / 10, 0));
+        let r = m.finish(SimTime(60 * S));
+        let t = &r.functions[0];
+        assert_eq!(
+            by_reason(&t.ledger.throttles),
+            [0, cpu, 0, 0, 0],
+            "busy share {busy}"
+        );
+        assert_eq!(t.ledger.served, 8 - cpu, "busy share {busy}");
+    }
+}
+
 /// Memory, by hand: a Python EE of 2048 MB runs one process per concurrent
 /// request, each 100 MB of runtime + 400 MB of its own: floor(2048 / 500) = 4
 /// fit. A Node.js EE shares one 548-MB process: floor((2048 − 548) / 300) = 5
@@ -333,8 +368,8 @@ fn stated_fleet_two_instances_six_ees_three_each_and_no_launch_at_the_first_tick
         6.0,
         "all six Ready at t = 0"
     );
-    let _ = m.advance_to(SimTime(61 * S));
-    let r = m.finish(SimTime(61 * S));
+    let _ = m.advance_to(SimTime(crate::scenario::SCALER_INTERVAL.0 + S));
+    let r = m.finish(SimTime(crate::scenario::SCALER_INTERVAL.0 + S));
     // Light load (1/s × 10 ms): desired = the minimum, 3, below 6: no scale-out.
     let d = &r.decisions.iter().next().unwrap();
     assert_eq!(d.action, ScalerAction::Cooldown);
@@ -370,7 +405,7 @@ fn stated_ees_below_the_minimum_are_topped_up_at_the_first_tick() {
     assert!(w[0].contains("MinExecutionEnvironments (3)"), "{w:?}");
     let m = Lmi::new(&sc, &[1.0]);
     assert_eq!(fleet_shape(&m), vec![(0, 1)]);
-    let r = m.finish(SimTime(61 * S));
+    let r = m.finish(SimTime(crate::scenario::SCALER_INTERVAL.0 + S));
     let d = r.decisions.iter().next().unwrap();
     assert_eq!((d.action, d.delta), (ScalerAction::ScaleOut, 2));
     assert_eq!(r.functions[0].start_ees, 1);

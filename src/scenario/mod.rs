@@ -196,6 +196,9 @@ pub struct SqsSpec {
     pub throttle_backoff: SimDuration,
     /// Longest delay between retries of a throttled batch. [our choice] 30 s
     pub throttle_backoff_max: SimDuration,
+    /// After a throttle, the pollers do not scale up for this long (the
+    /// mapping "gradually backs off"). [our choice, fitted] 5 s
+    pub scale_up_pause: SimDuration,
     /// Fraction of invocations that fail (function errors). [our choice] 0
     pub error_rate: f64,
 }
@@ -270,15 +273,23 @@ pub struct ScalingChange {
     pub max_ees: u32,
 }
 
-/// Default `model.scaler_interval` (docs/model.md, "Scaler"). [our choice]
-pub const SCALER_INTERVAL: SimDuration = SimDuration::from_secs(60);
+/// Default `model.scaler_interval` (docs/model.md, "Scaler"). [our choice,
+/// fitted to the aws-samples burst and the doubling rule]
+pub const SCALER_INTERVAL: SimDuration = SimDuration::from_secs(120);
 /// Default `model.instance_launch_delay` (docs/model.md, "Instance launch").
-/// [community: "tens of seconds"; our choice]
-pub const INSTANCE_LAUNCH_DELAY: SimDuration = SimDuration::from_secs(45);
+/// [AWS skill: "new instances launch within minutes"; our choice, fitted]
+pub const INSTANCE_LAUNCH_DELAY: SimDuration = SimDuration::from_secs(120);
+/// Default `model.auto_cpu_target_percent` (docs/model.md, "Scaling mode").
+/// [our choice, fitted to the doubling rule]
+pub const AUTO_CPU_TARGET_PERCENT: f64 = 45.0;
 /// Default `model.ee_overload_percent` (docs/model.md, "EE protection"). [our choice]
-pub const EE_OVERLOAD_PERCENT: f64 = 250.0;
+pub const EE_OVERLOAD_PERCENT: f64 = 125.0;
+/// Default `model.ee_busy_percent`. [our choice]
+pub const EE_BUSY_PERCENT: f64 = 99.0;
 /// Default `model.ee_limit_window`. [our choice]
-pub const EE_LIMIT_WINDOW: SimDuration = SimDuration::from_secs(1);
+pub const EE_LIMIT_WINDOW: SimDuration = SimDuration::from_secs(3);
+/// Default SQS `scale_up_pause` (docs/model.md, "SQS"). [our choice, fitted]
+pub const SQS_SCALE_UP_PAUSE: SimDuration = SimDuration::from_secs(5);
 
 /// Calibration knobs (docs/model.md, "Calibration knobs and how they move results") with documented defaults.
 #[derive(Clone, Debug)]
@@ -313,6 +324,9 @@ pub struct ModelKnobs {
     /// demand, as a fraction of the EE's vCPUs averaged over `ee_limit_window`,
     /// at or above which the EE lowers its concurrency limit; `None`: off.
     pub ee_overload: Option<f64>,
+    /// The share of the EE's vCPU-time over `ee_limit_window` that must be
+    /// busy as well before the limit falls ("consistently high utilization").
+    pub ee_busy: f64,
     pub ee_limit_window: SimDuration,
     /// CPU speed factors relative to default Lambda's CPU: (instance family or
     /// type name, factor), from `model.cpu_speed`. An LMI invocation's `cpu`

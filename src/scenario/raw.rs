@@ -226,6 +226,7 @@ pub struct RawModel {
     pub instance_selection: Option<String>,
     pub warm_fleet_ages: Option<String>,
     pub ee_overload_percent: Option<f64>,
+    pub ee_busy_percent: Option<f64>,
     pub ee_cpu_protection: Option<bool>,
     pub ee_limit_window: Option<RawDuration>,
     /// CPU speed factor by instance family (`c7i`) or type (`c7i.2xlarge`).

@@ -15,10 +15,11 @@ use super::raw::{
     RawScenario,
 };
 use super::{
-    Architecture, COMPUTE_SP_LAMBDA_DISCOUNT, CapacityProvider, DefaultFunction,
-    DefaultLambdaKnobs, EE_LIMIT_WINDOW, EE_OVERLOAD_PERCENT, FunctionSpec, INSTANCE_LAUNCH_DELAY,
-    InstanceSelection, InvocationMemory, ModelKnobs, PriceTier, Pricing, Runtime, SCALER_INTERVAL,
-    ScalingChange, ScalingMode, Scenario, StartState, WarmFleetAges, Work,
+    AUTO_CPU_TARGET_PERCENT, Architecture, COMPUTE_SP_LAMBDA_DISCOUNT, CapacityProvider,
+    DefaultFunction, DefaultLambdaKnobs, EE_BUSY_PERCENT, EE_LIMIT_WINDOW, EE_OVERLOAD_PERCENT,
+    FunctionSpec, INSTANCE_LAUNCH_DELAY, InstanceSelection, InvocationMemory, ModelKnobs,
+    PriceTier, Pricing, Runtime, SCALER_INTERVAL, ScalingChange, ScalingMode, Scenario, StartState,
+    WarmFleetAges, Work,
 };
 use crate::catalog::{self, InstanceType};
 use crate::dist::Dist;

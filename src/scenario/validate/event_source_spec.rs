@@ -3,7 +3,7 @@
 //! `maxReceiveCount`, `MaximumConcurrency`, …); lmi-sim's knobs are snake_case.
 
 use super::{Cx, Result, num_value};
-use crate::scenario::{BatchWork, EventSourceSpec, SqsSpec};
+use crate::scenario::{BatchWork, EventSourceSpec, SQS_SCALE_UP_PAUSE, SqsSpec};
 use crate::time::SimDuration;
 use toml::{Table, Value};
 
@@ -133,6 +133,7 @@ impl Cx<'_> {
                         "max_pollers",
                         "throttle_backoff",
                         "throttle_backoff_max",
+                        "scale_up_pause",
                         "error_rate",
                     ],
                     "for type = \"sqs\"",
@@ -210,6 +211,14 @@ impl Cx<'_> {
                         ),
                     ));
                 }
+                let scale_up_pause = self.src_dur(key, t, "scale_up_pause", SQS_SCALE_UP_PAUSE)?;
+                if scale_up_pause > SimDuration::from_secs(3600) {
+                    return Err(self.bad(
+                        format!("{key}.scale_up_pause"),
+                        t.get("scale_up_pause").map_or("".into(), |v| v.to_string()),
+                        "a duration in 0..=1h",
+                    ));
+                }
                 Ok(EventSourceSpec::Sqs(SqsSpec {
                     batch_size,
                     batch_window: window,
@@ -229,6 +238,7 @@ impl Cx<'_> {
                     max_pollers: self.src_int(key, t, "max_pollers", 1000, 1, 100_000)?,
                     throttle_backoff: backoff,
                     throttle_backoff_max: backoff_max,
+                    scale_up_pause,
                     error_rate: self.src_fraction(key, t, "error_rate")?,
                 }))
             }

@@ -63,7 +63,7 @@ impl Cx<'_> {
             auto_cpu_target_percent: self.num(
                 &k("auto_cpu_target_percent"),
                 m.auto_cpu_target_percent,
-                50.0,
+                AUTO_CPU_TARGET_PERCENT,
                 pct,
                 "a number in (0, 100]",
             )?,
@@ -133,6 +133,13 @@ impl Cx<'_> {
             } else {
                 None
             },
+            ee_busy: self.num(
+                &k("ee_busy_percent"),
+                m.ee_busy_percent,
+                EE_BUSY_PERCENT,
+                |x| (0.0..=100.0).contains(&x),
+                "a number in [0, 100]",
+            )? / 100.0,
             ee_limit_window: {
                 let w = self.opt_duration(
                     &k("ee_limit_window"),

@@ -66,11 +66,22 @@ const SNIFF_ROWS: usize = 1000;
 /// Refuses a duration column given no unit whose first values look like
 /// milliseconds: a median of 30 s or more, or whole numbers only with a
 /// median of 2 s or more (API Gateway and load-balancer logs give whole ms).
-fn sniff_ms_durations(spec: &TraceSpec, col: &str, expected: &str) -> Result<(), TraceError> {
+/// Skipped when the first row's timestamp does not parse (its error comes
+/// first, from the replay).
+fn sniff_ms_durations(
+    spec: &TraceSpec,
+    ts_col: &str,
+    col: &str,
+    expected: &str,
+) -> Result<(), TraceError> {
     let mut t = Table::open(&spec.path, true, expected)?;
-    let Some(c) = t.find(col) else {
+    let (Some(ts), Some(c)) = (t.find(ts_col), t.find(col)) else {
         return Ok(());
     };
+    if !t.advance()? || t.timestamp(ts, spec.timestamp_unit, None).is_err() {
+        return Ok(());
+    }
+    t.rewind()?;
     let mut v: Vec<f64> = Vec::with_capacity(SNIFF_ROWS);
     let mut last_line = 0;
     while v.len() < SNIFF_ROWS && t.advance()? {
@@ -135,7 +146,7 @@ impl RequestRows {
                     && spec.use_durations
                     && spec.duration_unit.is_none()
                 {
-                    sniff_ms_durations(spec, d, &exp)?;
+                    sniff_ms_durations(spec, timestamp_column, d, &exp)?;
                 }
                 (
                     t,

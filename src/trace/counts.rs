@@ -256,6 +256,9 @@ impl Intervals for Series {
     }
 }
 
+/// One record of a count file: (start µs, count), or the error of a bad cell.
+type CountRow = Result<(i64, u64), TraceError>;
+
 /// Accepted rows per block when a newest-first file is read backwards.
 const BLOCK: u64 = 4096;
 
@@ -361,13 +364,10 @@ impl CsvCounts {
         let mut max_count = (0u64, 0u64);
         let mut first_line = 0;
         let mut total = Some(0u64);
-        loop {
-            let Some(r) = self.read_record()? else {
-                break;
-            };
+        while let Some(r) = self.read_record()? {
             let accepted = self.stats.rows;
             if self.order == Order::NewestFirst
-                && accepted % BLOCK == 0
+                && accepted.is_multiple_of(BLOCK)
                 && self.marks.len() as u64 == accepted / BLOCK
             {
                 self.marks.push((self.t.position(), self.prev));
@@ -442,7 +442,7 @@ impl CsvCounts {
 
     /// The next record: `None` at the end, else its (start µs, count) or the
     /// error for a bad cell.
-    fn read_record(&mut self) -> Result<Option<Result<(i64, u64), TraceError>>, TraceError> {
+    fn read_record(&mut self) -> Result<Option<CountRow>, TraceError> {
         if !self.t.advance()? {
             return Ok(None);
         }

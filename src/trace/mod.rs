@@ -54,14 +54,15 @@ pub enum TraceFormat {
     /// A plain CSV, one row per request.
     CsvRequests {
         timestamp_column: String,
-        /// Per-request durations in seconds (`None`: the function's work applies).
+        /// Per-request durations in `duration_unit` (`None`: the function's work applies).
         duration_column: Option<String>,
     },
     /// A plain CSV of per-interval counts.
     CsvCounts {
         interval_start_column: String,
         count_column: String,
-        /// Interval length; `None`: inferred from the first two rows.
+        /// Interval length; `None`: inferred as the smallest gap between
+        /// consecutive interval starts.
         interval: Option<SimDuration>,
     },
 }
@@ -126,8 +127,9 @@ pub struct TraceSpec {
     pub reorder_window: SimDuration,
     /// Per-request formats: use the trace's durations as the work.
     pub use_durations: bool,
-    /// Trace-time origin [µs in the trace's own units: seconds × 10⁶, or µs
-    /// since the Unix epoch for RFC 3339]; `None`: the first arrival.
+    /// Trace-time origin [µs in the trace's own terms: a number × its
+    /// `timestamp_unit` in µs, or µs since the Unix epoch for a date-time];
+    /// `None`: the first arrival.
     pub time_origin: Option<i64>,
     /// Count and skip malformed rows instead of failing (`--skip-bad-rows`).
     pub skip_bad_rows: bool,

@@ -63,6 +63,14 @@ pub enum Command {
     Validate {
         /// Scenario file (TOML).
         file: PathBuf,
+        /// Also read every row of each trace, with the checks of a run, and
+        /// report its rows, time span, interval, invocations, out-of-order and
+        /// skipped rows.
+        #[arg(long)]
+        deep: bool,
+        /// With --deep: count and skip malformed trace rows instead of failing.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
     /// Run a parameter sweep: every point of a sweep file on all cores; writes
     /// results.csv, summary.json and charts to <out>/<sweep name>/.
@@ -264,10 +272,26 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             sweep_notes(&o, quiet);
             Ok(())
         }
-        Command::Validate { file } => {
-            let sc = scenario::load(&file)?;
+        Command::Validate {
+            file,
+            deep,
+            skip_bad_rows,
+        } => {
+            let mut sc = scenario::load(&file)?;
             for w in sc.warnings() {
                 eprintln!("warning: {w}");
+            }
+            if skip_bad_rows {
+                sc.skip_bad_rows();
+            }
+            if deep {
+                for (i, f) in sc.functions.iter().enumerate() {
+                    if let crate::traffic::Traffic::Trace(spec) = &f.traffic {
+                        let r = crate::trace::inspect::inspect(spec)
+                            .map_err(|e| CliError::Source(e.0))?;
+                        println!("functions[{i}] `{}`: {r}", f.name);
+                    }
+                }
             }
             println!(
                 "{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
@@ -358,6 +382,16 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             if let Some(n) = chart_note {
                 eprintln!("warning: {n}");
+            }
+            if !quiet {
+                for (i, d) in run.inferred_intervals.iter().enumerate() {
+                    if let Some(d) = d {
+                        eprintln!(
+                            "note: functions[{i}] `{}`: trace interval {d}, inferred as the smallest gap between interval starts (set `interval` in [functions.traffic] to override; `lmi-sim validate --deep` reports the whole trace)",
+                            sc.functions[i].name
+                        );
+                    }
+                }
             }
             if stats {
                 let inv = summary.arrivals as f64;

@@ -29,4 +29,9 @@ pub trait RequestStream: Send {
     fn skipped_rows(&self) -> u64 {
         0
     }
+    /// The interval length of a count trace, when inferred from its rows
+    /// (printed by `run`).
+    fn inferred_interval(&self) -> Option<SimDuration> {
+        None
+    }
 }

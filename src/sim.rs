@@ -135,6 +135,14 @@ impl ArrivalStream {
             .collect()
     }
 
+    /// Count traces' interval lengths inferred from their rows, per function.
+    pub fn inferred_intervals(&self) -> Vec<Option<crate::time::SimDuration>> {
+        self.feeds
+            .iter()
+            .map(|s| s.requests.inferred_interval())
+            .collect()
+    }
+
     /// Fills `buf` from the front; returns how many were written (0 at the end).
     pub fn fill(&mut self, buf: &mut [Arrival]) -> Result<usize, TraceError> {
         let mut n = 0;
@@ -184,6 +192,8 @@ pub struct RunResult {
     pub intervals: Vec<(SimTime, SimTime)>,
     /// Malformed trace rows skipped, per function.
     pub skipped_rows: Vec<u64>,
+    /// Count traces' interval lengths inferred from their rows, per function.
+    pub inferred_intervals: Vec<Option<crate::time::SimDuration>>,
 }
 
 impl RunResult {
@@ -354,6 +364,7 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
         .unwrap_or(FNV_OFFSET);
     Ok(RunResult {
         skipped_rows: arrivals.skipped_rows(),
+        inferred_intervals: arrivals.inferred_intervals(),
         lmi: lmi.map(|p| p.finish(horizon)),
         default: def.map(|p| p.finish(horizon)),
         offered,

@@ -608,19 +608,28 @@ fn csv_counts_spread_modes_and_interval() {
     .unwrap();
     let at: Vec<u64> = ok_arrivals(&sc).iter().map(|x| x.at.0).collect();
     assert_eq!(at, vec![0, 20_000_000, 40_000_000, 60_000_000]);
-    // Overlapping intervals are an error.
+    // The inferred interval is the smallest gap between starts (5 s here,
+    // not the first gap of 10 s); with `interval` given, overlapping
+    // intervals are an error.
     write(
         dir.path(),
         "c3.csv",
-        "interval_start,count\n0,1\n10,1\n15,1\n",
+        "interval_start,count\n0,1\n10,1\n15,2\n",
     );
-    let sc = load_in(
-        dir.path(),
-        "source = \"csv\"\npath = \"c3.csv\"\nformat = \"counts\"",
-        "1h",
-    )
-    .unwrap();
-    assert_has(&source_error(&sc), &["c3.csv:4:", "previous interval"]);
+    let c3 = |extra: &str| {
+        load_in(
+            dir.path(),
+            &format!("source = \"csv\"\npath = \"c3.csv\"\nformat = \"counts\"\nspread = \"uniform\"\n{extra}"),
+            "1h",
+        )
+        .unwrap()
+    };
+    let at: Vec<u64> = ok_arrivals(&c3("")).iter().map(|x| x.at.0).collect();
+    assert_eq!(at, vec![0, 10 * s, 15 * s, 17_500_000]);
+    assert_has(
+        &source_error(&c3("interval = \"10s\"")),
+        &["c3.csv:4:", "overlaps the previous row's interval", "10 s"],
+    );
 }
 
 #[test]

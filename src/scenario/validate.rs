@@ -24,7 +24,7 @@ use super::{
 use crate::catalog::{self, InstanceType};
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime, parse_duration};
-use crate::trace::{Selection, Spread, TraceFormat, TraceSpec};
+use crate::trace::{Order, Selection, Spread, TimeUnit, TraceFormat, TraceSpec};
 use crate::traffic::{ArrivalProcess, RateShape, Segment, Traffic};
 use std::fmt::Display;
 use std::path::Path;

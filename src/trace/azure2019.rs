@@ -17,6 +17,7 @@
 
 use super::counts::Series;
 use super::table::Table;
+use super::units::{self, TimeUnit};
 use super::{Selection, TraceFormat, TraceSpec};
 use crate::dist::Dist;
 use crate::request::TraceError;
@@ -109,27 +110,65 @@ fn layout(t: &Table) -> Result<Layout, TraceError> {
     })
 }
 
-/// Parses the current row's minute counts into `scratch`; returns the total.
-fn parse_row(t: &Table, lay: &Layout, scratch: &mut [u64]) -> Result<u64, TraceError> {
+/// Parses the current row's minute counts into `scratch`, each within the
+/// rate cap after `mult`; returns the total (bounded by the caps: at most
+/// 576,000 minutes × 6·10¹⁰, far below `u64::MAX`).
+fn parse_row(t: &Table, lay: &Layout, mult: f64, scratch: &mut [u64]) -> Result<u64, TraceError> {
     let mut total = 0u64;
     for &(c, k) in &lay.minutes {
         let v = t.count(c)?;
+        units::count_rate(v, MINUTE_US, mult).map_err(|why| t.bad_cell(c, &why))?;
         scratch[k] = v;
-        total = total.saturating_add(v);
+        total = total
+            .checked_add(v)
+            .ok_or_else(|| t.bad_cell(c, "makes the row's total overflow"))?;
     }
     Ok(total)
+}
+
+/// Adds a selected function's counts to the series; every minute's sum
+/// stays within the rate cap, or the error names the row that passed it.
+fn add_row(
+    t: &Table,
+    lay: &Layout,
+    mult: f64,
+    series: &mut [u64],
+    counts: &[u64],
+) -> Result<(), TraceError> {
+    for (k, (s, c)) in series.iter_mut().zip(counts).enumerate() {
+        let sum = s
+            .checked_add(*c)
+            .filter(|&x| units::count_rate(x, MINUTE_US, mult).is_ok());
+        match sum {
+            Some(x) => *s = x,
+            None => {
+                let why = units::count_rate(s.saturating_add(*c), MINUTE_US, mult)
+                    .err()
+                    .unwrap_or_default();
+                return Err(TraceError(format!(
+                    "{}:{}: minute {}: the selected functions' counts sum to {} with this row's {c}: {why}",
+                    t.name,
+                    t.line(),
+                    lay.first_minute as usize + k,
+                    s.saturating_add(*c)
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads every good row, calling `f(table, row_index, counts, total)`.
 fn scan(
     t: &mut Table,
     lay: &Layout,
+    mult: f64,
     scratch: &mut [u64],
     mut f: impl FnMut(&Table, u64, &[u64], u64) -> Result<(), TraceError>,
 ) -> Result<u64, TraceError> {
     let mut rows = 0;
     while t.advance()? {
-        match parse_row(t, lay, scratch) {
+        match parse_row(t, lay, mult, scratch) {
             Ok(total) => {
                 rows += 1;
                 f(t, t.row_index, scratch, total)?;
@@ -177,6 +216,8 @@ pub struct Opened {
     pub memory: Option<MemoryProfile>,
     /// Functions summed.
     pub functions: u64,
+    /// Data rows read (functions in the file).
+    pub rows: u64,
 }
 
 /// Reads the selection: the series, the duration profile and the memory.
@@ -195,11 +236,12 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, TraceError> {
     let mut series = vec![0u64; lay.n_minutes];
     let mut heaviest: Option<(u64, FunctionId)> = None;
     let mut functions = 0u64;
+    let mult = spec.rate_multiplier;
     let rows;
     match selection {
         Selection::Function(prefix) => {
             let mut found: Option<(u64, FunctionId)> = None;
-            rows = scan(&mut t, &lay, &mut scratch, |t, _, counts, total| {
+            rows = scan(&mut t, &lay, mult, &mut scratch, |t, _, counts, total| {
                 let h = t.text(lay.func).unwrap_or("");
                 if h.len() >= prefix.len()
                     && h.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
@@ -232,10 +274,8 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, TraceError> {
             }
         }
         Selection::All => {
-            rows = scan(&mut t, &lay, &mut scratch, |t, _, counts, total| {
-                for (s, c) in series.iter_mut().zip(counts) {
-                    *s += c;
-                }
+            rows = scan(&mut t, &lay, mult, &mut scratch, |t, _, counts, total| {
+                add_row(t, &lay, mult, &mut series, counts)?;
                 functions += 1;
                 if heaviest.as_ref().is_none_or(|h| total > h.0) {
                     heaviest = Some((total, id(t, &lay, total)));
@@ -247,7 +287,7 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, TraceError> {
             // Pass 1: rank by total (ties: earlier rows), keeping n entries.
             let n = *n as usize;
             let mut heap: BinaryHeap<Reverse<(u64, Reverse<u64>)>> = BinaryHeap::new();
-            rows = scan(&mut t, &lay, &mut scratch, |_, row, _, total| {
+            rows = scan(&mut t, &lay, mult, &mut scratch, |_, row, _, total| {
                 heap.push(Reverse((total, Reverse(row))));
                 if heap.len() > n {
                     heap.pop();
@@ -258,11 +298,9 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, TraceError> {
             chosen.sort_unstable();
             // Pass 2: sum the chosen rows.
             t.rewind()?;
-            scan(&mut t, &lay, &mut scratch, |t, row, counts, total| {
+            scan(&mut t, &lay, mult, &mut scratch, |t, row, counts, total| {
                 if chosen.binary_search(&row).is_ok() {
-                    for (s, c) in series.iter_mut().zip(counts) {
-                        *s += c;
-                    }
+                    add_row(t, &lay, mult, &mut series, counts)?;
                     functions += 1;
                     if heaviest.as_ref().is_none_or(|h| total > h.0) {
                         heaviest = Some((total, id(t, &lay, total)));
@@ -305,6 +343,7 @@ pub fn open(spec: &TraceSpec) -> Result<Opened, TraceError> {
         heaviest,
         memory,
         functions,
+        rows,
     })
 }
 
@@ -364,9 +403,7 @@ pub fn read_durations(path: &Path, m: &Match) -> Result<Dist, TraceError> {
         let mut last = 0.0f64;
         for (&c, (_, q)) in cols.iter().zip(DURATION_PERCENTILES) {
             let v = t.number(c)?;
-            if v < 0.0 {
-                return Err(t.bad_cell(c, "is a negative duration (ms)"));
-            }
+            units::duration(v, Some(TimeUnit::Ms), None).map_err(|why| t.bad_cell(c, &why))?;
             if v < last {
                 return Err(t.bad_cell(
                     c,
@@ -409,8 +446,9 @@ pub fn read_memory(
     let p50 = t.col("AverageAllocatedMb_pct50", MEM_EXPECTED)?;
     while t.advance()? {
         if t.text(app_c) == Some(app) && owner_c.is_none_or(|c| t.text(c) == Some(owner)) {
-            let average_mb = t.number(avg)?;
-            let p50_mb = t.number(p50)?;
+            let range = "allocated memory must be within 0..=1048576 MB";
+            let average_mb = t.number_in(avg, 0.0, 1_048_576.0, range)?;
+            let p50_mb = t.number_in(p50, 0.0, 1_048_576.0, range)?;
             return Ok(Some(MemoryProfile { average_mb, p50_mb }));
         }
     }

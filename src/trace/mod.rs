@@ -24,9 +24,11 @@
 
 pub mod azure2019;
 pub mod counts;
+pub mod inspect;
 pub mod requests;
 pub mod rfc3339;
 pub mod table;
+pub mod units;
 
 use crate::dist::Dist;
 use crate::request::{Request, RequestStream, TraceError};
@@ -34,6 +36,7 @@ use crate::rng::{SimRng, stream};
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 use std::path::PathBuf;
+pub use units::TimeUnit;
 
 /// The trace format (`source = ...` in `[functions.traffic]`).
 #[derive(Clone, Debug, PartialEq)]
@@ -51,14 +54,15 @@ pub enum TraceFormat {
     /// A plain CSV, one row per request.
     CsvRequests {
         timestamp_column: String,
-        /// Per-request durations in seconds (`None`: the function's work applies).
+        /// Per-request durations in `duration_unit` (`None`: the function's work applies).
         duration_column: Option<String>,
     },
     /// A plain CSV of per-interval counts.
     CsvCounts {
         interval_start_column: String,
         count_column: String,
-        /// Interval length; `None`: inferred from the first two rows.
+        /// Interval length; `None`: inferred as the smallest gap between
+        /// consecutive interval starts.
         interval: Option<SimDuration>,
     },
 }
@@ -72,6 +76,17 @@ pub enum Selection {
     Top(u32),
     /// The sum of all functions in the file.
     All,
+}
+
+/// The row order of a CSV count trace (`order` in `[functions.traffic]`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// Ascending interval starts (default).
+    OldestFirst,
+    /// Descending interval starts, as CloudWatch exports list them; replayed
+    /// oldest first by reading the file backwards a block at a time.
+    NewestFirst,
 }
 
 /// How a count is placed inside its interval.
@@ -112,11 +127,21 @@ pub struct TraceSpec {
     pub reorder_window: SimDuration,
     /// Per-request formats: use the trace's durations as the work.
     pub use_durations: bool,
-    /// Trace-time origin [µs in the trace's own units: seconds × 10⁶, or µs
-    /// since the Unix epoch for RFC 3339]; `None`: the first arrival.
+    /// Trace-time origin [µs in the trace's own terms: a number × its
+    /// `timestamp_unit` in µs, or µs since the Unix epoch for a date-time];
+    /// `None`: the first arrival.
     pub time_origin: Option<i64>,
     /// Count and skip malformed rows instead of failing (`--skip-bad-rows`).
     pub skip_bad_rows: bool,
+    /// CSV formats: the unit of numeric timestamps (and of a numeric
+    /// `time_origin`).
+    pub timestamp_unit: TimeUnit,
+    /// CSV requests: the unit of the duration column; `None`: seconds, not
+    /// given explicitly (durations over 900 s and millisecond-looking columns
+    /// are then refused with the fix).
+    pub duration_unit: Option<TimeUnit>,
+    /// CSV counts: the row order.
+    pub order: Order,
 }
 
 impl TraceSpec {
@@ -140,6 +165,9 @@ impl TraceSpec {
             use_durations: true,
             time_origin: None,
             skip_bad_rows: false,
+            timestamp_unit: TimeUnit::S,
+            duration_unit: None,
+            order: Order::OldestFirst,
         }
     }
 
@@ -214,6 +242,10 @@ const LOOKAHEAD_MAX: usize = 20_000;
 pub(crate) trait Replay: Send {
     fn next(&mut self) -> Result<Option<Request>, TraceError>;
     fn skipped(&self) -> u64;
+    /// The interval length [µs] of a count trace, when inferred from its rows.
+    fn inferred_interval(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Wraps a replay with a short look-ahead buffer that gives the offered rate
@@ -264,6 +296,9 @@ impl<R: Replay> RequestStream for Primed<R> {
     }
     fn skipped_rows(&self) -> u64 {
         self.inner.skipped()
+    }
+    fn inferred_interval(&self) -> Option<SimDuration> {
+        self.inner.inferred_interval().map(SimDuration)
     }
 }
 

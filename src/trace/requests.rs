@@ -8,7 +8,8 @@
 //! is earlier than a request already replayed is an error naming `path:line`
 //! and the window needed.
 
-use super::table::{Table, parse_time};
+use super::table::Table;
+use super::units::{self, TimeUnit};
 use super::{Replay, TraceFormat, TraceSpec, split_work};
 use crate::dist::unit_f64;
 use crate::request::{Request, TraceError};
@@ -30,7 +31,25 @@ enum Kind {
     /// `end_timestamp` and `duration` columns (seconds).
     Azure2021 { end: usize, dur: usize },
     /// A timestamp column and an optional duration column.
-    Csv { ts: usize, dur: Option<usize> },
+    Csv {
+        ts: usize,
+        dur: Option<usize>,
+        ts_unit: TimeUnit,
+        dur_unit: Option<TimeUnit>,
+    },
+}
+
+/// What the good rows of one pass held (for `validate --deep`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowStats {
+    pub rows: u64,
+    /// Smallest and largest arrival [µs in trace units].
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// Rows arriving before an earlier row of the file.
+    pub out_of_order: u64,
+    /// The most any row arrives before an earlier row [µs].
+    pub max_late: u64,
 }
 
 /// The rows of a per-request file, unsorted.
@@ -38,6 +57,59 @@ pub struct RequestRows {
     t: Table,
     kind: Kind,
     seq: u64,
+    pub stats: RowStats,
+}
+
+/// Rows sampled for the millisecond check of an implicit-seconds duration column.
+const SNIFF_ROWS: usize = 1000;
+
+/// Refuses a duration column given no unit whose first values look like
+/// milliseconds: a median of 30 s or more, or whole numbers only with a
+/// median of 2 s or more (API Gateway and load-balancer logs give whole ms).
+/// Skipped when the first row's timestamp does not parse (its error comes
+/// first, from the replay).
+fn sniff_ms_durations(
+    spec: &TraceSpec,
+    ts_col: &str,
+    col: &str,
+    expected: &str,
+) -> Result<(), TraceError> {
+    let mut t = Table::open(&spec.path, true, expected)?;
+    let (Some(ts), Some(c)) = (t.find(ts_col), t.find(col)) else {
+        return Ok(());
+    };
+    if !t.advance()? || t.timestamp(ts, spec.timestamp_unit, None).is_err() {
+        return Ok(());
+    }
+    t.rewind()?;
+    let mut v: Vec<f64> = Vec::with_capacity(SNIFF_ROWS);
+    let mut last_line = 0;
+    while v.len() < SNIFF_ROWS && t.advance()? {
+        if let Some(x) = t
+            .text(c)
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|x| x.is_finite() && *x >= 0.0)
+        {
+            v.push(x);
+            last_line = t.line();
+        }
+    }
+    if v.len() < 20 {
+        return Ok(());
+    }
+    let whole = v.iter().all(|x| x.fract() == 0.0);
+    v.sort_by(f64::total_cmp);
+    let median = v[v.len() / 2];
+    if median >= 30.0 || (whole && median >= 2.0) {
+        return Err(TraceError(format!(
+            "{}:2-{last_line}: column `{col}`: the first {} durations {}have a median of {} read as seconds, which looks like milliseconds; set duration_unit = \"ms\" in [functions.traffic] (or duration_unit = \"s\" if they really are seconds)",
+            t.name,
+            v.len(),
+            if whole { "are whole numbers and " } else { "" },
+            units::fmt_num(median)
+        )));
+    }
+    Ok(())
 }
 
 impl RequestRows {
@@ -54,11 +126,15 @@ impl RequestRows {
                 timestamp_column,
                 duration_column,
             } => {
+                let tu = spec.timestamp_unit.name();
+                let du = spec.duration_unit.unwrap_or(TimeUnit::S).name();
                 let exp = match duration_column {
                     Some(d) => format!(
-                        "with columns `{timestamp_column}` (seconds or RFC 3339) and `{d}` (seconds)"
+                        "with columns `{timestamp_column}` (a number in {tu}, or a date-time) and `{d}` ({du})"
                     ),
-                    None => format!("with a column `{timestamp_column}` (seconds or RFC 3339)"),
+                    None => format!(
+                        "with a column `{timestamp_column}` (a number in {tu}, or a date-time)"
+                    ),
                 };
                 let t = Table::open(&spec.path, spec.skip_bad_rows, &exp)?;
                 let ts = t.col(timestamp_column, &exp)?;
@@ -66,38 +142,75 @@ impl RequestRows {
                     Some(d) => Some(t.col(d, &exp)?),
                     None => None,
                 };
-                (t, Kind::Csv { ts, dur })
+                if let Some(d) = duration_column
+                    && spec.use_durations
+                    && spec.duration_unit.is_none()
+                {
+                    sniff_ms_durations(spec, timestamp_column, d, &exp)?;
+                }
+                (
+                    t,
+                    Kind::Csv {
+                        ts,
+                        dur,
+                        ts_unit: spec.timestamp_unit,
+                        dur_unit: spec.duration_unit,
+                    },
+                )
             }
             _ => return Err(TraceError("internal: not a per-request spec".into())),
         };
-        Ok(RequestRows { t, kind, seq: 0 })
+        Ok(RequestRows {
+            t,
+            kind,
+            seq: 0,
+            stats: RowStats::default(),
+        })
     }
 
     /// The next good row, unsorted.
     fn next_row(&mut self) -> Result<Option<Row>, TraceError> {
         while self.t.advance()? {
             let r = match self.kind {
-                Kind::Azure2021 { end, dur } => self.t.seconds(dur).and_then(|d| {
-                    let e = self.t.number(end)?;
-                    Ok(((e * 1e6).round() as i64 - d as i64, Some(d)))
-                }),
-                Kind::Csv { ts, dur } => {
-                    let at = self.t.text(ts).and_then(parse_time).ok_or_else(|| {
-                        self.t.bad_cell(
-                            ts,
-                            "is not a timestamp (seconds, or RFC 3339 like 2021-01-31T12:00:00Z)",
-                        )
-                    });
-                    at.and_then(|at| match dur {
-                        Some(c) if self.t.text(c).is_some_and(|s| !s.is_empty()) => {
-                            Ok((at, Some(self.t.seconds(c)?)))
-                        }
-                        _ => Ok((at, None)),
+                Kind::Azure2021 { end, dur } => {
+                    self.t.duration(dur, Some(TimeUnit::S), None).and_then(|d| {
+                        let e = self.t.number(end)?;
+                        let e = units::timestamp_number(e, TimeUnit::S, None)
+                            .map_err(|why| self.t.bad_cell(end, &why))?;
+                        // Both bounded (±1e17 µs, < 1e11 µs): no overflow.
+                        Ok((e - d as i64, Some(d)))
                     })
                 }
+                Kind::Csv {
+                    ts,
+                    dur,
+                    ts_unit,
+                    dur_unit,
+                } => self
+                    .t
+                    .timestamp(ts, ts_unit, Some("timestamp_unit"))
+                    .and_then(|at| match dur {
+                        Some(c) if self.t.text(c).is_some_and(|s| !s.is_empty()) => Ok((
+                            at,
+                            Some(self.t.duration(c, dur_unit, Some("duration_unit"))?),
+                        )),
+                        _ => Ok((at, None)),
+                    }),
             };
             match r {
                 Ok((at, dur)) => {
+                    if self.t.pass == 0 {
+                        let st = &mut self.stats;
+                        st.rows += 1;
+                        if let Some(l) = st.last
+                            && at < l
+                        {
+                            st.out_of_order += 1;
+                            st.max_late = st.max_late.max((l - at) as u64);
+                        }
+                        st.first = Some(st.first.map_or(at, |f| f.min(at)));
+                        st.last = Some(st.last.map_or(at, |l| l.max(at)));
+                    }
                     self.seq += 1;
                     return Ok(Some(Row {
                         at,
@@ -213,6 +326,13 @@ impl RequestReplay {
                 }
             }
         }
+    }
+
+    /// Reads the whole file through the reordering window (the same checks
+    /// as a replay, no horizon); returns what the rows held and the rows skipped.
+    pub fn drain(mut self) -> Result<(RowStats, u64), TraceError> {
+        while self.pop_sorted()?.is_some() {}
+        Ok((self.rows.stats.clone(), self.rows.t.skipped))
     }
 
     fn end_loop(&mut self) -> Result<(), TraceError> {

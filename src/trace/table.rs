@@ -240,16 +240,53 @@ impl Table {
             .ok_or_else(|| self.bad_cell(col, "is not a number"))
     }
 
-    /// A duration in seconds (finite, >= 0), in whole µs.
-    pub fn seconds(&self, col: usize) -> Result<u64, TraceError> {
+    /// A timestamp cell (a number in `unit`, or a date-time) as µs; `key`
+    /// names the unit key for the fix of a misread unit.
+    pub fn timestamp(
+        &self,
+        col: usize,
+        unit: super::TimeUnit,
+        key: Option<&str>,
+    ) -> Result<i64, TraceError> {
+        let text = self.text(col).unwrap_or("\u{fffd}");
+        super::units::timestamp(text, unit, key).map_err(|why| self.bad_cell(col, &why))
+    }
+
+    /// A duration cell in `unit` (`None`: seconds, implicitly) as whole µs,
+    /// within the plausible range ([`super::units::duration`]).
+    pub fn duration(
+        &self,
+        col: usize,
+        unit: Option<super::TimeUnit>,
+        key: Option<&str>,
+    ) -> Result<u64, TraceError> {
         let x = self.number(col)?;
-        if x < 0.0 {
-            return Err(self.bad_cell(col, "is a negative duration; durations are seconds >= 0"));
+        super::units::duration(x, unit, key).map_err(|why| self.bad_cell(col, &why))
+    }
+
+    /// A number cell within `lo..=hi`; `what` describes the range.
+    pub fn number_in(&self, col: usize, lo: f64, hi: f64, what: &str) -> Result<f64, TraceError> {
+        let x = self.number(col)?;
+        if x < lo || x > hi {
+            return Err(self.bad_cell(col, &format!("is out of range: {what}")));
         }
-        if x > 1e9 {
-            return Err(self.bad_cell(col, "is not a plausible duration in seconds"));
-        }
-        Ok((x * 1e6).round() as u64)
+        Ok(x)
+    }
+
+    /// The position of the current record, to come back to with [`Self::seek`].
+    pub fn position(&self) -> csv::Position {
+        self.rec
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new)
+    }
+
+    /// Continues reading at a record position taken by [`Self::position`]
+    /// (same pass).
+    pub fn seek(&mut self, pos: &csv::Position) -> Result<(), TraceError> {
+        self.rdr
+            .seek(pos.clone())
+            .map_err(|e| io_err(&self.name, e))
     }
 
     /// Starts the file over (a new pass; the header is skipped).
@@ -262,15 +299,4 @@ impl Table {
         self.row_index = 0;
         Ok(())
     }
-}
-
-/// Seconds (a number) or RFC 3339, in µs (seconds × 10⁶, or since the epoch).
-pub fn parse_time(s: &str) -> Option<i64> {
-    if let Ok(x) = s.parse::<f64>() {
-        if x.is_finite() && x.abs() < 1e13 {
-            return Some((x * 1e6).round() as i64);
-        }
-        return None;
-    }
-    super::rfc3339::parse_us(s)
 }

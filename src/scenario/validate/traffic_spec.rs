@@ -252,6 +252,8 @@ impl Cx<'_> {
                 "use_durations",
                 "reorder_window",
                 "time_origin",
+                "timestamp_unit",
+                "duration_unit",
             ],
             "csv" => &[
                 "format",
@@ -260,6 +262,8 @@ impl Cx<'_> {
                 "interval",
                 "spread",
                 "time_origin",
+                "timestamp_unit",
+                "order",
             ],
             other => {
                 return Err(self.bad(
@@ -423,15 +427,49 @@ impl Cx<'_> {
                 o => return Err(self.bad(k("use_durations"), o, "true or false")),
             };
         }
+        let unit = |name: &str| -> Result<Option<TimeUnit>> {
+            match t.get(name) {
+                None => Ok(None),
+                Some(Value::String(u)) if TimeUnit::parse(u).is_some() => Ok(TimeUnit::parse(u)),
+                Some(o) => Err(self.bad(
+                    k(name),
+                    o,
+                    "\"s\" (seconds, the default), \"ms\" (milliseconds) or \"us\" (microseconds)",
+                )),
+            }
+        };
+        if let Some(u) = unit("timestamp_unit")? {
+            spec.timestamp_unit = u;
+        }
+        spec.duration_unit = unit("duration_unit")?;
+        spec.order = match t.get("order") {
+            None => Order::OldestFirst,
+            Some(Value::String(s)) if s == "oldest_first" => Order::OldestFirst,
+            Some(Value::String(s)) if s == "newest_first" => Order::NewestFirst,
+            Some(o) => {
+                return Err(self.bad(
+                    k("order"),
+                    o,
+                    "\"oldest_first\" (default: interval starts increase down the file) or \"newest_first\" (they decrease, as in CloudWatch exports)",
+                ));
+            }
+        };
         if let Some(v) = t.get("time_origin") {
-            let allowed = "the trace time that becomes τ = 0: seconds as a number (in the trace's units) or an RFC 3339 string like \"2021-01-31T00:00:00Z\"";
-            spec.time_origin = Some(match v {
-                Value::Integer(i) if i.unsigned_abs() < 10_000_000_000_000 => *i * 1_000_000,
-                Value::Float(f) if f.is_finite() && f.abs() < 1e13 => (*f * 1e6).round() as i64,
-                Value::String(s) => crate::trace::rfc3339::parse_us(s)
-                    .ok_or_else(|| self.bad(k("time_origin"), v, allowed))?,
-                o => return Err(self.bad(k("time_origin"), o, allowed)),
-            });
+            let u = spec.timestamp_unit;
+            let allowed = |why: String| {
+                format!(
+                    "the trace time that becomes τ = 0: a number in the trace's timestamp unit ({}) or a date-time string like \"2021-01-31T00:00:00Z\" (RFC 3339), \"2021-01-31 00:00:00\" (UTC) or \"31/Jan/2021:00:00:00 +0000\"; this one {why}",
+                    u.name()
+                )
+            };
+            let key = (source == "csv").then_some("timestamp_unit");
+            let r = match v {
+                Value::Integer(i) => crate::trace::units::timestamp_number(*i as f64, u, key),
+                Value::Float(f) => crate::trace::units::timestamp_number(*f, u, key),
+                Value::String(s) => crate::trace::units::timestamp(s, u, key),
+                o => return Err(self.bad(k("time_origin"), o, allowed("is not one".into()))),
+            };
+            spec.time_origin = Some(r.map_err(|why| self.bad(k("time_origin"), v, allowed(why)))?);
         }
         Ok(spec)
     }

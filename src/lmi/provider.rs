@@ -177,11 +177,12 @@ impl ProviderBooks {
         }
     }
 
-    /// Whether `MaxVCpuCount` leaves room for an instance of `vcpus` more; a
-    /// refusal is counted.
-    pub(super) fn admit(&mut self, spec: &ProviderSpec, vcpus: u32) -> bool {
+    /// Whether `MaxVCpuCount` leaves room for an instance of `vcpus` more at
+    /// `now`; a refusal is counted (and the first one's time kept).
+    pub(super) fn admit(&mut self, spec: &ProviderSpec, vcpus: u32, now: SimTime) -> bool {
         if self.vcpus + vcpus > spec.max_vcpu {
             self.totals.launches_refused += 1;
+            self.totals.first_refused_at.get_or_insert(now);
             return false;
         }
         self.totals.launches += 1;

@@ -211,6 +211,8 @@ pub struct ProviderTotals {
     pub usable_area: f64,
     pub launches: u64,
     pub launches_refused: u64,
+    /// When `MaxVCpuCount` first refused a launch.
+    pub first_refused_at: Option<SimTime>,
     /// Instances and EEs replaced at their maximum lifetime.
     pub rotations: u64,
     pub ee_rotations: u64,

@@ -313,7 +313,10 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             // --deny-warnings they stop the run before anything is written.
             let early = sc.warnings();
             if deny_warnings && !early.is_empty() {
-                return Err(denied(&early, "the scenario, before running; nothing was written"));
+                return Err(denied(
+                    &early,
+                    "the scenario, before running; nothing was written",
+                ));
             }
             if skip_bad_rows {
                 sc.skip_bad_rows();

@@ -56,9 +56,12 @@ pub const THROTTLE_WARN_RATE: f64 = 0.01;
 pub const SHORT_HORIZON_S: f64 = 3600.0;
 
 /// [`OVERSIZED_INSTANCE_TYPE`] fires when the chosen type has more than this
-/// many times the vCPUs the function's peak EEs use (and the function is
-/// alone on the provider). [our choice]
+/// many times the vCPUs all functions' peak EEs use together. [our choice]
 pub const OVERSIZE_FACTOR: u32 = 4;
+
+/// ... and more than this many vCPUs: a small fleet on a 2xlarge (8 vCPUs)
+/// or smaller is what LMI's usual types give, not a mistake. [our choice]
+pub const OVERSIZE_MIN_VCPUS: u64 = 8;
 
 /// One warning.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -136,7 +136,8 @@ fn service(name: &str, f: &PlatformFigures) -> Option<Warning> {
 
 /// `oversized_instance_type`: a function's chosen type has more than
 /// [`warning::OVERSIZE_FACTOR`] × the vCPUs that every function's peak EEs use
-/// together (instances are shared, so the whole fleet's EEs count).
+/// together (instances are shared, so the whole fleet's EEs count), and more
+/// than [`warning::OVERSIZE_MIN_VCPUS`].
 fn oversized(sc: &Scenario, r: &LmiResult) -> Vec<Warning> {
     let peak_vcpus: u64 = sc
         .functions
@@ -153,7 +154,8 @@ fn oversized(sc: &Scenario, r: &LmiResult) -> Vec<Warning> {
             continue;
         };
         let t = &r.instance_types[c.plan.ty];
-        if (t.vcpus as u64) <= warning::OVERSIZE_FACTOR as u64 * peak_vcpus {
+        let limit = (warning::OVERSIZE_FACTOR as u64 * peak_vcpus).max(warning::OVERSIZE_MIN_VCPUS);
+        if (t.vcpus as u64) <= limit {
             continue;
         }
         let (rv, rm) = (
@@ -251,10 +253,13 @@ fn unfit(name: &str, f: &PlatformFigures) -> Option<String> {
 pub(super) fn compare(l: &LmiSummary, d: &DefaultSummary) -> (Comparison, Option<Warning>) {
     let (a, b) = (l.cost.monthly_usd, d.cost.monthly_usd);
     let dearer = a.max(b);
-    let reasons: Vec<String> = [unfit("LMI", &l.figures), unfit("default Lambda", &d.figures)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let reasons: Vec<String> = [
+        unfit("LMI", &l.figures),
+        unfit("default Lambda", &d.figures),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let withheld = (!reasons.is_empty()).then(|| reasons.join("; "));
     let compares = format!(
         "cost per 730-hour month of the same {} offered invocations: LMI served {}, default Lambda {}",
@@ -280,9 +285,7 @@ pub(super) fn compare(l: &LmiSummary, d: &DefaultSummary) -> (Comparison, Option
     let w = withheld.map(|why| {
         Warning::new(
             warning::NO_COST_VERDICT,
-            format!(
-                "no \"cheaper\" verdict: {why}; a bill for work not done is not a saving"
-            ),
+            format!("no \"cheaper\" verdict: {why}; a bill for work not done is not a saving"),
         )
         .figure("lmi_monthly_usd", a)
         .figure("default_monthly_usd", b)

@@ -60,7 +60,10 @@ fn a_quiet_run_has_no_warnings() {
     assert!(c.cheaper.is_some() && c.withheld.is_none());
     let t = report::terminal(&s);
     assert!(t.contains("is cheaper by"), "{t}");
-    assert!(t.contains("compares the cost per 730-hour month"), "{t}");
+    assert!(
+        t.contains("(compares the cost per 730-hour month of each platform for the same"),
+        "{t}"
+    );
     assert!(!t.contains("warnings ("), "{t}");
 }
 
@@ -147,11 +150,43 @@ fn a_platform_that_throttles_gets_no_verdict() {
     );
     let c = s.comparison.as_ref().unwrap();
     assert_eq!(c.cheaper, None);
-    assert!(c.withheld.as_deref().unwrap().contains("LMI throttled"));
-    assert_eq!(with_code(&s.warnings, w::NO_COST_VERDICT).len(), 1);
+    assert!(
+        c.withheld.as_deref().unwrap().contains("LMI left"),
+        "{:?}",
+        c.withheld
+    );
+    let nv = with_code(&s.warnings, w::NO_COST_VERDICT);
+    assert_eq!(nv.len(), 1);
+    assert_eq!(nv[0].figures["lmi_unserved_rate"], l.throttle_rate);
+    assert_eq!(nv[0].figures["default_unserved_rate"], 0.0);
     let t = report::terminal(&s);
-    assert!(t.contains("→ no cost verdict: LMI throttled"), "{t}");
+    assert!(t.contains("→ no cost verdict: LMI left"), "{t}");
     assert!(!t.contains("is cheaper by"), "{t}");
+}
+
+#[test]
+fn throttles_that_retries_absorb_keep_the_verdict() {
+    // An async function: a 5-minute burst throttles attempts on LMI while it
+    // scales, and Lambda's internal queue retries them until they run.
+    let text = scenario("1h", "", "", "[functions.source]\ntype = \"async\"\n").replace(
+        "shape = \"constant\"\nrate = 20",
+        "shape = \"piecewise\"\nsegments = [{ for = \"10m\", shape = \"constant\", rate = 20 }, { for = \"5m\", shape = \"constant\", rate = 300 }, { shape = \"constant\", rate = 20 }]",
+    );
+    let s = summarize(&text);
+    let l = s.lmi.as_ref().unwrap();
+    assert!(
+        l.figures.throttle_rate > w::THROTTLE_WARN_RATE,
+        "{:?}",
+        l.figures
+    );
+    let src = l.sources.as_ref().unwrap();
+    assert!(
+        (src.failed + src.dlq + src.queued_at_end) * 100 <= src.requests,
+        "{src:?}"
+    );
+    assert_eq!(with_code(&s.warnings, w::HIGH_THROTTLE_RATE).len(), 1);
+    assert!(with_code(&s.warnings, w::NO_COST_VERDICT).is_empty());
+    assert!(s.comparison.as_ref().unwrap().cheaper.is_some());
 }
 
 #[test]
@@ -172,7 +207,11 @@ fn a_platform_that_serves_nothing_gets_no_verdict() {
     assert!(with_code(&s.warnings, w::HIGH_THROTTLE_RATE).is_empty());
     let c = s.comparison.as_ref().unwrap();
     assert_eq!(c.cheaper, None);
-    assert!(c.withheld.as_deref().unwrap().contains("LMI served none"));
+    assert!(
+        c.withheld.as_deref().unwrap().contains("LMI served none"),
+        "{:?}",
+        c.withheld
+    );
     assert!(!report::terminal(&s).contains("is cheaper by"));
 }
 

@@ -1,10 +1,10 @@
 //! What a run's figures warn about (README.md, "Warnings"): `MaxVCpuCount`
-//! refusing launches, a platform that throttles too much or serves nothing
-//! (and then no "cheaper" verdict), an instance type far larger than the
-//! fleet, skipped trace rows. Reads the summary's figures and the scaler's
+//! refusing launches, a platform that throttles too much or serves nothing,
+//! no "cheaper" verdict when a platform leaves requests unserved, an
+//! instance type far larger than the fleet, skipped trace rows. Reads the summary's figures and the scaler's
 //! decisions; must not format the terminal table nor print.
 
-use super::{Comparison, DefaultSummary, LmiSummary, PlatformFigures};
+use super::{Comparison, DefaultSummary, FunctionSummary, LmiSummary, PlatformFigures};
 use crate::lmi::LmiResult;
 use crate::scenario::Scenario;
 use crate::warning::{self, THROTTLE_WARN_RATE, Warning};
@@ -121,7 +121,7 @@ fn service(name: &str, f: &PlatformFigures) -> Option<Warning> {
             base(
                 warning::HIGH_THROTTLE_RATE,
                 format!(
-                    "{name} throttled {} of {} invocations ({}, above the {} threshold): it did not serve the offered workload, so its cost is for less work than was asked",
+                    "{name} throttled {} of {} invocations ({}, above the {} threshold; retried attempts count each time)",
                     thousands(f.throttled),
                     thousands(f.invocations),
                     pct(f.throttle_rate),
@@ -227,45 +227,93 @@ pub(super) fn run_warnings(
     out
 }
 
-/// A platform's name and why its bill cannot be compared, if it cannot.
-fn unfit(name: &str, f: &PlatformFigures) -> Option<String> {
-    if f.invocations == 0 {
-        return None;
+/// What one platform did with the requests it was offered: a synchronous
+/// function's throttle is a lost request at once; a function with a queue or
+/// retries loses a request only when it fails after its retries, goes to the
+/// DLQ or is still waiting at the end (in flight at the end is not lost).
+#[derive(Default)]
+struct Service {
+    offered: u64,
+    unserved: u64,
+    served: u64,
+}
+
+impl Service {
+    fn of(funcs: &[FunctionSummary], lmi: bool) -> Self {
+        let mut s = Service::default();
+        for f in funcs {
+            let (fig, src) = if lmi {
+                (f.lmi.as_ref(), f.lmi_sources.as_ref())
+            } else {
+                (f.default.as_ref(), f.default_sources.as_ref())
+            };
+            let Some(fig) = fig else { continue };
+            s.served += fig.served;
+            match src {
+                Some(q) => {
+                    s.offered += q.requests;
+                    s.unserved += q.failed + q.dlq + q.queued_at_end;
+                }
+                None => {
+                    s.offered += fig.invocations;
+                    s.unserved += fig.throttled;
+                }
+            }
+        }
+        s
     }
-    if f.served == 0 {
-        Some(format!(
-            "{name} served none of its {} invocations",
-            thousands(f.invocations)
-        ))
-    } else if f.throttle_rate > THROTTLE_WARN_RATE {
-        Some(format!(
-            "{name} throttled {} of its invocations (more than {})",
-            pct(f.throttle_rate),
-            pct(THROTTLE_WARN_RATE)
-        ))
-    } else {
-        None
+
+    fn unserved_rate(&self) -> f64 {
+        rate(self.unserved, self.offered)
+    }
+
+    /// Why this platform's bill cannot be compared, if it cannot.
+    fn unfit(&self, name: &str) -> Option<String> {
+        if self.offered == 0 {
+            None
+        } else if self.served == 0 {
+            Some(format!(
+                "{name} served none of its {} requests",
+                thousands(self.offered)
+            ))
+        } else if self.unserved_rate() > THROTTLE_WARN_RATE {
+            Some(format!(
+                "{name} left {} of {} requests unserved ({}, more than {})",
+                thousands(self.unserved),
+                thousands(self.offered),
+                pct(self.unserved_rate()),
+                pct(THROTTLE_WARN_RATE)
+            ))
+        } else {
+            None
+        }
     }
 }
 
 /// The cost comparison of a two-platform run, and the `no_cost_verdict`
-/// warning when a platform is unfit to be compared.
-pub(super) fn compare(l: &LmiSummary, d: &DefaultSummary) -> (Comparison, Option<Warning>) {
+/// warning when a platform is unfit to be compared: it served nothing, or
+/// left more than [`THROTTLE_WARN_RATE`] of its requests unserved.
+pub(super) fn compare(
+    sc: &Scenario,
+    arrivals: u64,
+    funcs: &[FunctionSummary],
+    l: &LmiSummary,
+    d: &DefaultSummary,
+) -> (Comparison, Option<Warning>) {
     let (a, b) = (l.cost.monthly_usd, d.cost.monthly_usd);
     let dearer = a.max(b);
-    let reasons: Vec<String> = [
-        unfit("LMI", &l.figures),
-        unfit("default Lambda", &d.figures),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let (ls, ds) = (Service::of(funcs, true), Service::of(funcs, false));
+    let reasons: Vec<String> = [ls.unfit("LMI"), ds.unfit("default Lambda")]
+        .into_iter()
+        .flatten()
+        .collect();
     let withheld = (!reasons.is_empty()).then(|| reasons.join("; "));
     let compares = format!(
-        "cost per 730-hour month of the same {} offered invocations: LMI served {}, default Lambda {}",
-        thousands(l.figures.invocations.max(d.figures.invocations)),
-        pct(rate(l.figures.served, l.figures.invocations)),
-        pct(rate(d.figures.served, d.figures.invocations))
+        "cost per {}-hour month of each platform for the same {} requests; unserved: LMI {}, default Lambda {}",
+        sc.pricing.month_hours,
+        thousands(arrivals),
+        pct(ls.unserved_rate()),
+        pct(ds.unserved_rate())
     );
     let c = Comparison {
         cheaper: withheld
@@ -289,6 +337,8 @@ pub(super) fn compare(l: &LmiSummary, d: &DefaultSummary) -> (Comparison, Option
         )
         .figure("lmi_monthly_usd", a)
         .figure("default_monthly_usd", b)
+        .figure("lmi_unserved_rate", ls.unserved_rate())
+        .figure("default_unserved_rate", ds.unserved_rate())
         .figure("threshold", THROTTLE_WARN_RATE)
     });
     (c, w)

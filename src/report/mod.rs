@@ -285,8 +285,8 @@ pub fn source_figures(
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Comparison {
-    /// "lmi" or "default"; `None` (no verdict) when a platform throttled more
-    /// than [`crate::warning::THROTTLE_WARN_RATE`] of its invocations or
+    /// "lmi" or "default"; `None` (no verdict) when a platform left more than
+    /// [`crate::warning::THROTTLE_WARN_RATE`] of its requests unserved or
     /// served none (`withheld` says which).
     pub cheaper: Option<&'static str>,
     pub lmi_monthly_usd: f64,
@@ -296,8 +296,8 @@ pub struct Comparison {
     pub monthly_savings_usd: f64,
     /// That difference as a fraction of the dearer platform's cost.
     pub savings_fraction: f64,
-    /// What is compared: the monthly cost of the same offered invocations,
-    /// and the share each platform served.
+    /// What is compared: the monthly cost of the same offered requests, and
+    /// the share each platform left unserved.
     pub compares: String,
     /// Why there is no verdict, if there is none.
     pub withheld: Option<String>,
@@ -517,7 +517,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         cost: default_cost_of(sc, r),
         sources: source_figures(run.default_sources(), &all, every_s),
     });
-    let functions = sc
+    let functions: Vec<FunctionSummary> = sc
         .functions
         .iter()
         .enumerate()
@@ -541,7 +541,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
     ));
     let comparison = match (&lmi, &default) {
         (Some(l), Some(d)) => {
-            let (c, w) = diagnose::compare(l, d);
+            let (c, w) = diagnose::compare(sc, run.offered.total.iter().sum(), &functions, l, d);
             warnings.extend(w);
             Some(c)
         }

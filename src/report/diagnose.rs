@@ -94,7 +94,7 @@ fn max_vcpu(sc: &Scenario, r: &LmiResult) -> Option<Warning> {
 }
 
 /// `nothing_served` or `high_throttle_rate` for one platform, if either.
-fn service(name: &str, f: &PlatformFigures) -> Option<Warning> {
+fn service(name: &str, f: &PlatformFigures, retried: bool) -> Option<Warning> {
     if f.invocations == 0 {
         return None;
     }
@@ -121,11 +121,16 @@ fn service(name: &str, f: &PlatformFigures) -> Option<Warning> {
             base(
                 warning::HIGH_THROTTLE_RATE,
                 format!(
-                    "{name} throttled {} of {} invocations ({}, above the {} threshold; retried attempts count each time)",
+                    "{name} throttled {} of {} invocations ({}, above the {} threshold{})",
                     thousands(f.throttled),
                     thousands(f.invocations),
                     pct(f.throttle_rate),
-                    pct(THROTTLE_WARN_RATE)
+                    pct(THROTTLE_WARN_RATE),
+                    if retried {
+                        "; a retried attempt counts each time it is throttled"
+                    } else {
+                        ""
+                    }
                 ),
             )
             .figure("threshold", THROTTLE_WARN_RATE),
@@ -222,8 +227,8 @@ pub(super) fn run_warnings(
         out.extend(max_vcpu(sc, r));
         out.extend(oversized(sc, r));
     }
-    out.extend(lmi.and_then(|l| service("LMI", &l.figures)));
-    out.extend(default.and_then(|d| service("default Lambda", &d.figures)));
+    out.extend(lmi.and_then(|l| service("LMI", &l.figures, l.sources.is_some())));
+    out.extend(default.and_then(|d| service("default Lambda", &d.figures, d.sources.is_some())));
     out
 }
 
@@ -375,13 +380,13 @@ mod tests {
     #[test]
     fn service_thresholds() {
         // 1% exactly is within the threshold; one more throttle is not.
-        assert!(service("LMI", &figs(1000, 990, 10)).is_none());
-        let w = service("LMI", &figs(1000, 989, 11)).unwrap();
+        assert!(service("LMI", &figs(1000, 990, 10), false).is_none());
+        let w = service("LMI", &figs(1000, 989, 11), false).unwrap();
         assert_eq!(w.code, warning::HIGH_THROTTLE_RATE);
         assert_eq!(w.figures["throttled"], 11.0);
-        let w = service("LMI", &figs(120_878, 0, 120_878)).unwrap();
+        let w = service("LMI", &figs(120_878, 0, 120_878), false).unwrap();
         assert_eq!(w.code, warning::NOTHING_SERVED);
         assert!(w.message.contains("120,878"), "{}", w.message);
-        assert!(service("LMI", &figs(0, 0, 0)).is_none());
+        assert!(service("LMI", &figs(0, 0, 0), false).is_none());
     }
 }

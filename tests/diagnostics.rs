@@ -461,3 +461,66 @@ fn deny_warnings_exits_2_and_summary_json_lists_warnings() {
     assert!(String::from_utf8_lossy(&o.stdout).is_empty());
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: [high_throttle_rate]"));
 }
+
+/// `lmi-capacity.png` draws the fleet's vCPUs and a dashed `MaxVCpuCount`
+/// line on the top panel's right axis (in vCPUs), at the cap's height.
+#[test]
+fn the_capacity_chart_draws_the_max_vcpu_line() {
+    use lmi_sim::charts::{
+        self, HEIGHT, OUTER, PANEL_GAP, PLOT_LEFT, PLOT_RIGHT, TITLE_H, WIDTH, X_AREA,
+    };
+    let text = scenario("1h", "MaxVCpuCount = 24", "", "").replace(
+        "shape = \"constant\"\nrate = 20",
+        "shape = \"piecewise\"\nsegments = [{ for = \"10m\", shape = \"constant\", rate = 20 }, { shape = \"constant\", rate = 1200 }]",
+    );
+    let sc = from_toml_str(&text, "diag.toml", None).unwrap();
+    let run = sim::run(&sc, Platforms::Both).unwrap();
+    let s = report::summarize(&sc, &run, Platforms::Both);
+    let d = charts::build(&sc, &run, &s, charts::Selection::All);
+    let l = d.lmi.as_ref().unwrap();
+    assert_eq!(l.max_vcpu, 24.0);
+    assert_eq!(l.vcpus.iter().copied().fold(0.0, f64::max), 24.0);
+    assert_eq!(
+        l.launches_refused,
+        s.lmi.as_ref().unwrap().fleet.launches_refused_by_max_vcpu
+    );
+    let pngs = charts::render_run(&sc, &run, &s).unwrap();
+    let png = &pngs
+        .iter()
+        .find(|(n, _)| n == "lmi-capacity.png")
+        .unwrap()
+        .1;
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png.as_slice()))
+        .read_info()
+        .unwrap();
+    let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+    reader.next_frame(&mut rgb).unwrap();
+    let px = |x: i32, y: i32| {
+        let i = ((y as u32 * WIDTH + x as u32) * 3) as usize;
+        (rgb[i], rgb[i + 1], rgb[i + 2])
+    };
+    // The top panel of three: its plot from PANEL_GAP below its top to its bottom.
+    let panel_h = ((HEIGHT - OUTER - TITLE_H - X_AREA) as f64 / 3.0).round() as i32;
+    let (y0, y1) = ((TITLE_H + PANEL_GAP) as i32, TITLE_H as i32 + panel_h);
+    let width = (PLOT_RIGHT - PLOT_LEFT) as usize;
+    let dashed = (y0..y1)
+        .find(|&y| {
+            (PLOT_LEFT..PLOT_RIGHT)
+                .filter(|&x| px(x, y) == charts::colors::MAX_VCPU)
+                .count()
+                > width * 2 / 5
+        })
+        .expect("no dashed MaxVCpuCount line in the top panel");
+    // The right axis runs from 0 at the plot's bottom to 24 × 1.05 × 1.12.
+    let top = 24.0 * 1.05 * 1.12;
+    let at = (y1 - dashed) as f64 / (y1 - y0) as f64 * top;
+    assert!(
+        (at - 24.0).abs() < 1.0,
+        "line at {at:.2} vCPUs (row {dashed})"
+    );
+    let fleet = (y0..y1)
+        .flat_map(|y| (PLOT_LEFT..PLOT_RIGHT).map(move |x| (x, y)))
+        .filter(|&(x, y)| px(x, y) == charts::colors::VCPUS)
+        .count();
+    assert!(fleet > 200, "{fleet} pixels of the fleet's vCPU line");
+}

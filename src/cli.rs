@@ -58,6 +58,10 @@ pub enum Command {
         /// (same results). Default: 2 when the machine has 2 cores or more.
         #[arg(long)]
         threads: Option<usize>,
+        /// Exit 2 on any warning: the scenario's own before the run (nothing
+        /// is written), the run's after its outputs are written.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -71,6 +75,9 @@ pub enum Command {
         /// With --deep: count and skip malformed trace rows instead of failing.
         #[arg(long)]
         skip_bad_rows: bool,
+        /// Exit 2 if the scenario has warnings.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run a parameter sweep: every point of a sweep file on all cores; writes
     /// results.csv, summary.json and charts to <out>/<sweep name>/.
@@ -128,12 +135,15 @@ pub enum CliError {
     Source(String),
     #[error("cannot write outputs to {path}: {message}")]
     Output { path: String, message: String },
+    /// `--deny-warnings` and there were warnings (listed in the message).
+    #[error("{0}")]
+    Warnings(String),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Config(_) | CliError::Source(_) => 2,
+            CliError::Config(_) | CliError::Source(_) | CliError::Warnings(_) => 2,
             CliError::Output { .. } => 1,
         }
     }
@@ -276,9 +286,14 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             file,
             deep,
             skip_bad_rows,
+            deny_warnings,
         } => {
             let mut sc = scenario::load(&file)?;
-            for w in sc.warnings() {
+            let warnings = sc.warnings();
+            if deny_warnings && !warnings.is_empty() {
+                return Err(denied(&warnings, "validation"));
+            }
+            for w in &warnings {
                 eprintln!("warning: {w}");
             }
             if skip_bad_rows {
@@ -313,10 +328,17 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             stats,
             skip_bad_rows,
             threads,
+            deny_warnings,
         } => {
             let mut sc = scenario::load(&file)?;
-            for w in sc.warnings() {
-                eprintln!("warning: {w}");
+            // The scenario's warnings are in the summary's list; with
+            // --deny-warnings they stop the run before anything is written.
+            let early = sc.warnings();
+            if deny_warnings && !early.is_empty() {
+                return Err(denied(
+                    &early,
+                    "the scenario, before running; nothing was written",
+                ));
             }
             if skip_bad_rows {
                 sc.skip_bad_rows();
@@ -379,6 +401,10 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             if !quiet {
                 print!("{}", report::terminal(&summary));
                 println!("  outputs: {}/ ({} files)", dir.display(), n_files);
+            } else {
+                for w in &summary.warnings {
+                    eprintln!("warning: {w}");
+                }
             }
             if let Some(n) = chart_note {
                 eprintln!("warning: {n}");
@@ -409,7 +435,26 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     peak_rss()
                 );
             }
+            if deny_warnings && !summary.warnings.is_empty() {
+                return Err(denied(
+                    &summary.warnings,
+                    &format!("the run; its outputs are in {}/", dir.display()),
+                ));
+            }
             Ok(())
         }
     }
+}
+
+/// The `--deny-warnings` error: every warning, one a line.
+fn denied(warnings: &[crate::warning::Warning], when: &str) -> CliError {
+    let mut m = format!(
+        "--deny-warnings: {} warning(s) from {when}:",
+        warnings.len()
+    );
+    for w in warnings {
+        m.push_str("\n  ");
+        m.push_str(&w.to_string());
+    }
+    CliError::Warnings(m)
 }

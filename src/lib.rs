@@ -36,3 +36,4 @@ pub mod testkit;
 pub mod time;
 pub mod trace;
 pub mod traffic;
+pub mod warning;

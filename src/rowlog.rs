@@ -257,6 +257,7 @@ mod tests {
             instances_running: 2,
             instances_draining: 3,
             vcpus: 4,
+            vcpus_peak: 9,
             cpu_utilization: 0.5,
             ec2_usd: 6.25,
             fee_usd: 7.125,

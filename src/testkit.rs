@@ -145,6 +145,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
             cpu_quota_period: SimDuration::from_millis(20),
         },
         pricing: default_pricing(),
+        notes: Vec::new(),
     }
 }
 

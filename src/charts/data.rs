@@ -89,6 +89,13 @@ pub struct LmiSeries {
     pub ees_initializing: Vec<f64>,
     pub instances_running: Vec<f64>,
     pub instances_launching: Vec<f64>,
+    /// The provider's vCPUs (launching instances included), most at once in
+    /// each bucket.
+    pub vcpus: Vec<f64>,
+    /// `MaxVCpuCount`.
+    pub max_vcpu: f64,
+    /// Launches `MaxVCpuCount` refused over the run (provider-wide).
+    pub launches_refused: u64,
     /// EE-level CPU utilization [%].
     pub cpu_ee: Vec<f64>,
     /// Provider (instance-level) CPU utilization [%].
@@ -187,6 +194,7 @@ struct Raw {
     l_init: Vec<f64>,
     l_run: Vec<f64>,
     l_launch: Vec<f64>,
+    l_vcpus: Vec<f64>,
     l_cpu: Vec<f64>,
     l_cpu_w: Vec<f64>,
     l_pcpu: Vec<f64>,
@@ -315,6 +323,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
             raw.l_init.push(init);
             raw.l_run.push(p.instances_running as f64);
             raw.l_launch.push(p.instances_launching as f64);
+            raw.l_vcpus.push(p.vcpus_peak as f64);
             raw.l_cpu.push(if cpu_w > 0.0 {
                 100.0 * cpu / cpu_w
             } else {
@@ -443,7 +452,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         .map(|&(_, b)| run.intervals[b - 1].1.as_secs_f64() / us)
         .collect();
 
-    let lmi = run.lmi().map(|_| {
+    let lmi = run.lmi().map(|r| {
         let (p50, p99) = lat(&raw.l_lat);
         LmiSeries {
             throttles: sum(&raw.l_thr),
@@ -453,6 +462,9 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
             ees_initializing: max(&raw.l_init),
             instances_running: max(&raw.l_run),
             instances_launching: max(&raw.l_launch),
+            vcpus: max(&raw.l_vcpus),
+            max_vcpu: sc.provider.max_vcpu as f64,
+            launches_refused: r.provider.launches_refused,
             cpu_ee: weighted_mean(&raw.l_cpu, &raw.l_cpu_w),
             cpu_provider: mean(&raw.l_pcpu),
             p50_ms: p50,

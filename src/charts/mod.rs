@@ -75,6 +75,9 @@ pub mod colors {
     pub const CPU_EE: (u8, u8, u8) = (0x23, 0x8b, 0x45);
     pub const CPU_PROVIDER: (u8, u8, u8) = (0xae, 0x01, 0x7e);
     pub const CPU_TARGET: (u8, u8, u8) = (0x25, 0x25, 0x25);
+    /// The fleet's vCPUs and the `MaxVCpuCount` line (in `lmi-capacity.png`).
+    pub const VCPUS: (u8, u8, u8) = (0x80, 0x7d, 0xba);
+    pub const MAX_VCPU: (u8, u8, u8) = (0x25, 0x25, 0x25);
 
     pub const LMI_EC2: (u8, u8, u8) = (0x08, 0x51, 0x9c);
     pub const LMI_FEE: (u8, u8, u8) = (0x6b, 0xae, 0xd6);

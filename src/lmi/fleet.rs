@@ -127,10 +127,10 @@ impl Lmi {
         replaces: Option<InstanceId>,
     ) -> Option<InstanceId> {
         let vcpus = self.provider.types[ty].vcpus;
-        if !self.books.admit(&self.provider, vcpus) {
+        let now = self.clock.now;
+        if !self.books.admit(&self.provider, vcpus, now) {
             return None;
         }
-        let now = self.clock.now;
         let inst = self.provider.instance(ty, az, now, replaces);
         let id = match self.free_insts.pop() {
             Some(id) => {

@@ -142,6 +142,8 @@ pub(super) struct ProviderBooks {
     /// Instances launching now, and the most during the current interval.
     pub(super) launching: u32,
     pub(super) launching_peak: u32,
+    /// Most vCPUs at once in the current report interval.
+    vcpus_peak: u32,
     /// Usable vCPUs of Running instances.
     usable: Gauge,
     /// Live instances, and their on-demand and effective prices [USD/h].
@@ -162,6 +164,7 @@ impl ProviderBooks {
             vcpus: 0,
             launching: 0,
             launching_peak: 0,
+            vcpus_peak: 0,
             usable: Gauge::default(),
             instances: Gauge::default(),
             od_rate: Gauge::default(),
@@ -179,11 +182,12 @@ impl ProviderBooks {
         }
     }
 
-    /// Whether `MaxVCpuCount` leaves room for an instance of `vcpus` more; a
-    /// refusal is counted.
-    pub(super) fn admit(&mut self, spec: &ProviderSpec, vcpus: u32) -> bool {
+    /// Whether `MaxVCpuCount` leaves room for an instance of `vcpus` more at
+    /// `now`; a refusal is counted (and the first one's time kept).
+    pub(super) fn admit(&mut self, spec: &ProviderSpec, vcpus: u32, now: SimTime) -> bool {
         if self.vcpus + vcpus > spec.max_vcpu {
             self.totals.launches_refused += 1;
+            self.totals.first_refused_at.get_or_insert(now);
             return false;
         }
         self.totals.launches += 1;
@@ -195,6 +199,7 @@ impl ProviderBooks {
         self.vcpus += vcpus;
         self.launching += 1;
         self.launching_peak = self.launching_peak.max(self.launching);
+        self.vcpus_peak = self.vcpus_peak.max(self.vcpus);
         self.totals.peak_vcpus = self.totals.peak_vcpus.max(self.vcpus);
         self.instances.add(now, 1.0);
         let live = self.instances.value() as u32;
@@ -241,6 +246,8 @@ impl ProviderBooks {
     ) {
         let launching = self.launching_peak;
         self.launching_peak = self.launching;
+        let vcpus_peak = self.vcpus_peak.max(self.vcpus);
+        self.vcpus_peak = self.vcpus;
         let busy = self.w_busy.take(busy, at);
         let usable = self.w_usable.take(&self.usable, at);
         let od = self.w_od.take(&self.od_rate, at) / 3.6e9;
@@ -253,6 +260,7 @@ impl ProviderBooks {
             instances_running: running,
             instances_draining: draining,
             vcpus: self.vcpus,
+            vcpus_peak,
             cpu_utilization: if usable > 0.0 { busy / usable } else { 0.0 },
             ec2_usd: eff,
             fee_usd: fee,

@@ -44,6 +44,8 @@ pub struct ProviderInterval {
     pub instances_running: u32,
     pub instances_draining: u32,
     pub vcpus: u32,
+    /// Most vCPUs at once during the interval (launching instances included).
+    pub vcpus_peak: u32,
     pub cpu_utilization: f64,
     /// EC2 at the discounted rate [USD].
     pub ec2_usd: f64,
@@ -103,7 +105,7 @@ impl Record for LmiInterval {
 }
 
 impl Record for ProviderInterval {
-    const WORDS: usize = 7;
+    const WORDS: usize = 8;
     fn write(&self, w: &mut [u64]) {
         w[0] = self.instances_launching as u64;
         w[1] = self.instances_running as u64;
@@ -112,6 +114,7 @@ impl Record for ProviderInterval {
         w[4] = self.cpu_utilization.to_bits();
         w[5] = self.ec2_usd.to_bits();
         w[6] = self.fee_usd.to_bits();
+        w[7] = self.vcpus_peak as u64;
     }
     fn read(w: &[u64]) -> Self {
         ProviderInterval {
@@ -119,6 +122,7 @@ impl Record for ProviderInterval {
             instances_running: w[1] as u32,
             instances_draining: w[2] as u32,
             vcpus: w[3] as u32,
+            vcpus_peak: w[7] as u32,
             cpu_utilization: f64::from_bits(w[4]),
             ec2_usd: f64::from_bits(w[5]),
             fee_usd: f64::from_bits(w[6]),
@@ -211,6 +215,8 @@ pub struct ProviderTotals {
     pub usable_area: f64,
     pub launches: u64,
     pub launches_refused: u64,
+    /// When `MaxVCpuCount` first refused a launch.
+    pub first_refused_at: Option<SimTime>,
     /// Instances and EEs replaced at their maximum lifetime.
     pub rotations: u64,
     pub ee_rotations: u64,

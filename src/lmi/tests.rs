@@ -396,13 +396,25 @@ fn stated_ees_alone_launch_the_fleet_place_would() {
 #[test]
 fn stated_ees_below_the_minimum_are_topped_up_at_the_first_tick() {
     let sc = warm_toml("[functions.warm]\nexecution_environments = 1\n");
-    let w = sc.warnings();
+    let w: Vec<_> = sc
+        .warnings()
+        .into_iter()
+        .filter(|w| w.code == crate::warning::WARM_EES_BELOW_MIN)
+        .collect();
     assert_eq!(w.len(), 1);
     assert!(
-        w[0].contains("functions[0].warm.execution_environments = 1"),
+        w[0].message
+            .contains("functions[0].warm.execution_environments = 1"),
         "{w:?}"
     );
-    assert!(w[0].contains("MinExecutionEnvironments (3)"), "{w:?}");
+    assert!(
+        w[0].message.contains("MinExecutionEnvironments (3)"),
+        "{w:?}"
+    );
+    assert_eq!(
+        w[0].key.as_deref(),
+        Some("functions[0].warm.execution_environments")
+    );
     let m = Lmi::new(&sc, &[1.0]);
     assert_eq!(fleet_shape(&m), vec![(0, 1)]);
     let r = m.finish(SimTime(crate::scenario::SCALER_INTERVAL.0 + S));

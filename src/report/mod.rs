@@ -16,10 +16,12 @@ use crate::lmi::{InstanceChoice, LmiResult};
 use crate::scenario::{InstanceSelection, Scenario};
 use crate::sim::{Platforms, RunResult};
 use crate::sketch::Sketch;
+use crate::warning::Warning;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 mod csv;
+mod diagnose;
 mod terminal;
 
 pub use csv::{
@@ -283,14 +285,22 @@ pub fn source_figures(
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Comparison {
-    /// "lmi" or "default".
-    pub cheaper: &'static str,
+    /// "lmi" or "default"; `None` (no verdict) when a platform left more than
+    /// [`crate::warning::THROTTLE_WARN_RATE`] of its requests unserved or
+    /// served none (`withheld` says which).
+    pub cheaper: Option<&'static str>,
     pub lmi_monthly_usd: f64,
     pub default_monthly_usd: f64,
-    /// Monthly savings of the cheaper platform [USD].
+    /// Difference of the monthly costs [USD] (the cheaper one's savings when
+    /// there is a verdict).
     pub monthly_savings_usd: f64,
-    /// Savings as a fraction of the dearer platform's cost.
+    /// That difference as a fraction of the dearer platform's cost.
     pub savings_fraction: f64,
+    /// What is compared: the monthly cost of the same offered requests, and
+    /// the share each platform left unserved.
+    pub compares: String,
+    /// Why there is no verdict, if there is none.
+    pub withheld: Option<String>,
 }
 
 /// Everything `summary.json` holds.
@@ -313,6 +323,8 @@ pub struct Summary {
     pub lmi: Option<LmiSummary>,
     pub default: Option<DefaultSummary>,
     pub comparison: Option<Comparison>,
+    /// The scenario's and the run's warnings (README.md, "Warnings").
+    pub warnings: Vec<Warning>,
 }
 
 fn rate(n: u64, d: u64) -> f64 {
@@ -505,7 +517,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         cost: default_cost_of(sc, r),
         sources: source_figures(run.default_sources(), &all, every_s),
     });
-    let functions = sc
+    let functions: Vec<FunctionSummary> = sc
         .functions
         .iter()
         .enumerate()
@@ -518,22 +530,20 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
             default_sources: source_figures(run.default_sources(), &[i], every_s),
         })
         .collect();
+    let skipped_trace_rows = run.skipped_rows.iter().sum();
+    let mut warnings = sc.warnings();
+    warnings.extend(diagnose::run_warnings(
+        sc,
+        run.lmi(),
+        lmi.as_ref(),
+        default.as_ref(),
+        skipped_trace_rows,
+    ));
     let comparison = match (&lmi, &default) {
         (Some(l), Some(d)) => {
-            let (a, b) = (l.cost.monthly_usd, d.cost.monthly_usd);
-            let cheaper = if a <= b { "lmi" } else { "default" };
-            let dearer = a.max(b);
-            Some(Comparison {
-                cheaper,
-                lmi_monthly_usd: a,
-                default_monthly_usd: b,
-                monthly_savings_usd: (a - b).abs(),
-                savings_fraction: if dearer > 0.0 {
-                    (a - b).abs() / dearer
-                } else {
-                    0.0
-                },
-            })
+            let (c, w) = diagnose::compare(sc, run.offered.total.iter().sum(), &functions, l, d);
+            warnings.extend(w);
+            Some(c)
         }
         _ => None,
     };
@@ -548,11 +558,12 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         platforms,
         arrivals: run.offered.total.iter().sum(),
         arrivals_checksum: format!("{:016x}", run.offered.checksum),
-        skipped_trace_rows: run.skipped_rows.iter().sum(),
+        skipped_trace_rows,
         functions,
         lmi,
         default,
         comparison,
+        warnings,
     }
 }
 

@@ -57,13 +57,6 @@ pub fn terminal(s: &Summary) -> String {
     let row = |o: &mut String, name: &str, a: String, b: String| {
         let _ = writeln!(o, "  {name:<32} {a:>18} {b:>18}");
     };
-    if s.skipped_trace_rows > 0 {
-        let _ = writeln!(
-            o,
-            "  warning: {} malformed trace rows were skipped (--skip-bad-rows)",
-            s.skipped_trace_rows
-        );
-    }
     row(&mut o, "", "LMI".into(), "default Lambda".into());
     let lf = l.map(|x| &x.figures);
     let df = d.map(|x| &x.figures);
@@ -242,17 +235,32 @@ pub fn terminal(s: &Summary) -> String {
     );
     row(&mut o, "  per million invocations", a, b);
     if let Some(c) = &s.comparison {
-        let _ = writeln!(
-            o,
-            "  → {} is cheaper by {} per month ({:.0}%)",
-            if c.cheaper == "lmi" {
-                "LMI"
-            } else {
-                "default Lambda"
-            },
-            fmt_usd(c.monthly_savings_usd),
-            c.savings_fraction * 100.0
-        );
+        let name = |p: &str| if p == "lmi" { "LMI" } else { "default Lambda" };
+        match (c.cheaper, &c.withheld) {
+            (Some(p), _) => {
+                let _ = writeln!(
+                    o,
+                    "  → {} is cheaper by {} per month ({:.0}%)",
+                    name(p),
+                    fmt_usd(c.monthly_savings_usd),
+                    c.savings_fraction * 100.0
+                );
+            }
+            (None, why) => {
+                let _ = writeln!(
+                    o,
+                    "  → no cost verdict: {}",
+                    why.as_deref().unwrap_or("a platform is unfit to compare")
+                );
+            }
+        }
+        let _ = writeln!(o, "    (compares the {})", c.compares);
+    }
+    if !s.warnings.is_empty() {
+        let _ = writeln!(o, "  warnings ({})", s.warnings.len());
+        for w in &s.warnings {
+            let _ = writeln!(o, "    {w}");
+        }
     }
     o
 }

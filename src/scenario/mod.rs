@@ -14,6 +14,7 @@ use crate::catalog::InstanceType;
 use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime};
 use crate::traffic::Traffic;
+use crate::warning::{self, Warning};
 use std::path::Path;
 
 pub use validate::ConfigError;
@@ -459,6 +460,10 @@ pub struct Scenario {
     pub model: ModelKnobs,
     pub default_lambda: DefaultLambdaKnobs,
     pub pricing: Pricing,
+    /// Warnings only parsing could see (the raw file's form, such as a bare
+    /// number of seconds in `[functions.work]`); [`Scenario::warnings`] adds
+    /// those the validated values show.
+    pub notes: Vec<Warning>,
 }
 
 impl Scenario {
@@ -480,21 +485,75 @@ impl Scenario {
         }
     }
 
-    /// Valid but probably unintended settings, one sentence each, for the CLI
-    /// to print as warnings (pure: it prints nothing itself).
-    pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Valid but probably unintended settings, and caveats every run of the
+    /// scenario carries (pure: it prints nothing itself). A run adds its own
+    /// (`report::summarize`).
+    pub fn warnings(&self) -> Vec<Warning> {
+        let mut out = self.notes.clone();
         for (i, f) in self.functions.iter().enumerate() {
             if let Some(n) = self.warm.ees_of(i)
                 && n < f.min_ees
             {
-                out.push(format!(
-                    "functions[{i}].warm.execution_environments = {n} is below MinExecutionEnvironments ({}): the scaler starts the other {} at its first tick ({})",
-                    f.min_ees,
-                    f.min_ees - n,
-                    self.model.scaler_interval
-                ));
+                out.push(
+                    Warning::new(
+                        warning::WARM_EES_BELOW_MIN,
+                        format!(
+                            "functions[{i}].warm.execution_environments = {n} is below MinExecutionEnvironments ({}): the scaler starts the other {} at its first tick ({})",
+                            f.min_ees,
+                            f.min_ees - n,
+                            self.model.scaler_interval
+                        ),
+                    )
+                    .key(format!("functions[{i}].warm.execution_environments"))
+                    .figure("warm_execution_environments", n as f64)
+                    .figure("min_execution_environments", f.min_ees as f64),
+                );
             }
+        }
+        let active = self.functions.iter().filter(|f| f.max_ees > 0).count();
+        if active > 1 {
+            let (source, key) = match self.provider.scaling {
+                ScalingMode::Auto => (
+                    "ScalingMode = \"Auto\", model.auto_cpu_target_percent",
+                    "model.auto_cpu_target_percent",
+                ),
+                ScalingMode::Manual { .. } => (
+                    "the ScalingPolicies TargetValue",
+                    "capacity_provider.CapacityProviderScalingConfig.ScalingPolicies",
+                ),
+            };
+            out.push(
+                Warning::new(
+                    warning::SHARED_CPU_TARGET,
+                    format!(
+                        "{active} functions share the capacity provider's one CPU target of {}% ({source}): the scaler sizes each function's EEs from that function's own EE CPU utilization, but against the same target; a function that needs another target needs its own capacity provider (a scenario of its own)",
+                        fmt_pct(self.cpu_target() * 100.0)
+                    ),
+                )
+                .key(key)
+                .figure("functions", active as f64)
+                .figure("cpu_target_percent", self.cpu_target() * 100.0),
+            );
+        }
+        let horizon_s = self.horizon.as_secs_f64();
+        if horizon_s < warning::SHORT_HORIZON_S {
+            let month_s = self.pricing.month_hours * 3600.0;
+            let factor = month_s / horizon_s;
+            out.push(
+                Warning::new(
+                    warning::SHORT_HORIZON_EXTRAPOLATION,
+                    format!(
+                        "the horizon is {}: monthly costs (a {}-hour month) are its costs multiplied by {}, so anything the horizon leaves out (daily peaks, scale-in, instance rotation) is missing from them; simulate at least 1h for a monthly figure",
+                        self.horizon,
+                        self.pricing.month_hours,
+                        fmt_factor(factor)
+                    ),
+                )
+                .key("horizon")
+                .figure("horizon_s", horizon_s)
+                .figure("month_hours", self.pricing.month_hours)
+                .figure("factor", factor),
+            );
         }
         out
     }
@@ -502,6 +561,21 @@ impl Scenario {
     /// The run's report intervals.
     pub fn report_clock(&self) -> crate::clock::ReportClock {
         crate::clock::ReportClock::new(self.horizon, self.report_interval)
+    }
+}
+
+/// A percentage with no needless decimals: 50, 62.5.
+fn fmt_pct(p: f64) -> String {
+    let s = format!("{p:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A multiplication factor: 4380×, 87.6×.
+fn fmt_factor(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}×")
+    } else {
+        format!("{x:.1}×")
     }
 }
 

@@ -26,6 +26,7 @@ use crate::dist::Dist;
 use crate::time::{SimDuration, SimTime, parse_duration};
 use crate::trace::{Order, Selection, Spread, TimeUnit, TraceFormat, TraceSpec};
 use crate::traffic::{ArrivalProcess, RateShape, Segment, Traffic};
+use crate::warning::Warning;
 use std::fmt::Display;
 use std::path::Path;
 use toml::{Table, Value};
@@ -376,6 +377,15 @@ impl Cx<'_> {
         }
         schedule.sort_by_key(|c| c.at);
         let warm = self.warm_fleet(&raw, start_state, &provider, &model, &functions, &catalog)?;
+        for (i, f) in functions.iter().enumerate() {
+            self.check_min_fleet(i, f, &provider, &model)?;
+        }
+        let notes = raw
+            .functions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, f)| function_spec::bare_work_seconds(i, f))
+            .collect();
 
         Ok(Scenario {
             name,
@@ -391,6 +401,7 @@ impl Cx<'_> {
             model,
             default_lambda,
             pricing,
+            notes,
         })
     }
 }

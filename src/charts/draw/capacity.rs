@@ -1,5 +1,6 @@
-//! Chart 2, LMI capacity: in-flight invocations against slots, EEs and
-//! instances, CPU utilization against the scaler target. Draws only; the
+//! Chart 2, LMI capacity: in-flight invocations against slots and the
+//! fleet's vCPUs against `MaxVCpuCount`, EEs and instances, CPU utilization
+//! against the scaler target. Draws only; the
 //! numbers come from `ChartData`, and no helper shared with other charts
 //! lives here.
 
@@ -20,14 +21,27 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
     };
     let starting_note = format!("initializing, launching: most {}", d.per());
 
-    // (a) in flight vs slots.
+    // (a) in flight vs slots (left axis); the fleet's vCPUs against
+    // MaxVCpuCount (right axis, in vCPUs: the cap's own unit).
     {
         let (area, leg) = &p[0];
         let ymax = vmax(&l.in_flight).max(vmax(&l.slots));
-        let mut chart = builder(area, false, false)
+        let y2max = vmax(&l.vcpus).max(l.max_vcpu);
+        let mut chart = builder(area, false, true)
             .build_cartesian_2d(x.clone(), 0.0..top(ymax))
-            .de()?;
+            .de()?
+            .set_secondary_coord(x.clone(), 0.0..top(y2max * 1.05));
         mesh!(chart, d, false, "invocations · slots", &yfmt);
+        chart
+            .configure_secondary_axes()
+            .y_labels(6)
+            .label_style(font(TICK_PX))
+            .axis_desc_style(font(LABEL_PX))
+            .y_label_formatter(&yfmt)
+            .y_desc("vCPUs")
+            .axis_style(AXIS)
+            .draw()
+            .de()?;
         chart
             .draw_series(
                 AreaSeries::new(steps(d, &l.slots), 0.0, c(colors::SLOTS_FILL).filled())
@@ -40,14 +54,47 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
                 line(colors::IN_FLIGHT, 3),
             ))
             .de()?;
+        chart
+            .draw_secondary_series(LineSeries::new(steps(d, &l.vcpus), line(colors::VCPUS, 2)))
+            .de()?;
+        chart
+            .draw_secondary_series(DashedLineSeries::new(
+                [(0.0, l.max_vcpu), (d.x_end, l.max_vcpu)],
+                12,
+                8,
+                line(colors::MAX_VCPU, 2),
+            ))
+            .de()?;
+        let mut notes = vec![(level_note.clone(), false)];
+        if l.launches_refused > 0 {
+            notes.push((
+                format!(
+                    "{} launch{} refused at the cap",
+                    fmt_num(l.launches_refused as f64),
+                    if l.launches_refused == 1 { "" } else { "es" }
+                ),
+                true,
+            ));
+        }
+        let fleet = if s.function.is_some() {
+            "provider vCPUs (right, most)"
+        } else {
+            "instance vCPUs (right, most)"
+        };
         legend(
             leg,
             "demand vs capacity",
             &[
                 item("available slots", colors::SLOTS, Swatch::Fill),
                 item("invocations in flight", colors::IN_FLIGHT, Swatch::Line),
+                item(fleet, colors::VCPUS, Swatch::Line),
+                item(
+                    format!("MaxVCpuCount {} (right)", fmt_num(l.max_vcpu)),
+                    colors::MAX_VCPU,
+                    Swatch::Dashed,
+                ),
             ],
-            &[(level_note.clone(), false)],
+            &notes,
         )?;
     }
 

@@ -290,6 +290,79 @@ impl Cx<'_> {
     }
 }
 
+impl Cx<'_> {
+    /// `MaxVCpuCount` must leave room for the instances that function `i`'s
+    /// `MinExecutionEnvironments` need, spread over the AZs as the model
+    /// places them (round-robin, so at least one instance per AZ in use) on
+    /// the allowed type that needs the fewest vCPUs for them. Below that the
+    /// fleet can never reach its minimum, and below one instance it can
+    /// launch nothing. A deactivated function (0/0) needs none.
+    pub(super) fn check_min_fleet(
+        &self,
+        i: usize,
+        f: &FunctionSpec,
+        p: &CapacityProvider,
+        m: &ModelKnobs,
+    ) -> Result<()> {
+        if f.max_ees == 0 {
+            return Ok(());
+        }
+        let shape = crate::lmi::policy::EeShape {
+            vcpus: f.ee_vcpus(),
+            memory_mib: f.ee_memory_mib(),
+        };
+        let (rv, rm) = (
+            m.reserved_vcpus_per_instance,
+            m.reserved_memory_mib_per_instance,
+        );
+        let ees = f.min_ees.max(1);
+        let azs = p.availability_zones.max(1);
+        // (vCPUs needed, instances, type) for each type that holds one EE.
+        let need = p
+            .instance_types
+            .iter()
+            .filter_map(|t| {
+                let per = crate::lmi::policy::ees_per_instance(t, shape, rv, rm);
+                (per > 0).then(|| {
+                    let instances: u64 = (0..azs)
+                        .map(|az| {
+                            let here = ees / azs + u32::from(az < ees % azs);
+                            here.div_ceil(per) as u64
+                        })
+                        .sum();
+                    (instances * t.vcpus as u64, instances, t)
+                })
+            })
+            .min_by_key(|(v, _, t)| (*v, t.vcpus));
+        let Some((vcpus, instances, t)) = need else {
+            return Ok(()); // check_fit has already refused this
+        };
+        if vcpus <= p.max_vcpu as u64 {
+            return Ok(());
+        }
+        let why = if instances == 1 {
+            "so no instance could ever launch".to_string()
+        } else {
+            format!(
+                "and its MinExecutionEnvironments = {ees} over {} AZ(s) need {instances} of them ({vcpus} vCPUs; Lambda spreads a function's EEs over the AZs, one instance per AZ at least), so the fleet could never reach its minimum",
+                azs.min(ees)
+            )
+        };
+        Err(self.bad(
+            "capacity_provider.CapacityProviderScalingConfig.MaxVCpuCount",
+            p.max_vcpu,
+            format!(
+                "at least {vcpus}: function `{}` (functions[{i}]) needs EEs of {} vCPU and {} MiB; the allowed instance type that needs the fewest vCPUs for them, `{}`, has {} vCPUs, {why}; raise MaxVCpuCount, lower MinExecutionEnvironments or availability_zones, or allow smaller instance types",
+                f.name,
+                f.ee_vcpus(),
+                f.ee_memory_mib(),
+                t.name,
+                t.vcpus
+            ),
+        ))
+    }
+}
+
 /// Maps an AWS runtime id (or a bare family name) to a [`Runtime`].
 pub fn parse_runtime(id: &str) -> Option<Runtime> {
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
@@ -318,4 +391,53 @@ pub fn parse_runtime(id: &str) -> Option<Runtime> {
         return digits(rest).then_some(Runtime::Dotnet);
     }
     None
+}
+
+/// `bare_seconds_in_work` warnings for function `i`: each non-zero bare number
+/// that `[functions.work]` reads as seconds (`cpu = 15`, `median = 15`, a
+/// percentile's duration), with its key path. Zero needs no unit.
+pub(super) fn bare_work_seconds(i: usize, f: &RawFunction) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let Some(w) = &f.work else { return out };
+    let mut note = |key: String, v: &Value| {
+        if let Some(s) = num_value(v).filter(|s| s.is_finite() && *s > 0.0) {
+            out.push(
+                Warning::new(
+                    crate::warning::BARE_SECONDS_IN_WORK,
+                    format!(
+                        "{key} = {v} is a bare number, read as {s} s; write a unit (\"{v}ms\" if milliseconds were meant, \"{v}s\" to keep seconds)"
+                    ),
+                )
+                .key(key)
+                .figure("seconds", s),
+            );
+        }
+    };
+    for (name, d) in [("cpu", &w.cpu), ("io", &w.io)] {
+        let key = format!("functions[{i}].work.{name}");
+        match d {
+            Some(Value::Table(t)) => {
+                for (k, v) in t {
+                    match (k.as_str(), v) {
+                        ("percentiles", Value::Array(points)) => {
+                            for (j, p) in points.iter().enumerate() {
+                                if let Value::Array(pair) = p
+                                    && let Some(d) = pair.get(1)
+                                {
+                                    note(format!("{key}.percentiles[{j}][1]"), d);
+                                }
+                            }
+                        }
+                        ("value" | "mean" | "median" | "p99" | "min" | "max", v) => {
+                            note(format!("{key}.{k}"), v)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Some(v) => note(key, v),
+            None => {}
+        }
+    }
+    out
 }

@@ -210,10 +210,13 @@ pub fn main() -> i32 {
         .unwrap_or_else(|p| Err(CliError::Internal(panic_text(p.as_ref()))));
     match r {
         Ok(()) => 0,
-        Err(e) => {
+        // With interrupts held off: when the failure comes from an interrupt
+        // in progress (its handler removed the staging directory being
+        // written), the handler's exit status and message win.
+        Err(e) => crate::output::uninterrupted(|| {
             eprintln!("error: {e}");
             e.exit_code()
-        }
+        }),
     }
 }
 

@@ -93,7 +93,15 @@ pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(move || {
         let dirs = in_flight();
         for d in dirs.iter() {
-            let _ = fs::remove_dir_all(d);
+            // Another thread may still be creating a file in it while it is
+            // removed (then the removal fails on a non-empty directory): try
+            // again a few times.
+            for _ in 0..50 {
+                if fs::remove_dir_all(d).is_ok() || !d.exists() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
         }
         let note = NOTE.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let mut msg = String::from(
@@ -386,18 +394,39 @@ impl Staging {
     /// there (shard directories, a user's files): files the previous marker
     /// listed that this write did not produce are removed. For directories
     /// shared with other outputs (a sweep's directory holds its shards').
-    pub fn commit_into(mut self) -> Result<(), OutputError> {
+    /// `done_with`, an owned directory (a sweep's progress), is removed in the
+    /// same step, so an interrupt cannot leave it beside the new outputs.
+    pub fn commit_into(mut self, done_with: Option<&Path>) -> Result<(), OutputError> {
         let names = self
             .write_marker()
             .map_err(OutputError::io(&self.staging))?;
         let dir = self.dir.clone();
         let staging = self.staging.clone();
+        // One held lock for the move and the removal of `done_with`: the
+        // signal handler cannot run between them.
         with_in_flight(|l| {
-            let existed = check_is_dir(&dir)?;
+            Self::move_in(l, &dir, &staging, &names)?;
+            match done_with {
+                Some(d) => remove_owned_dir(d),
+                None => Ok(()),
+            }
+        })?;
+        self.committed = true;
+        Ok(())
+    }
+
+    fn move_in(
+        l: &mut Vec<PathBuf>,
+        dir: &Path,
+        staging: &Path,
+        names: &[String],
+    ) -> Result<(), OutputError> {
+        {
+            let existed = check_is_dir(dir)?;
             if !existed {
                 // Nothing to keep: one rename.
-                fs::rename(&staging, &dir).map_err(OutputError::io(&dir))?;
-                unregister(l, &staging);
+                fs::rename(staging, dir).map_err(OutputError::io(dir))?;
+                unregister(l, staging);
                 return Ok(());
             }
             let old: Vec<String> = match marker_list(&dir) {
@@ -434,12 +463,10 @@ impl Staging {
             for n in names.iter().chain(std::iter::once(&MARKER.to_string())) {
                 fs::rename(staging.join(n), dir.join(n)).map_err(OutputError::io(&dir.join(n)))?;
             }
-            let _ = fs::remove_dir_all(&staging);
-            unregister(l, &staging);
+            let _ = fs::remove_dir_all(staging);
+            unregister(l, staging);
             Ok(())
-        })?;
-        self.committed = true;
-        Ok(())
+        }
     }
 }
 
@@ -565,7 +592,7 @@ mod tests {
         fs::write(dir.join("heatmap.png"), b"old chart").unwrap();
         let s = Staging::new(&dir).unwrap();
         s.write("results.csv", b"r").unwrap();
-        s.commit_into().unwrap();
+        s.commit_into(None).unwrap();
         assert_eq!(
             names(&dir),
             vec![

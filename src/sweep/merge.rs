@@ -169,5 +169,5 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
     let pr: Vec<PointResult> = rows.iter().map(|(r, _)| r.clone()).collect();
     summary.analyse(&pr, &coords);
     let dir = crate::output::run_dir(out, &summary.sweep);
-    finish(&dir, &summary, &rows, with_charts)
+    finish(&dir, &summary, &rows, with_charts, None)
 }

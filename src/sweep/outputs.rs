@@ -35,12 +35,14 @@ pub(super) fn output_err(dir: &Path, e: OutputError) -> SweepError {
     }
 }
 
-/// Writes charts, `summary.json`, `results.csv` and `results.fnv64` into `dir`.
+/// Writes charts, `summary.json`, `results.csv` and `results.fnv64` into
+/// `dir`; removes `done_with` (the sweep's progress directory) in the same step.
 pub(super) fn finish(
     dir: &Path,
     summary: &SweepSummary,
     rows: &[(PointResult, Vec<String>)],
     with_charts: bool,
+    done_with: Option<&Path>,
 ) -> Result<Outcome, SweepError> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut notes = Vec::new();
@@ -70,7 +72,7 @@ pub(super) fn finish(
         st.write(name, bytes)
             .map_err(|e| out_err(dir, format!("{name}: {e}")))?;
     }
-    st.commit_into().map_err(|e| output_err(dir, e))?;
+    st.commit_into(done_with).map_err(|e| output_err(dir, e))?;
     Ok(Outcome {
         dir: dir.to_path_buf(),
         summary: summary.clone(),

@@ -327,8 +327,6 @@ pub fn parse_csv(
                 want.len()
             ));
         }
-        let fields: Vec<String> = rec.iter().map(String::from).collect();
-        check(ri + 1, line, &fields)?;
         let point: usize = rec[0]
             .parse()
             .map_err(|_| format!("{what}:{line}: `{}` is not a point index", &rec[0]))?;
@@ -374,6 +372,9 @@ pub fn parse_csv(
                 }
             }
         }
+        // Numbers first (a NaN is named as such), then the row as a whole.
+        let fields: Vec<String> = rec.iter().map(String::from).collect();
+        check(ri + 1, line, &fields)?;
         out.push((r, labels));
     }
     if let Some(v) = verify {

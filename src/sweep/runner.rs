@@ -338,9 +338,8 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
     let with_labels: Vec<(PointResult, Vec<String>)> =
         rows.iter().map(|r| (r.clone(), labels(r.point))).collect();
     let charts = o.charts && o.shard.is_none();
-    let mut out = finish(&dir, &summary, &with_labels, charts)?;
     drop(st.partial);
-    crate::output::remove_owned_dir(&pdir).map_err(pe)?;
+    let mut out = finish(&dir, &summary, &with_labels, charts, Some(&pdir))?;
     if resumed > 0 {
         out.notes.push(format!(
             "resumed: {resumed} of {} point(s) kept from the interrupted run, {} computed now",

@@ -185,7 +185,7 @@ fn foreign_entries(dir: &Path) -> Result<Vec<String>, OutputError> {
         let name = e.file_name().to_string_lossy().into_owned();
         let ours = name == MARKER
             || match &listed {
-                Some(l) => l.iter().any(|n| *n == name),
+                Some(l) => l.contains(&name),
                 None => legacy_name(&name) && e.file_type().is_ok_and(|t| t.is_file()),
             };
         if !ours {
@@ -421,52 +421,50 @@ impl Staging {
         staging: &Path,
         names: &[String],
     ) -> Result<(), OutputError> {
-        {
-            let existed = check_is_dir(dir)?;
-            if !existed {
-                // Nothing to keep: one rename.
-                fs::rename(staging, dir).map_err(OutputError::io(dir))?;
-                unregister(l, staging);
-                return Ok(());
-            }
-            let old: Vec<String> = match marker_list(&dir) {
-                Some(l) => l,
-                None => fs::read_dir(&dir)
-                    .map_err(OutputError::io(&dir))?
-                    .flatten()
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| legacy_name(n))
-                    .collect(),
-            };
-            if let Some(listed) = marker_list(&dir) {
-                let taken: Vec<String> = names
-                    .iter()
-                    .filter(|n| !listed.contains(n) && dir.join(n.as_str()).exists())
-                    .cloned()
-                    .collect();
-                if !taken.is_empty() {
-                    return Err(OutputError::NotOurs(format!(
-                        "{} holds {} that lmi-sim did not write and would overwrite: {}; move it elsewhere or choose another --out",
-                        dir.display(),
-                        if taken.len() == 1 { "a file" } else { "files" },
-                        taken.join(", ")
-                    )));
-                }
-            }
-            for n in old.iter().filter(|n| !names.contains(n)) {
-                let p = dir.join(n);
-                if p.is_file() {
-                    fs::remove_file(&p).map_err(OutputError::io(&p))?;
-                }
-            }
-            for n in names.iter().chain(std::iter::once(&MARKER.to_string())) {
-                fs::rename(staging.join(n), dir.join(n)).map_err(OutputError::io(&dir.join(n)))?;
-            }
-            let _ = fs::remove_dir_all(staging);
+        let existed = check_is_dir(dir)?;
+        if !existed {
+            // Nothing to keep: one rename.
+            fs::rename(staging, dir).map_err(OutputError::io(dir))?;
             unregister(l, staging);
-            Ok(())
+            return Ok(());
         }
+        let old: Vec<String> = match marker_list(dir) {
+            Some(l) => l,
+            None => fs::read_dir(dir)
+                .map_err(OutputError::io(dir))?
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| legacy_name(n))
+                .collect(),
+        };
+        if let Some(listed) = marker_list(dir) {
+            let taken: Vec<String> = names
+                .iter()
+                .filter(|n| !listed.contains(n) && dir.join(n.as_str()).exists())
+                .cloned()
+                .collect();
+            if !taken.is_empty() {
+                return Err(OutputError::NotOurs(format!(
+                    "{} holds {} that lmi-sim did not write and would overwrite: {}; move it elsewhere or choose another --out",
+                    dir.display(),
+                    if taken.len() == 1 { "a file" } else { "files" },
+                    taken.join(", ")
+                )));
+            }
+        }
+        for n in old.iter().filter(|n| !names.contains(n)) {
+            let p = dir.join(n);
+            if p.is_file() {
+                fs::remove_file(&p).map_err(OutputError::io(&p))?;
+            }
+        }
+        for n in names.iter().chain(std::iter::once(&MARKER.to_string())) {
+            fs::rename(staging.join(n), dir.join(n)).map_err(OutputError::io(&dir.join(n)))?;
+        }
+        let _ = fs::remove_dir_all(staging);
+        unregister(l, staging);
+        Ok(())
     }
 }
 

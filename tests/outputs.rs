@@ -386,9 +386,19 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
         "{}",
         stderr(&o)
     );
-    // Without --resume the old progress is discarded and the sweep runs.
-    let o = run(&["sweep", &f, "--out", o_s, "-q", "--no-charts"]);
+    // Without --resume the old progress is discarded (and said so) and the sweep runs.
+    std::fs::write(
+        pdir.join("results.partial.csv"),
+        format!("{}\n{}\n", lines[0], lines[1]),
+    )
+    .unwrap();
+    let o = run(&["sweep", &f, "--out", o_s, "--no-charts"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("started over: 1 point(s)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("t/results.csv")).unwrap(),
         results

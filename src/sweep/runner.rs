@@ -175,6 +175,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
     } else {
         Vec::new()
     };
+    let mut discarded = None;
     let partial = if o.resume && pdir.exists() {
         // Append after the last complete line.
         let len: u64 = {
@@ -196,6 +197,12 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         }
         f
     } else {
+        if let Ok(t) = std::fs::read_to_string(&partial_path) {
+            let n = t.lines().count().saturating_sub(1);
+            if n > 0 {
+                discarded = Some(n);
+            }
+        }
         crate::output::remove_owned_dir(&pdir).map_err(pe)?;
         crate::output::create_owned_dir(&pdir).map_err(pe)?;
         let info = PartialInfo {
@@ -340,6 +347,11 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
     let charts = o.charts && o.shard.is_none();
     drop(st.partial);
     let mut out = finish(&dir, &summary, &with_labels, charts, Some(&pdir))?;
+    if let Some(n) = discarded {
+        out.notes.push(format!(
+            "started over: {n} point(s) an interrupted run had finished were discarded (`--resume` keeps them)"
+        ));
+    }
     if resumed > 0 {
         out.notes.push(format!(
             "resumed: {resumed} of {} point(s) kept from the interrupted run, {} computed now",

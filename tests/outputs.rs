@@ -61,6 +61,10 @@ impl Delays {
 
 /// Starts `args`, sends SIGINT after `ms`, waits; returns the exit status text.
 fn interrupt_after(args: &[&str], ms: u64) -> (Option<i32>, String) {
+    signal_after(args, ms, libc::SIGINT)
+}
+
+fn signal_after(args: &[&str], ms: u64, signal: libc::c_int) -> (Option<i32>, String) {
     let child = bin()
         .args(args)
         .stdout(std::process::Stdio::null())
@@ -70,7 +74,7 @@ fn interrupt_after(args: &[&str], ms: u64) -> (Option<i32>, String) {
     std::thread::sleep(Duration::from_millis(ms));
     // SAFETY: kill(2) on our own child's PID, which has not been reaped yet.
     unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+        libc::kill(child.id() as libc::pid_t, signal);
     }
     let o = child.wait_with_output().unwrap();
     (o.status.code(), stderr(&o))
@@ -609,4 +613,24 @@ fn a_panic_on_any_thread_is_exit_1() {
         );
         assert!(!out.join("t").exists());
     }
+}
+
+#[test]
+fn sigterm_is_handled_like_sigint() {
+    let d = tempfile::tempdir().unwrap();
+    // Long enough (about 100x the interrupt delay) to still be running.
+    let f = write(
+        d.path(),
+        "tiny.toml",
+        &RUN.replace("horizon = \"2h\"", "horizon = \"7d\""),
+    );
+    let out = d.path().join("out");
+    let (code, err) = signal_after(
+        &["run", &f, "--out", out.to_str().unwrap(), "-q"],
+        300,
+        libc::SIGTERM,
+    );
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(!out.exists() || names(&out).is_empty(), "{:?}", names(&out));
 }

@@ -370,6 +370,26 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
     }
     assert!(!pdir.exists());
 
+    // Stopped before its first row: a fingerprint and no rows file yet.
+    std::fs::create_dir_all(&pdir).unwrap();
+    std::fs::write(
+        pdir.join(".lmi-sim"),
+        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pdir.join("sweep.json"),
+        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
+    )
+    .unwrap();
+    let o = run(&["sweep", &f, "--out", o_s, "--resume", "-q", "--no-charts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("t/results.csv")).unwrap(),
+        results
+    );
+    assert!(!pdir.exists());
+
     // Progress of another sweep (another fingerprint) is refused with the fix.
     std::fs::create_dir_all(&pdir).unwrap();
     std::fs::write(

@@ -95,7 +95,11 @@ fn read_partial(
         )));
     }
     let cp = pdir.join(PARTIAL_CSV);
-    let mut text = std::fs::read_to_string(&cp).map_err(|e| out_err(pdir, e))?;
+    // Missing: the run was stopped before its first row (nothing to keep).
+    let mut text = match std::fs::read_to_string(&cp) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        r => r.map_err(|e| out_err(pdir, e))?,
+    };
     if let Some(i) = text.rfind('\n') {
         text.truncate(i + 1);
     } else {
@@ -179,13 +183,15 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
     let partial = if o.resume && pdir.exists() {
         // Append after the last complete line.
         let len: u64 = {
-            let text = std::fs::read(&partial_path).map_err(|e| out_err(&pdir, e))?;
+            let text = std::fs::read(&partial_path).unwrap_or_default();
             text.iter()
                 .rposition(|&b| b == b'\n')
                 .map_or(0, |i| i as u64 + 1)
         };
         let f = std::fs::OpenOptions::new()
             .write(true)
+            .create(true)
+            .truncate(false)
             .open(&partial_path)
             .map_err(|e| out_err(&pdir, e))?;
         f.set_len(len).map_err(|e| out_err(&pdir, e))?;
@@ -203,21 +209,25 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
                 discarded = Some(n);
             }
         }
-        crate::output::remove_owned_dir(&pdir).map_err(pe)?;
-        crate::output::create_owned_dir(&pdir).map_err(pe)?;
-        let info = PartialInfo {
-            fingerprint: sw.fingerprint.clone(),
-            shard: o.shard,
-        };
-        let json = serde_json::to_string_pretty(&info).unwrap_or_default();
-        std::fs::write(pdir.join(PARTIAL_INFO), json).map_err(|e| out_err(&pdir, e))?;
-        crate::output::claim(&pdir, PARTIAL_INFO).map_err(pe)?;
-        crate::output::claim(&pdir, PARTIAL_CSV).map_err(pe)?;
-        let mut f = std::fs::File::create(&partial_path).map_err(|e| out_err(&pdir, e))?;
-        f.write_all(&results::record_bytes(&results::header(&keys)))
-            .and_then(|_| f.flush())
-            .map_err(|e| out_err(&pdir, e))?;
-        f
+        // Set up in one step: an interrupt waits, so it never leaves a
+        // progress directory without its fingerprint or header.
+        crate::output::uninterrupted(|| {
+            crate::output::remove_owned_dir(&pdir).map_err(pe)?;
+            crate::output::create_owned_dir(&pdir).map_err(pe)?;
+            let info = PartialInfo {
+                fingerprint: sw.fingerprint.clone(),
+                shard: o.shard,
+            };
+            let json = serde_json::to_string_pretty(&info).unwrap_or_default();
+            std::fs::write(pdir.join(PARTIAL_INFO), json).map_err(|e| out_err(&pdir, e))?;
+            crate::output::claim(&pdir, PARTIAL_INFO).map_err(pe)?;
+            crate::output::claim(&pdir, PARTIAL_CSV).map_err(pe)?;
+            let mut f = std::fs::File::create(&partial_path).map_err(|e| out_err(&pdir, e))?;
+            f.write_all(&results::record_bytes(&results::header(&keys)))
+                .and_then(|_| f.flush())
+                .map_err(|e| out_err(&pdir, e))?;
+            Ok::<_, SweepError>(f)
+        })?
     };
     crate::output::set_interrupt_note(format!(
         "the points that finished are kept in {}; `lmi-sim sweep --resume` with the same arguments computes only the rest",

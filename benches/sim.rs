@@ -118,6 +118,7 @@ fn sweep_16(c: &mut Criterion) {
         shard: None,
         charts: false,
         progress: false,
+        resume: false,
     };
     let mut g = c.benchmark_group("sweep");
     g.sample_size(10);

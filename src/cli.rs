@@ -107,6 +107,10 @@ pub enum Command {
         /// No progress bar and no summary; only errors.
         #[arg(long, short)]
         quiet: bool,
+        /// Keep the points an interrupted run of the same sweep finished
+        /// (`<out>/<sweep name>.partial/`) and compute only the rest.
+        #[arg(long)]
+        resume: bool,
     },
     /// Join shard outputs (shard-K-of-N directories) into the results.csv,
     /// summary.json and charts one machine would have written.
@@ -138,14 +142,56 @@ pub enum CliError {
     /// `--deny-warnings` and there were warnings (listed in the message).
     #[error("{0}")]
     Warnings(String),
+    /// A bug: a panic (on any thread) or a broken internal invariant.
+    #[error("internal error (a bug in lmi-sim; please report it): {0}")]
+    Internal(String),
 }
 
 impl CliError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CliError::Config(_) | CliError::Source(_) | CliError::Warnings(_) => 2,
-            CliError::Output { .. } => 1,
+            CliError::Output { .. } | CliError::Internal(_) => 1,
         }
+    }
+}
+
+impl From<crate::output::OutputError> for CliError {
+    fn from(e: crate::output::OutputError) -> Self {
+        match e {
+            crate::output::OutputError::NotOurs(m) => CliError::Source(m),
+            crate::output::OutputError::Io { path, source } => CliError::Output {
+                path: path.display().to_string(),
+                message: source.to_string(),
+            },
+        }
+    }
+}
+
+/// The text of a panic payload.
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a thread panicked".into())
+}
+
+/// Test hook (not a user option): `LMI_SIM_TEST_PANIC=lmi` panics in the LMI
+/// driver, `LMI_SIM_TEST_PANIC=point:N` in sweep point N, so that tests can
+/// check that a panic on any thread exits with status 1.
+pub const TEST_PANIC_ENV: &str = "LMI_SIM_TEST_PANIC";
+
+fn install_test_hooks() {
+    let Ok(v) = std::env::var(TEST_PANIC_ENV) else {
+        return;
+    };
+    if v == "lmi" {
+        crate::sim::test_hooks::PANIC_IN_LMI.store(true, std::sync::atomic::Ordering::Relaxed);
+    } else if let Some(n) = v
+        .strip_prefix("point:")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        crate::sweep::test_hooks::PANIC_AT_POINT.store(n, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -173,12 +219,22 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match execute(cli.command) {
+    crate::output::install_signal_handler();
+    install_test_hooks();
+    // A panic on any thread (the LMI thread, a sweep worker) reaches here and
+    // is an internal error, exit status 1; the panic hook has already printed
+    // where it happened.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(cli.command)))
+        .unwrap_or_else(|p| Err(CliError::Internal(panic_text(p.as_ref()))));
+    match r {
         Ok(()) => 0,
-        Err(e) => {
+        // With interrupts held off: when the failure comes from an interrupt
+        // in progress (its handler removed the staging directory being
+        // written), the handler's exit status and message win.
+        Err(e) => crate::output::uninterrupted(|| {
             eprintln!("error: {e}");
             e.exit_code()
-        }
+        }),
     }
 }
 
@@ -214,6 +270,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             no_charts,
             dry_run,
             quiet,
+            resume,
         } => {
             use crate::sweep;
             if jobs == Some(0) {
@@ -256,6 +313,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     shard,
                     charts: !no_charts,
                     progress: !quiet,
+                    resume,
                 },
             )
             .map_err(sweep_err)?;
@@ -351,6 +409,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 PlatformArg::Default => Platforms::Default,
                 PlatformArg::Both => Platforms::Both,
             };
+            // Refuse before simulating when the outputs cannot replace what is there.
+            crate::output::check_replaceable(&crate::output::run_dir(&out, &sc.name))?;
             let t0 = Instant::now();
             let threads = threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
@@ -366,7 +426,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             };
             // Everything goes to a staging directory first; the CSVs are
             // streamed, so memory never holds a whole file.
-            let staging = crate::output::Staging::new(&dir).map_err(out_err)?;
+            let staging = crate::output::Staging::new(&dir)?;
             staging
                 .write("summary.json", report::summary_json(&summary).as_bytes())
                 .map_err(out_err)?;
@@ -397,7 +457,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             if let Some(e) = run.spill_error() {
                 return Err(out_err(std::io::Error::other(e)));
             }
-            staging.commit().map_err(out_err)?;
+            staging.commit()?;
             if !quiet {
                 print!("{}", report::terminal(&summary));
                 println!("  outputs: {}/ ({} files)", dir.display(), n_files);

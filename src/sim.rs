@@ -266,17 +266,18 @@ pub fn run_threads(
     let (l, d) = std::thread::scope(|s| {
         let lmi = s.spawn(|| drive(sc, Platforms::Lmi));
         let def = drive(sc, Platforms::Default);
-        let lmi = lmi
-            .join()
-            .unwrap_or_else(|_| Err(TraceError("the LMI thread panicked".into())));
+        // A panic on the LMI thread is a bug: it goes on to the caller (the
+        // CLI reports it as an internal error), never as a trace error.
+        let lmi = lmi.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         (lmi, def)
     });
     let (mut l, d) = (l?, d?);
-    if l.offered.checksum != d.offered.checksum {
-        return Err(TraceError(
-            "internal error: the two platform threads saw different arrivals".into(),
-        ));
-    }
+    // A broken invariant, not bad input: the CLI reports the panic as an
+    // internal error (exit status 1).
+    assert_eq!(
+        l.offered.checksum, d.offered.checksum,
+        "internal error: the two platform threads saw different arrivals"
+    );
     l.default = d.default;
     Ok(l)
 }
@@ -314,8 +315,20 @@ impl<P: Platform> Fed<P> {
     }
 }
 
+/// A switch for tests of the CLI's exit codes: set, the LMI driver panics.
+/// Not an option for users (the CLI sets it from a test-only environment
+/// variable); read once per run, never on the invocation path.
+#[doc(hidden)]
+pub mod test_hooks {
+    pub static PANIC_IN_LMI: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
+}
+
 /// One pass over the arrivals, feeding the chosen platforms.
 fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
+    if platforms.lmi() && test_hooks::PANIC_IN_LMI.load(std::sync::atomic::Ordering::Relaxed) {
+        panic!("test hook: panic in the LMI driver");
+    }
     let horizon = SimTime::ZERO + sc.horizon;
     let clock = sc.report_clock();
     let mut arrivals = ArrivalStream::new(sc)?;

@@ -7,6 +7,7 @@
 //! path, the bad value and the allowed range. Nothing here does I/O except
 //! [`load`], which reads the file.
 
+pub mod elide;
 pub mod raw;
 pub mod validate;
 

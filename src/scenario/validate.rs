@@ -89,6 +89,39 @@ type Result<T> = std::result::Result<T, ConfigError>;
 pub const MAX_DURATION: SimDuration = SimDuration::from_secs(3650 * 86_400);
 /// Longest horizon.
 pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(400 * 86_400);
+
+/// Most rows `timeseries.csv` or `decisions.csv` may get (intervals ×
+/// functions): about 1 GB of `timeseries.csv`. `report_interval` and
+/// `model.scaler_interval` are checked against it when a scenario is read.
+pub const MAX_OUTPUT_ROWS: u64 = 5_000_000;
+
+/// Typical bytes per row, for the size estimate in the message.
+const TIMESERIES_ROW_BYTES: u64 = 200;
+const DECISION_ROW_BYTES: u64 = 50;
+
+/// `5000000` as `5,000,000`.
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes as `1.9 GB`.
+fn human_bytes(b: u64) -> String {
+    let b = b as f64;
+    for (unit, name) in [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")] {
+        if b >= unit {
+            return format!("{:.1} {name}", b / unit);
+        }
+    }
+    format!("{b} B")
+}
 /// Largest rate of any traffic shape [1/s].
 pub const MAX_RATE: f64 = 1e9;
 
@@ -121,7 +154,7 @@ pub fn parse_raw(text: &str, file: &str) -> Result<RawScenario> {
 }
 
 fn toml_error(file: &str, key: String, e: &toml::de::Error) -> ConfigError {
-    let mut message = e.to_string().trim_end().to_string();
+    let mut message = super::elide::elide_snippet(e.to_string().trim_end());
     if !e.message().starts_with("unknown field")
         && !e.message().contains("expected a duration")
         && let Some(h) = hint(&key)
@@ -274,6 +307,41 @@ impl Cx<'_> {
         }
     }
 
+    /// Refuses an interval that would write more than [`MAX_OUTPUT_ROWS`]
+    /// rows (one per interval and function) to `file`, with the estimate.
+    fn check_rows(
+        &self,
+        key: &str,
+        horizon: SimDuration,
+        interval: SimDuration,
+        functions: usize,
+        file: &str,
+        row_bytes: u64,
+    ) -> Result<()> {
+        let intervals = horizon.0.div_ceil(interval.0.max(1));
+        let rows = intervals.saturating_mul(functions as u64);
+        if rows <= MAX_OUTPUT_ROWS {
+            return Ok(());
+        }
+        // The shortest interval that stays within the limit, in whole seconds
+        // when that is at least a second.
+        let per_fn = (MAX_OUTPUT_ROWS / (functions as u64).max(1)).max(1);
+        let mut min = horizon.0.div_ceil(per_fn);
+        if min >= 1_000_000 {
+            min = min.div_ceil(1_000_000) * 1_000_000;
+        }
+        Err(self.bad(
+            key,
+            interval,
+            format!(
+                "an interval that writes at most {} rows to {file} (one per interval and function): {interval} over horizon {horizon} is {intervals} intervals × {functions} function(s) = {rows} rows, about {}; use {key} >= {}",
+                group(MAX_OUTPUT_ROWS),
+                human_bytes(rows.saturating_mul(row_bytes)),
+                SimDuration(min)
+            ),
+        ))
+    }
+
     fn scenario(&self, raw: RawScenario) -> Result<Scenario> {
         let name = self.name("name", raw.name.as_ref())?;
         let seed = match raw.seed {
@@ -326,9 +394,11 @@ impl Cx<'_> {
             return Err(self.bad("functions", "(none)", "at least one [[functions]] table"));
         }
         let mut functions: Vec<FunctionSpec> = Vec::with_capacity(raw.functions.len());
+        // Name → index: checking uniqueness stays linear in the functions.
+        let mut by_name: std::collections::BTreeMap<String, usize> = Default::default();
         for (i, rf) in raw.functions.iter().enumerate() {
             let f = self.function(i, rf, &default_lambda)?;
-            if let Some(j) = functions.iter().position(|g| g.name == f.name) {
+            if let Some(&j) = by_name.get(&f.name) {
                 return Err(self.bad(
                     format!("functions[{i}].name"),
                     quoted(&f.name),
@@ -336,6 +406,7 @@ impl Cx<'_> {
                 ));
             }
             self.check_fit(i, &f, &provider, &model)?;
+            by_name.insert(f.name.clone(), i);
             functions.push(f);
         }
 
@@ -358,14 +429,22 @@ impl Cx<'_> {
                     format!("a duration <= horizon ({horizon})"),
                 ));
             }
-            let names: Vec<String> = functions.iter().map(|f| quoted(&f.name)).collect();
-            let allowed = format!("the name of a function: {}", names.join(", "));
+            // The list of names is only built for an error.
+            let allowed = || {
+                let names: Vec<String> =
+                    functions.iter().take(20).map(|f| quoted(&f.name)).collect();
+                format!(
+                    "the name of a function: {}{}",
+                    names.join(", "),
+                    if functions.len() > 20 { ", …" } else { "" }
+                )
+            };
             let function = match &e.function {
-                None => return Err(self.missing(format!("{key}.function"), allowed)),
-                Some(n) => functions
-                    .iter()
-                    .position(|f| &f.name == n)
-                    .ok_or_else(|| self.bad(format!("{key}.function"), quoted(n), allowed))?,
+                None => return Err(self.missing(format!("{key}.function"), allowed())),
+                Some(n) => by_name
+                    .get(n)
+                    .copied()
+                    .ok_or_else(|| self.bad(format!("{key}.function"), quoted(n), allowed()))?,
             };
             let (min_ees, max_ees) = self.ee_bounds(&key, e.min_ees, e.max_ees)?;
             schedule.push(ScalingChange {
@@ -376,6 +455,22 @@ impl Cx<'_> {
             });
         }
         schedule.sort_by_key(|c| c.at);
+        self.check_rows(
+            "report_interval",
+            horizon,
+            report_interval,
+            functions.len(),
+            "timeseries.csv",
+            TIMESERIES_ROW_BYTES,
+        )?;
+        self.check_rows(
+            "model.scaler_interval",
+            horizon,
+            model.scaler_interval,
+            functions.len(),
+            "decisions.csv",
+            DECISION_ROW_BYTES,
+        )?;
         let warm = self.warm_fleet(&raw, start_state, &provider, &model, &functions, &catalog)?;
         for (i, f) in functions.iter().enumerate() {
             self.check_min_fleet(i, f, &provider, &model)?;

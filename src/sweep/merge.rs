@@ -82,12 +82,31 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
         let rp = d.join("results.csv");
         let text = std::fs::read_to_string(&rp).map_err(|e| {
             SweepError::input(format!(
-                "{}: cannot read results.csv: {e} (did the shard finish? an interrupted shard leaves results.partial.csv)",
+                "{}: cannot read results.csv: {e} (did the shard finish? an interrupted shard keeps its finished points in `<its directory>.partial/`; `lmi-sim sweep --resume` completes it)",
                 d.display()
             ))
         })?;
-        let parsed = results::parse_csv(&text, &f.axis_keys(), &rp.display().to_string())
-            .map_err(SweepError::input)?;
+        let cp = d.join(results::CHECKSUMS);
+        let sums_text = std::fs::read_to_string(&cp).map_err(|e| {
+            SweepError::input(format!(
+                "{}: cannot read {}: {e} (every sweep output has one; was it written by an older lmi-sim? run the shard again)",
+                d.display(),
+                results::CHECKSUMS
+            ))
+        })?;
+        let cp_text = cp.display().to_string();
+        let verify = results::Verify {
+            fingerprint: &s.fingerprint,
+            sums: sums_text.lines().collect(),
+            what: &cp_text,
+        };
+        let parsed = results::parse_csv(
+            &text,
+            &f.axis_keys(),
+            &rp.display().to_string(),
+            Some(&verify),
+        )
+        .map_err(SweepError::input)?;
         for (r, labels) in parsed {
             let p = r.point;
             if p >= f.points {
@@ -150,5 +169,5 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
     let pr: Vec<PointResult> = rows.iter().map(|(r, _)| r.clone()).collect();
     summary.analyse(&pr, &coords);
     let dir = crate::output::run_dir(out, &summary.sweep);
-    finish(&dir, &summary, &rows, with_charts)
+    finish(&dir, &summary, &rows, with_charts, None)
 }

@@ -34,7 +34,7 @@ mod terminal;
 
 pub use merge::merge;
 pub use outputs::Outcome;
-pub use runner::{RunOptions, describe, run};
+pub use runner::{MAX_JOBS, RunOptions, describe, partial_dir, run, test_hooks};
 pub use shard::{SHARD_ENV, Shard, ShardArg, parse_shard, resolve_shard};
 pub use summary::{AxisSummary, GoalSummary, KeyValue, Pick, ShardSummary, SweepSummary};
 pub use terminal::{fmt_volume, terminal};

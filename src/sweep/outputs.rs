@@ -1,9 +1,11 @@
-//! What a sweep (or a merge) writes: the `Outcome`, the charts, `summary.json`
-//! and `results.csv`, each through a temporary file and a rename. Writes only;
-//! must not run points or compute figures.
+//! What a sweep (or a merge) writes: the `Outcome`, the charts, `summary.json`,
+//! `results.csv` and its per-row checksums, staged and moved into place
+//! together (see [`crate::output::Staging::commit_into`]), so the directory
+//! holds one run's files, never a mix. Writes only; must not run points or
+//! compute figures.
 
 use super::{PointResult, SweepError, SweepSummary, charts, results};
-use std::io::Write;
+use crate::output::{OutputError, Staging};
 use std::path::{Path, PathBuf};
 
 /// What a finished sweep (or merge) wrote.
@@ -17,21 +19,6 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file and a rename.
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let r = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, dir.join(name))
-    })();
-    if r.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    r
-}
-
 pub(super) fn out_err(dir: &Path, e: impl std::fmt::Display) -> SweepError {
     SweepError {
         path: Some(dir.display().to_string()),
@@ -39,12 +26,23 @@ pub(super) fn out_err(dir: &Path, e: impl std::fmt::Display) -> SweepError {
     }
 }
 
-/// Writes charts, `summary.json` and `results.csv` (last) into `dir`.
+/// An output failure as a sweep error: something in the way that lmi-sim did
+/// not write is bad input (exit 2); an I/O failure is exit 1.
+pub(super) fn output_err(dir: &Path, e: OutputError) -> SweepError {
+    match e {
+        OutputError::NotOurs(m) => SweepError::input(m),
+        e => out_err(dir, e),
+    }
+}
+
+/// Writes charts, `summary.json`, `results.csv` and `results.fnv64` into
+/// `dir`; removes `done_with` (the sweep's progress directory) in the same step.
 pub(super) fn finish(
     dir: &Path,
     summary: &SweepSummary,
     rows: &[(PointResult, Vec<String>)],
     with_charts: bool,
+    done_with: Option<&Path>,
 ) -> Result<Outcome, SweepError> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut notes = Vec::new();
@@ -63,16 +61,18 @@ pub(super) fn finish(
         "results.csv".into(),
         results::csv_bytes(&summary.axis_keys(), rows),
     ));
-    std::fs::create_dir_all(dir).map_err(|e| out_err(dir, e))?;
-    // Charts of an earlier run that this one did not draw would mislead.
-    for stale in charts::NAMES {
-        if !files.iter().any(|(n, _)| n == stale) {
-            let _ = std::fs::remove_file(dir.join(stale));
-        }
-    }
+    files.push((
+        results::CHECKSUMS.into(),
+        results::checksums(&summary.fingerprint, &summary.axis_keys(), rows),
+    ));
+    // Charts of an earlier run that this one did not draw are removed by the
+    // commit (they are in the directory's marker, and not in this write).
+    let st = Staging::new(dir).map_err(|e| output_err(dir, e))?;
     for (name, bytes) in &files {
-        write_atomic(dir, name, bytes).map_err(|e| out_err(dir, format!("{name}: {e}")))?;
+        st.write(name, bytes)
+            .map_err(|e| out_err(dir, format!("{name}: {e}")))?;
     }
+    st.commit_into(done_with).map_err(|e| output_err(dir, e))?;
     Ok(Outcome {
         dir: dir.to_path_buf(),
         summary: summary.clone(),

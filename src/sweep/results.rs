@@ -229,52 +229,123 @@ pub fn csv_bytes(axis_keys: &[String], rows: &[(PointResult, Vec<String>)]) -> V
     out
 }
 
+/// The file beside `results.csv` holding one checksum per record.
+pub const CHECKSUMS: &str = "results.fnv64";
+
+/// Checksum of one `results.csv` record (its fields as lmi-sim writes them)
+/// under a sweep's fingerprint.
+pub fn record_checksum(fingerprint: &str, fields: &[String]) -> String {
+    format!(
+        "{:016x}",
+        super::spec::fnv64(&[fingerprint.as_bytes(), b"\n", &record_bytes(fields)])
+    )
+}
+
+/// `results.fnv64`: the checksum of each record of `results.csv` (header
+/// first), one a line, so that `sweep-merge` can tell an edited row. It detects
+/// edits, not deliberate forgery (FNV-1a is not a cryptographic hash).
+pub fn checksums(
+    fingerprint: &str,
+    axis_keys: &[String],
+    rows: &[(PointResult, Vec<String>)],
+) -> Vec<u8> {
+    let mut out = String::new();
+    out.push_str(&record_checksum(fingerprint, &header(axis_keys)));
+    out.push('\n');
+    for (r, labels) in rows {
+        out.push_str(&record_checksum(fingerprint, &row(r, labels)));
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Per-record checksums to check rows against (see [`checksums`]).
+pub struct Verify<'a> {
+    pub fingerprint: &'a str,
+    /// The checksum file's lines.
+    pub sums: Vec<&'a str>,
+    /// The checksum file, for messages.
+    pub what: &'a str,
+}
+
 /// Reads `results.csv` text back: (point result, axis value cells) per row.
+/// Numbers must be finite. With `verify`, every record must match its
+/// checksum. Errors name `file:line`.
 pub fn parse_csv(
     text: &str,
     axis_keys: &[String],
     what: &str,
+    verify: Option<&Verify>,
 ) -> Result<Vec<(PointResult, Vec<String>)>, String> {
     let mut rd = csv::ReaderBuilder::new()
-        .has_headers(true)
+        .has_headers(false)
+        .flexible(true)
         .from_reader(text.as_bytes());
     let want = header(axis_keys);
-    let got: Vec<String> = rd
-        .headers()
-        .map_err(|e| format!("{what}: {e}"))?
-        .iter()
-        .map(String::from)
-        .collect();
+    let check = |index: usize, line: u64, fields: &[String]| -> Result<(), String> {
+        let Some(v) = verify else {
+            return Ok(());
+        };
+        let got = record_checksum(v.fingerprint, fields);
+        match v.sums.get(index) {
+            Some(s) if s.trim() == got => Ok(()),
+            Some(_) => Err(format!(
+                "{what}:{line}: this row does not match the checksum the sweep wrote for it ({}:{}): the file was edited or damaged after the sweep wrote it; run that shard again rather than editing its results",
+                v.what,
+                index + 1
+            )),
+            None => Err(format!(
+                "{what}:{line}: no checksum for this row in {} ({} lines): rows were added after the sweep wrote the file",
+                v.what,
+                v.sums.len()
+            )),
+        }
+    };
+    let mut records = rd.records();
+    let head = match records.next() {
+        Some(r) => r.map_err(|e| format!("{what}:1: {e}"))?,
+        None => return Err(format!("{what}: empty file, expected a header line")),
+    };
+    let got: Vec<String> = head.iter().map(String::from).collect();
     if got != want {
         return Err(format!(
-            "{what}: the header does not match this sweep's columns (expected {} columns starting `{}`)",
+            "{what}:1: the header does not match this sweep's columns (expected {} columns starting `{}`)",
             want.len(),
             want.iter().take(4).cloned().collect::<Vec<_>>().join(",")
         ));
     }
+    check(0, 1, &got)?;
     let na = axis_keys.len();
     let mut out = Vec::new();
-    for (li, rec) in rd.records().enumerate() {
-        let line = li + 2;
-        let rec = rec.map_err(|e| format!("{what}: line {line}: {e}"))?;
+    for (ri, rec) in records.enumerate() {
+        let rec = rec.map_err(|e| format!("{what}: {e}"))?;
+        let line = rec.position().map_or(ri as u64 + 2, |p| p.line());
         if rec.len() != want.len() {
             return Err(format!(
-                "{what}: line {line}: {} fields, expected {}",
+                "{what}:{line}: {} fields, expected {}",
                 rec.len(),
                 want.len()
             ));
         }
         let point: usize = rec[0]
             .parse()
-            .map_err(|_| format!("{what}: line {line}: `{}` is not a point index", &rec[0]))?;
+            .map_err(|_| format!("{what}:{line}: `{}` is not a point index", &rec[0]))?;
         let labels: Vec<String> = (1..=na).map(|i| rec[i].to_string()).collect();
-        let num = |s: &str| -> Result<Option<f64>, String> {
+        let num = |col: usize| -> Result<Option<f64>, String> {
+            let s = &rec[col];
             if s.is_empty() {
-                Ok(None)
-            } else {
-                s.parse::<f64>()
-                    .map(Some)
-                    .map_err(|_| format!("{what}: line {line}: `{s}` is not a number"))
+                return Ok(None);
+            }
+            match s.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Some(x)),
+                Ok(_) => Err(format!(
+                    "{what}:{line}: column `{}` is `{s}`: a sweep writes finite numbers only (or an empty cell)",
+                    want[col]
+                )),
+                Err(_) => Err(format!(
+                    "{what}:{line}: column `{}`: `{s}` is not a number",
+                    want[col]
+                )),
             }
         };
         let mut col = 1 + na;
@@ -287,8 +358,8 @@ pub fn parse_csv(
             let mut any = false;
             for (m, st) in METRICS.iter().zip(s.stats_mut()) {
                 if has_metric(name, m) {
-                    st.mean = num(&rec[col])?;
-                    st.ci95 = num(&rec[col + 1])?;
+                    st.mean = num(col)?;
+                    st.ci95 = num(col + 1)?;
                     any |= st.mean.is_some();
                     col += 2;
                 }
@@ -301,7 +372,20 @@ pub fn parse_csv(
                 }
             }
         }
+        // Numbers first (a NaN is named as such), then the row as a whole.
+        let fields: Vec<String> = rec.iter().map(String::from).collect();
+        check(ri + 1, line, &fields)?;
         out.push((r, labels));
+    }
+    if let Some(v) = verify {
+        let n = out.len() + 1;
+        if v.sums.iter().filter(|s| !s.trim().is_empty()).count() != n {
+            return Err(format!(
+                "{what}: {n} records but {} has {} checksums: rows were removed after the sweep wrote the file",
+                v.what,
+                v.sums.len()
+            ));
+        }
     }
     Ok(out)
 }
@@ -503,7 +587,24 @@ mod tests {
         let keys = vec!["a.b".to_string()];
         let bytes = csv_bytes(&keys, &[(r.clone(), vec!["x,y".into()])]);
         let text = String::from_utf8(bytes.clone()).unwrap();
-        let back = parse_csv(&text, &keys, "t").unwrap();
+        let back = parse_csv(&text, &keys, "t", None).unwrap();
+        let sums = String::from_utf8(checksums("fp", &keys, &back)).unwrap();
+        let v = Verify {
+            fingerprint: "fp",
+            sums: sums.lines().collect(),
+            what: "s",
+        };
+        assert!(parse_csv(&text, &keys, "t", Some(&v)).is_ok());
+        // An edited number, NaN and inf are refused with file:line.
+        let edited = text.replacen("205.062", "105.062", 1);
+        assert_ne!(edited, text);
+        let e = parse_csv(&edited, &keys, "t", Some(&v)).unwrap_err();
+        assert!(e.starts_with("t:2: this row does not match"), "{e}");
+        for bad in ["NaN", "inf"] {
+            let t = text.replacen("205.062", bad, 1);
+            let e = parse_csv(&t, &keys, "t", None).unwrap_err();
+            assert!(e.starts_with("t:2: column `lmi_monthly_usd_mean`"), "{e}");
+        }
         assert_eq!(back[0].0, r);
         assert_eq!(csv_bytes(&keys, &back), bytes);
     }

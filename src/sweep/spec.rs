@@ -256,8 +256,11 @@ fn name_ok(s: &str) -> bool {
 /// Parses a sweep from text. `file` names it in messages; `dir` resolves `base`.
 pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, SweepError> {
     let e = |m: String| SweepError::input(format!("{file}: {m}"));
-    let de =
-        toml::Deserializer::parse(text).map_err(|x| e(x.to_string().trim_end().to_string()))?;
+    let de = toml::Deserializer::parse(text).map_err(|x| {
+        e(crate::scenario::elide::elide_snippet(
+            x.to_string().trim_end(),
+        ))
+    })?;
     let raw: RawSweep = serde_path_to_error::deserialize(de).map_err(|x| {
         let key = x.path().to_string();
         let msg = x.inner().to_string().trim_end().to_string();
@@ -363,7 +366,11 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
                 let t = std::fs::read_to_string(&full)
                     .map_err(|x| e(format!("base = {p:?}: cannot read {}: {x}", full.display())))?;
                 let v: Value = toml::from_str(&t).map_err(|x| {
-                    SweepError::input(format!("{}: {}", full.display(), x.to_string().trim_end()))
+                    SweepError::input(format!(
+                        "{}: {}",
+                        full.display(),
+                        crate::scenario::elide::elide_snippet(x.to_string().trim_end())
+                    ))
                 })?;
                 (
                     v,

@@ -33,7 +33,7 @@ impl Cx<'_> {
         ConfigError::Invalid {
             file: self.file.to_string(),
             key: key.into(),
-            value: value.to_string(),
+            value: crate::scenario::elide::elide(&value.to_string()),
             allowed: allowed.into(),
         }
     }

@@ -18,6 +18,7 @@ pub fn default_model() -> ModelKnobs {
         max_instance_lifetime: SimDuration::from_secs(12 * 3600),
         max_ee_lifetime: SimDuration::from_secs(4 * 3600),
         cpu_reject_threshold_percent: 95.0,
+        instance_cpu_protection: false,
         reserved_vcpus_per_instance: 1,
         reserved_memory_mib_per_instance: 1024,
         runtime_init: [

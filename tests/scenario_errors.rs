@@ -1020,6 +1020,19 @@ fn ee_protection_and_memory_keys_parse_and_bad_values_name_the_key() {
     let sc = from_toml_str(&ok, FILE, None).unwrap();
     assert_eq!(sc.model.ee_overload, Some(3.0));
     assert_eq!(sc.model.ee_limit_window, SimDuration::from_secs(2));
+    let inst = format!("{BASE}\n[model]\ninstance_cpu_protection = true\n");
+    assert!(
+        from_toml_str(&inst, FILE, None)
+            .unwrap()
+            .model
+            .instance_cpu_protection
+    );
+    assert!(
+        !from_toml_str(BASE, FILE, None)
+            .unwrap()
+            .model
+            .instance_cpu_protection
+    );
     let off = format!("{BASE}\n[model]\nee_cpu_protection = false\n");
     assert_eq!(
         from_toml_str(&off, FILE, None).unwrap().model.ee_overload,

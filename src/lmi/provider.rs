@@ -86,7 +86,12 @@ impl ProviderSpec {
             reserve_vcpus: sc.model.reserved_vcpus_per_instance,
             reserve_mib: sc.model.reserved_memory_mib_per_instance,
             selection: sc.model.instance_selection,
-            reject_threshold: sc.model.cpu_reject_threshold_percent / 100.0,
+            // Off (never reached) unless the instance-level rule is on.
+            reject_threshold: if sc.model.instance_cpu_protection {
+                sc.model.cpu_reject_threshold_percent / 100.0
+            } else {
+                f64::INFINITY
+            },
             lifetime: sc.model.max_instance_lifetime,
             ee_lifetime: sc.model.max_ee_lifetime,
             launch_delay: sc.model.instance_launch_delay.clone(),
@@ -114,7 +119,7 @@ impl ProviderSpec {
             launched_at: now,
             usable_vcpus: uv,
             // busy as f64 >= threshold × usable, for a whole busy count.
-            reject_at: if uv > 0 {
+            reject_at: if uv > 0 && self.reject_threshold.is_finite() {
                 ceil_u32(self.reject_threshold * uv as f64)
             } else {
                 u32::MAX

@@ -314,6 +314,9 @@ pub struct ModelKnobs {
     pub max_ee_lifetime: SimDuration,
     /// Router skips EEs on instances at or above this CPU [%]. Default 95.
     pub cpu_reject_threshold_percent: f64,
+    /// Whether the instance-level rule above applies (`model.instance_cpu_protection`).
+    /// Default false: EE protection models CPU rejection per EE.
+    pub instance_cpu_protection: bool,
     /// vCPUs each instance keeps for the OS and agent. Default 1.
     pub reserved_vcpus_per_instance: u32,
     /// Memory each instance keeps [MiB]. Default 1024.

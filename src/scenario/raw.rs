@@ -221,6 +221,7 @@ pub struct RawModel {
     pub max_instance_lifetime: Option<RawDuration>,
     pub max_ee_lifetime: Option<RawDuration>,
     pub cpu_reject_threshold_percent: Option<f64>,
+    pub instance_cpu_protection: Option<bool>,
     pub reserved_vcpus_per_instance: Option<i64>,
     pub reserved_memory_gib_per_instance: Option<f64>,
     pub instance_selection: Option<String>,

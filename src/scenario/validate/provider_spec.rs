@@ -88,6 +88,7 @@ impl Cx<'_> {
                 pct,
                 "a number in (0, 100]",
             )?,
+            instance_cpu_protection: m.instance_cpu_protection.unwrap_or(false),
             reserved_vcpus_per_instance: self.int(
                 &k("reserved_vcpus_per_instance"),
                 m.reserved_vcpus_per_instance,

@@ -239,3 +239,166 @@ fn same_seed_gives_byte_identical_outputs() {
         a.0
     );
 }
+
+// ------------------------------------------------- arbitrary scenario files
+
+/// One `[[functions]]` entry of a generated scenario file (valid; a fault may
+/// be injected into the whole file afterwards).
+fn function_toml() -> impl Strategy<Value = String> {
+    (
+        (
+            prop::sample::select(vec!["python3.13", "nodejs22.x", "java21", "dotnet8"]),
+            prop::sample::select(vec![2u32, 4, 8]),
+            1..5u32,
+            prop::sample::select(vec![1u32, 4, 16, 64]),
+            0..4u32,
+            prop::sample::select(vec![0u32, 1, 3, 10, 1000]),
+        ),
+        (
+            prop::sample::select(vec![
+                "cpu = \"10ms\"\nio = \"40ms\"",
+                "cpu = { dist = \"lognormal\", median = \"20ms\", p99 = \"120ms\" }\nio = { dist = \"exponential\", mean = \"80ms\" }",
+                "cpu = { dist = \"uniform\", min = \"5ms\", max = \"250ms\" }\nio = { dist = \"constant\", value = \"0s\" }",
+                "cpu = \"0s\"\nio = \"1s\"",
+                "cpu = { dist = \"empirical\", percentiles = [[0, \"1ms\"], [50, \"10ms\"], [99, \"90ms\"], [100, \"200ms\"]] }\nio = \"5ms\"",
+            ]),
+            (0.0..80.0f64, 0.0..150.0f64),
+            prop::sample::select(vec![
+                "shape = \"constant\"\nrate = {a}",
+                "shape = \"spike\"\nbase = {a}\npeak = {b}\nstart = \"30s\"\nrise = \"10s\"\nhold = \"30s\"\ndecay = \"20s\"",
+                "shape = \"ramp\"\nfrom = {a}\nto = {b}\nstart = \"0s\"\nduration = \"2m\"\nprocess = \"uniform\"",
+                "shape = \"diurnal\"\nmean = {b}\namplitude = {a}\nperiod = \"1m\"\npeak_at = \"20s\"",
+                "shape = \"exponential\"\nstart_rate = {a}\ndoubling_time = \"30s\"\nstart = \"0s\"\nduration = \"90s\"",
+                "shape = \"piecewise\"\nsegments = [{ for = \"1m\", shape = \"constant\", rate = {a} }, { shape = \"ramp\", from = {a}, to = {b}, duration = \"1m\" }]",
+            ]),
+            prop::sample::select(vec![
+                "",
+                "[functions.source]\ntype = \"sync_retry\"\nmax_attempts = 4\nbase_delay = \"200ms\"\nmax_delay = \"10s\"",
+                "[functions.source]\ntype = \"async\"\nMaximumEventAgeInSeconds = 900\nMaximumRetryAttempts = 2\nerror_rate = 0.1",
+                "[functions.source]\ntype = \"sqs\"\nBatchSize = 10\nMaximumBatchingWindowInSeconds = 0\nVisibilityTimeout = 30",
+                "[functions.default_lambda]\nMemorySize = 1024\nReservedConcurrentExecutions = 5",
+            ]),
+        ),
+    )
+        .prop_map(
+            |((runtime, gib, k, conc, min, max), (work, (a, b), traffic, extra))| {
+                let mem = (gib * 1024 * k).clamp(2048, 32768);
+                let traffic = traffic
+                    .replace("{a}", &format!("{a:.3}"))
+                    .replace("{b}", &format!("{b:.3}"));
+                format!(
+                    "[[functions]]\nname = \"f{min}{max}{conc}{k}\"\nRuntime = \"{runtime}\"\nMemorySize = {mem}\n\
+                     ExecutionEnvironmentMemoryGiBPerVCpu = {gib}\nPerExecutionEnvironmentMaxConcurrency = {conc}\n\
+                     MinExecutionEnvironments = {}\nMaxExecutionEnvironments = {max}\n\
+                     [functions.work]\n{work}\n[functions.traffic]\n{traffic}\n{extra}\n",
+                    if max == 0 { 0 } else { min.clamp(1, max) }
+                )
+            },
+        )
+}
+
+/// Faults injected into a generated file: (text to find, its replacement),
+/// applied to the first occurrence. Each makes the file invalid or unusual.
+const FAULTS: &[(&str, &str)] = &[
+    ("horizon = \"", "horizon = \"0"),
+    ("MemorySize = ", "MemorySize = 1"),
+    ("Runtime = \"", "Runtime = \"ruby"),
+    ("MaxVCpuCount = ", "MaxVCpuCount = 1"),
+    ("cpu = ", "cpu = -"),
+    ("rate = ", "rate = 1e12 #"),
+    (
+        "PerExecutionEnvironmentMaxConcurrency = ",
+        "PerExecutionEnvironmentMaxConcurrency = 9",
+    ),
+    ("report_interval = \"", "report_interval = \"1"),
+    ("name = \"prop\"", "name = \"prop\"\nbogus = 1"),
+    ("[\"c7i", "[\"x9"),
+    ("seed = ", "seed = -"),
+];
+
+/// A whole scenario file: a short horizon, a provider, one to three functions,
+/// and in one case out of three a fault.
+fn scenario_toml() -> impl Strategy<Value = String> {
+    (
+        0..1_000_000u64,
+        prop::sample::select(vec!["1m", "2m", "5m"]),
+        prop::sample::select(vec!["10s", "30s", "1m"]),
+        prop::sample::select(vec!["warm", "publish"]),
+        prop::sample::select(vec![16u32, 64, 200, 400]),
+        1..4u32,
+        prop::sample::select(vec![
+            "[\"c7i.xlarge\", \"c7i.2xlarge\"]",
+            "[\"c7i.xlarge\", \"c7i.4xlarge\", \"m7i.2xlarge\"]",
+            "[\"m7i.8xlarge\"]",
+        ]),
+        prop::collection::vec(function_toml(), 1..4),
+        prop::option::weighted(0.33, 0..FAULTS.len()),
+    )
+        .prop_map(|(seed, horizon, report, start, max_vcpu, azs, types, functions, fault)| {
+            let text = format!(
+                "name = \"prop\"\nseed = {seed}\nhorizon = \"{horizon}\"\nreport_interval = \"{report}\"\n\
+                 start_state = \"{start}\"\n[capacity_provider]\navailability_zones = {azs}\n\
+                 [capacity_provider.InstanceRequirements]\nArchitectures = [\"x86_64\"]\n\
+                 AllowedInstanceTypes = {types}\n[capacity_provider.CapacityProviderScalingConfig]\n\
+                 MaxVCpuCount = {max_vcpu}\n{}",
+                functions.concat()
+            );
+            match fault {
+                Some(k) => text.replacen(FAULTS[k].0, FAULTS[k].1, 1),
+                None => text,
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Any scenario file that validates runs without panicking, and every
+    /// invocation is served, throttled or in flight at the end (behind an
+    /// event source: completed, failed, sent to the DLQ, queued or in
+    /// flight). What does not validate is refused with a message naming the
+    /// file (examples/fuzz.rs runs the same check on mutated files).
+    #[test]
+    fn any_scenario_that_validates_runs_and_conserves_invocations(text in scenario_toml()) {
+        let sc = match lmi_sim::scenario::validate::from_toml_str(&text, "prop.toml", None) {
+            Ok(sc) => sc,
+            Err(e) => {
+                prop_assert!(e.to_string().contains("prop.toml"), "{e}\n{text}");
+                return Ok(());
+            }
+        };
+        let r = run(&sc, Platforms::Both).unwrap();
+        let l = r.lmi().unwrap();
+        let d = r.default().unwrap();
+        for i in 0..sc.functions.len() {
+            let lf = &l.functions[i].ledger;
+            prop_assert_eq!(
+                lf.arrivals,
+                lf.served + lf.throttles.total() + l.in_flight_at_end[i] as u64,
+                "LMI conservation, function {}:\n{}", i, text
+            );
+            let df = &d.functions[i].ledger;
+            prop_assert_eq!(
+                df.arrivals,
+                df.served + df.throttles.total() + d.in_flight_at_end[i] as u64,
+                "default conservation, function {}:\n{}", i, text
+            );
+            for totals in [r.lmi_sources(), r.default_sources()] {
+                match totals.and_then(|s| s.totals[i].as_ref()) {
+                    Some(t) => {
+                        prop_assert_eq!(t.requests, r.offered.total[i]);
+                        prop_assert_eq!(
+                            t.requests,
+                            t.completed + t.failed + t.dlq + t.queued_at_end + t.in_flight_at_end,
+                            "event source conservation, function {}: {:?}\n{}", i, t, text
+                        );
+                    }
+                    None => {
+                        prop_assert_eq!(lf.arrivals, r.offered.total[i]);
+                        prop_assert_eq!(df.arrivals, r.offered.total[i]);
+                    }
+                }
+            }
+        }
+    }
+}

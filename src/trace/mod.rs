@@ -24,6 +24,7 @@
 
 pub mod azure2019;
 pub mod counts;
+pub mod input;
 pub mod inspect;
 pub mod requests;
 pub mod rfc3339;

@@ -1,9 +1,9 @@
 //! A streaming CSV table with a header row: columns found by name, one reused
 //! record, and errors that name `path:line`, the column and the bad value.
 
+use super::input::Input;
 use crate::request::TraceError;
 use csv::ByteRecord;
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +15,7 @@ pub struct Table {
     path: PathBuf,
     /// `path` for messages.
     pub name: String,
-    rdr: csv::Reader<BufReader<File>>,
+    rdr: csv::Reader<BufReader<Input>>,
     pub header: Vec<String>,
     pub rec: ByteRecord,
     /// Count and skip bad rows instead of failing.
@@ -32,8 +32,8 @@ fn io_err(name: &str, e: impl std::fmt::Display) -> TraceError {
     TraceError(format!("{name}: cannot read the trace file: {e}"))
 }
 
-fn reader(path: &Path, name: &str) -> Result<csv::Reader<BufReader<File>>, TraceError> {
-    let f = File::open(path).map_err(|e| io_err(name, e))?;
+fn reader(path: &Path, name: &str) -> Result<csv::Reader<BufReader<Input>>, TraceError> {
+    let f = Input::open(path, name)?;
     Ok(csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

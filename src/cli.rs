@@ -415,8 +415,14 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             let threads = threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
             });
-            let run = sim::run_threads(&sc, platforms, threads)
-                .map_err(|e| CliError::Source(e.to_string()))?;
+            let progress = std::sync::Arc::new(crate::progress::RunProgress::new(
+                platforms.lmi(),
+                platforms.default(),
+            ));
+            let display = crate::progress::RunDisplay::start(progress.clone(), sc.horizon, !quiet);
+            let run = sim::run_with_progress(&sc, platforms, threads, &progress);
+            drop(display);
+            let run = run.map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
             let summary = report::summarize(&sc, &run, platforms);
             let dir = crate::output::run_dir(&out, &sc.name);

@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod lmi;
 pub mod output;
 pub mod platform;
+pub mod progress;
 pub mod report;
 pub mod request;
 pub mod rng;

@@ -12,9 +12,8 @@ use super::results::{self, RepResult};
 use super::{PointResult, Shard, ShardSummary, Sweep, SweepError, SweepSummary};
 use crate::report;
 use crate::sim;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -256,18 +255,15 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         best: None,
     });
 
-    let bar = if o.progress && std::io::stderr().is_terminal() {
-        let b =
-            ProgressBar::with_draw_target(Some(mine.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(st) = ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} points · {per_sec} · ETA {eta} {wide_msg}",
-        ) {
-            b.set_style(st.progress_chars("=> "));
-        }
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    // One unit of work per replication: the ETA follows the mean pace of
+    // finished replications, and the best point so far has a line of its own.
+    let bar = Mutex::new(crate::progress::WorkBar::new(
+        mine.len() as u64 * u64::from(reps),
+        u64::from(reps),
+        "points",
+        o.progress,
+        sw.goal.is_some(),
+    ));
 
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = o.jobs {
@@ -282,7 +278,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         let st = state.lock().unwrap_or_else(|e| e.into_inner());
         st.done.iter().map(Option::is_some).collect()
     };
-    bar.inc(resumed as u64);
+    lock(&bar).add(resumed as u64 * u64::from(reps));
     let work: Vec<(usize, u32)> = (0..mine.len())
         .filter(|&k| !skip[k])
         .flat_map(|k| (0..reps).map(move |r| (k, r)))
@@ -325,18 +321,15 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
                     && st.best.is_none_or(|(bc, bp)| c < bc || (c == bc && p < bp))
                 {
                     st.best = Some((c, p));
-                    bar.set_message(format!(
-                        "best: #{p} ${c:.2}/month ({})",
-                        describe_short(sw, p)
-                    ));
+                    lock(&bar).set_best(format!("#{p} ${c:.2}/month ({})", describe_short(sw, p)));
                 }
                 st.done[k] = Some(pr);
-                bar.inc(1);
             }
+            lock(&bar).add(1);
             Ok::<(), SweepError>(())
         })
     });
-    bar.finish_and_clear();
+    lock(&bar).finish();
     result?;
     let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(e) = st.partial_error {
@@ -370,6 +363,10 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         ));
     }
     Ok(out)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `key = value, …` of a point, for messages.

@@ -405,8 +405,8 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
             let p = KeyPath::parse(k).map_err(|m| e(format!("overrides: {m}")))?;
             path::merge(&mut base, &p, v).map_err(|pe| {
                 e(format!(
-                    "overrides.{k}: unknown key path `{k}`: `{}` does not exist: {}",
-                    pe.missing, pe.why
+                    "overrides.{k}: unknown key path `{k}`: {}",
+                    pe.describe()
                 ))
             })?;
         }
@@ -462,8 +462,9 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
         let mut probe = base.clone();
         let outcome = path::set(&mut probe, &p, values[0].clone()).map_err(|pe| {
             e(format!(
-                "{label}: unknown key path `{key}`: `{}` does not exist ({}; at `{}`)",
-                pe.missing, pe.why, pe.at
+                "{label}: unknown key path `{key}`: {} at `{}`",
+                pe.describe(),
+                pe.at
             ))
         })?;
         if let Some(from) = outcome.created_from

@@ -159,7 +159,10 @@ pub fn blame(
     let named: Vec<String> = if culprits.is_empty() {
         sets.iter().map(|s| format!("--set {}", s.arg)).collect()
     } else {
-        culprits.iter().map(|s| format!("--set {}", s.arg)).collect()
+        culprits
+            .iter()
+            .map(|s| format!("--set {}", s.arg))
+            .collect()
     };
     Some(if culprits.is_empty() {
         format!("with {}: {msg}", named.join(" "))
@@ -229,10 +232,7 @@ mod tests {
             parse_value("c7i.2xlarge").unwrap(),
             Value::String("c7i.2xlarge".into())
         );
-        assert_eq!(
-            parse_value("\"2h\"").unwrap(),
-            Value::String("2h".into())
-        );
+        assert_eq!(parse_value("\"2h\"").unwrap(), Value::String("2h".into()));
         assert_eq!(
             parse_value("[\"a\", \"b\"]").unwrap(),
             Value::Array(vec![Value::String("a".into()), Value::String("b".into())])
@@ -256,11 +256,20 @@ mod tests {
 
     #[test]
     fn relation() {
-        assert!(related("functions[0].MemorySize", "functions[0].MemorySize"));
+        assert!(related(
+            "functions[0].MemorySize",
+            "functions[0].MemorySize"
+        ));
         assert!(related("functions[0].work", "functions[0].work.cpu"));
         assert!(related("functions[0].work.cpux", "functions[0].work"));
-        assert!(!related("functions[0].MemorySize", "functions[0].MemorySizes"));
-        assert!(!related("functions[1].MemorySize", "functions[0].MemorySize"));
+        assert!(!related(
+            "functions[0].MemorySize",
+            "functions[0].MemorySizes"
+        ));
+        assert!(!related(
+            "functions[1].MemorySize",
+            "functions[0].MemorySize"
+        ));
         assert!(!related("horizon", ""));
     }
 }

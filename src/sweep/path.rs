@@ -237,7 +237,11 @@ fn find_named(a: &[Value], name: &str, array: &str) -> Result<usize, (String, bo
     match hits.as_slice() {
         [i] => Ok(*i),
         [] => {
-            let names: Vec<String> = a.iter().filter_map(named).map(|n| format!("{n:?}")).collect();
+            let names: Vec<String> = a
+                .iter()
+                .filter_map(named)
+                .map(|n| format!("{n:?}"))
+                .collect();
             Err((
                 if names.is_empty() {
                     format!(
@@ -336,11 +340,12 @@ pub fn set(root: &mut Value, path: &KeyPath, new: Value) -> Result<SetOutcome, P
                             prefix_text(steps, i - 1)
                         )));
                     }
-                    Step::Name(name) => find_named(a, name, &prefix_text(steps, i - 1))
-                        .map_err(|(why, ambiguous)| PathError {
+                    Step::Name(name) => find_named(a, name, &prefix_text(steps, i - 1)).map_err(
+                        |(why, ambiguous)| PathError {
                             ambiguous,
                             ..err(why)
-                        })?,
+                        },
+                    )?,
                     Step::Key(_) => unreachable!("matched above"),
                 };
                 out.resolved.push(Step::Index(n));

@@ -310,8 +310,12 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     .filter(|&p| shard.is_none_or(|s| s.owns(p)))
                     .count();
                 println!(
-                    "{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
+                    "{}{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
                     file.display(),
+                    sw.overrides
+                        .iter()
+                        .map(|o| format!(" --set {o}"))
+                        .collect::<String>(),
                     sw.name,
                     sw.points.len(),
                     sw.replications,

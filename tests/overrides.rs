@@ -629,3 +629,47 @@ fn sweep_name_errors_exit_2() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn resume_tells_sweeps_with_other_overrides_apart() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(
+        d.path(),
+        "n.toml",
+        &sweep_text("functions[worker].traffic.rate"),
+    );
+    let out = d.path().join("o");
+    let o = sweep(&f, &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_slice(&read(out.join("s/summary.json"))).unwrap();
+    let fp = s["fingerprint"].as_str().unwrap().to_string();
+    // The progress an interrupted run without --set left: no rows yet.
+    let pdir = out.join("s.partial");
+    std::fs::create_dir_all(&pdir).unwrap();
+    std::fs::write(
+        pdir.join(".lmi-sim"),
+        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pdir.join("sweep.json"),
+        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
+    )
+    .unwrap();
+    let e = error_of(&sweep(
+        &f,
+        &out,
+        &[
+            "--resume",
+            "--set",
+            "functions[checkout-api].MemorySize=4096",
+        ],
+    ));
+    assert!(
+        e.contains("belongs to another sweep") && e.contains("its --set overrides"),
+        "{e}"
+    );
+    // The same sweep (no --set) resumes it.
+    let o = sweep(&f, &out, &["--resume"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

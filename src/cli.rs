@@ -33,6 +33,12 @@ pub enum Command {
     Run {
         /// Scenario file (TOML).
         file: PathBuf,
+        /// Override a scenario key before validation (repeatable, applied in
+        /// order): KEY is a key path as in sweep axes
+        /// (`functions[0].traffic.rate`, `functions[checkout-api].MemorySize`),
+        /// VALUE a TOML value, or a bare word taken as a string (`2h`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Output root; results go to <out>/<scenario name>/.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -67,6 +73,12 @@ pub enum Command {
     Validate {
         /// Scenario file (TOML).
         file: PathBuf,
+        /// Override a scenario key before validation (repeatable, applied in
+        /// order): KEY is a key path as in sweep axes
+        /// (`functions[0].traffic.rate`, `functions[checkout-api].MemorySize`),
+        /// VALUE a TOML value, or a bare word taken as a string (`2h`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Also read every row of each trace, with the checks of a run, and
         /// report its rows, time span, interval, invocations, out-of-order and
         /// skipped rows.
@@ -84,6 +96,10 @@ pub enum Command {
     Sweep {
         /// Sweep file (TOML): a base scenario, axes, replications, an optional goal.
         file: PathBuf,
+        /// Override a key of the base scenario (repeatable), after the sweep
+        /// file's [overrides] and before the axes; KEY=VALUE as for `run --set`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Output root; results go to <out>/<sweep name>/ (a shard to its shard-K-of-N/).
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -263,6 +279,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Sweep {
             file,
+            set,
             out,
             jobs,
             shard,
@@ -283,7 +300,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 .map(sweep::parse_shard)
                 .transpose()
                 .map_err(sweep_err)?;
-            let sw = sweep::load(&file).map_err(sweep_err)?;
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let sw = sweep::load_with(&file, &sets).map_err(sweep_err)?;
             let shard =
                 sweep::resolve_shard(shard_arg, shards, sw.shards, &|v| std::env::var(v).ok())
                     .map_err(sweep_err)?;
@@ -292,8 +310,12 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     .filter(|&p| shard.is_none_or(|s| s.owns(p)))
                     .count();
                 println!(
-                    "{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
+                    "{}{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
                     file.display(),
+                    sw.overrides
+                        .iter()
+                        .map(|o| format!(" --set {o}"))
+                        .collect::<String>(),
                     sw.name,
                     sw.points.len(),
                     sw.replications,
@@ -342,11 +364,13 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         }
         Command::Validate {
             file,
+            set,
             deep,
             skip_bad_rows,
             deny_warnings,
         } => {
-            let mut sc = scenario::load(&file)?;
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let mut sc = load_scenario(&file, &sets)?;
             let warnings = sc.warnings();
             if deny_warnings && !warnings.is_empty() {
                 return Err(denied(&warnings, "validation"));
@@ -367,8 +391,11 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 }
             }
             println!(
-                "{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
+                "{}{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
                 file.display(),
+                sets.iter()
+                    .map(|s| format!(" --set {}", s.record()))
+                    .collect::<String>(),
                 sc.name,
                 sc.functions.len(),
                 sc.horizon,
@@ -378,6 +405,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         }
         Command::Run {
             file,
+            set,
             out,
             seed,
             platform,
@@ -388,7 +416,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             threads,
             deny_warnings,
         } => {
-            let mut sc = scenario::load(&file)?;
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let mut sc = load_scenario(&file, &sets)?;
             // The scenario's warnings are in the summary's list; with
             // --deny-warnings they stop the run before anything is written.
             let early = sc.warnings();
@@ -424,7 +453,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             drop(display);
             let run = run.map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
-            let summary = report::summarize(&sc, &run, platforms);
+            let mut summary = report::summarize(&sc, &run, platforms);
+            summary.overrides = crate::overrides::records(&sets);
             let dir = crate::output::run_dir(&out, &sc.name);
             let out_err = |e: std::io::Error| CliError::Output {
                 path: dir.display().to_string(),
@@ -509,6 +539,19 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
+    }
+}
+
+/// The scenario of `file` with the `--set` overrides applied (none: the file
+/// as it is, exactly as before overrides existed).
+fn load_scenario(
+    file: &std::path::Path,
+    sets: &[crate::overrides::Set],
+) -> Result<scenario::Scenario, CliError> {
+    if sets.is_empty() {
+        Ok(scenario::load(file)?)
+    } else {
+        crate::overrides::load(file, sets).map_err(CliError::Source)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod invocation;
 pub mod ledger;
 pub mod lmi;
 pub mod output;
+pub mod overrides;
 pub mod platform;
 pub mod progress;
 pub mod report;

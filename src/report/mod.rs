@@ -311,6 +311,10 @@ pub struct Summary {
     pub scenario: String,
     pub description: String,
     pub seed: u64,
+    /// The `--set KEY=VALUE` overrides applied to the scenario file, in order
+    /// (values as TOML); absent when there were none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     pub horizon_s: f64,
     pub report_interval_s: f64,
     pub platforms: Platforms,
@@ -553,6 +557,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         scenario: sc.name.clone(),
         description: sc.description.clone(),
         seed: sc.seed,
+        overrides: Vec::new(),
         horizon_s: sc.horizon.as_secs_f64(),
         report_interval_s: sc.report_interval.as_secs_f64(),
         platforms,

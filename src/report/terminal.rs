@@ -52,6 +52,10 @@ pub fn terminal(s: &Summary) -> String {
         s.horizon_s / 3600.0,
         s.arrivals
     );
+    if !s.overrides.is_empty() {
+        let sets: Vec<String> = s.overrides.iter().map(|o| format!("--set {o}")).collect();
+        let _ = writeln!(o, "  with {}", sets.join(" "));
+    }
     let l = s.lmi.as_ref();
     let d = s.default.as_ref();
     let row = |o: &mut String, name: &str, a: String, b: String| {

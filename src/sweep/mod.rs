@@ -23,7 +23,7 @@ pub mod spec;
 pub mod stats;
 
 pub use results::{Crossover, PointResult, crossover, goal_pick, pareto};
-pub use spec::{Combine, Goal, Sweep, load};
+pub use spec::{Combine, Goal, Sweep, load, load_with};
 
 mod merge;
 mod outputs;

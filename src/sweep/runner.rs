@@ -85,7 +85,7 @@ fn read_partial(
     };
     if info != want {
         return Err(SweepError::input(format!(
-            "--resume: {} belongs to another sweep (fingerprint {}, shard {:?}; this sweep: fingerprint {}, shard {:?}): the sweep file, its base scenario or the lmi-sim version changed; run without --resume to start over",
+            "--resume: {} belongs to another sweep (fingerprint {}, shard {:?}; this sweep: fingerprint {}, shard {:?}): the sweep file, its base scenario, its --set overrides or the lmi-sim version changed; run without --resume to start over",
             pdir.display(),
             info.fingerprint,
             info.shard.map(|s| s.dir_name()),

@@ -76,8 +76,11 @@ pub struct Sweep {
     pub shards: Option<u32>,
     pub axes: Vec<Axis>,
     pub goal: Option<Goal>,
-    /// Hash of the sweep file, the base file and the lmi-sim version.
+    /// Hash of the sweep file, the base file, the `--set` overrides (when
+    /// there are any) and the lmi-sim version.
     pub fingerprint: String,
+    /// The `--set` overrides of the base, as recorded (`KEY=VALUE`, values as TOML).
+    pub overrides: Vec<String>,
     /// Every point's scenario, validated, in point order.
     pub points: Vec<Scenario>,
     /// Every point's axis-value indices, in point order.
@@ -150,13 +153,19 @@ pub fn fnv64(parts: &[&[u8]]) -> u64 {
 
 /// Reads and validates a sweep file.
 pub fn load(file: &Path) -> Result<Sweep, SweepError> {
+    load_with(file, &[])
+}
+
+/// Reads and validates a sweep file, with `--set` overrides of its base
+/// (applied after its `[overrides]`, before the axes).
+pub fn load_with(file: &Path, sets: &[crate::overrides::Set]) -> Result<Sweep, SweepError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         SweepError::input(format!(
             "{}: cannot read the sweep file: {e}",
             file.display()
         ))
     })?;
-    from_str(&text, &file.display().to_string(), file.parent())
+    from_str_with(&text, &file.display().to_string(), file.parent(), sets)
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -255,6 +264,16 @@ fn name_ok(s: &str) -> bool {
 
 /// Parses a sweep from text. `file` names it in messages; `dir` resolves `base`.
 pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, SweepError> {
+    from_str_with(text, file, dir, &[])
+}
+
+/// [`from_str`] with `--set` overrides of the base.
+pub fn from_str_with(
+    text: &str,
+    file: &str,
+    dir: Option<&Path>,
+    sets: &[crate::overrides::Set],
+) -> Result<Sweep, SweepError> {
     let e = |m: String| SweepError::input(format!("{file}: {m}"));
     let de = toml::Deserializer::parse(text).map_err(|x| {
         e(crate::scenario::elide::elide_snippet(
@@ -391,22 +410,26 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
                 )));
             }
         };
-    let fingerprint = format!(
-        "{:016x}",
-        fnv64(&[
-            crate::report::VERSION.as_bytes(),
-            text.as_bytes(),
-            base_text.as_bytes()
-        ])
-    );
+    let overrides = crate::overrides::records(sets);
+    let joined = overrides.join("\n");
+    let mut parts: Vec<&[u8]> = vec![
+        crate::report::VERSION.as_bytes(),
+        text.as_bytes(),
+        base_text.as_bytes(),
+    ];
+    // Only with overrides, so that a sweep without keeps its fingerprint.
+    if !sets.is_empty() {
+        parts.push(joined.as_bytes());
+    }
+    let fingerprint = format!("{:016x}", fnv64(&parts));
 
     if let Some(ov) = &raw.overrides {
         for (k, v) in ov {
             let p = KeyPath::parse(k).map_err(|m| e(format!("overrides: {m}")))?;
             path::merge(&mut base, &p, v).map_err(|pe| {
                 e(format!(
-                    "overrides.{k}: unknown key path `{k}`: `{}` does not exist: {}",
-                    pe.missing, pe.why
+                    "overrides.{k}: unknown key path `{k}`: {}",
+                    pe.describe()
                 ))
             })?;
         }
@@ -416,6 +439,24 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
                 "overrides: the base with the overrides is not a valid scenario: {m}"
             ))
         })?;
+    }
+
+    if !sets.is_empty() {
+        let before = base.clone();
+        let resolved =
+            crate::overrides::apply(&mut base, sets, &base_label).map_err(SweepError::input)?;
+        if let Some(m) = crate::overrides::blame(
+            &before,
+            &base,
+            sets,
+            &resolved,
+            &base_label,
+            base_dir.as_deref(),
+        ) {
+            return Err(e(format!(
+                "the base with the --set overrides is not a valid scenario: {m}"
+            )));
+        }
     }
 
     // What the base alone says (so that its own problems are not blamed on an axis).
@@ -462,8 +503,9 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
         let mut probe = base.clone();
         let outcome = path::set(&mut probe, &p, values[0].clone()).map_err(|pe| {
             e(format!(
-                "{label}: unknown key path `{key}`: `{}` does not exist ({}; at `{}`)",
-                pe.missing, pe.why, pe.at
+                "{label}: unknown key path `{key}`: {} at `{}`",
+                pe.describe(),
+                pe.at
             ))
         })?;
         if let Some(from) = outcome.created_from
@@ -533,6 +575,7 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
         axes,
         goal,
         fingerprint,
+        overrides,
         points,
         coords,
     })

@@ -65,6 +65,9 @@ pub struct SweepSummary {
     pub description: String,
     /// Hash of the sweep file, its base scenario file and the lmi-sim version.
     pub fingerprint: String,
+    /// The `--set KEY=VALUE` overrides of the base, in order; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     pub seed: u64,
     pub replications: u32,
     /// "both", "lmi" or "default".
@@ -92,6 +95,7 @@ impl SweepSummary {
             sweep: sw.name.clone(),
             description: sw.description.clone(),
             fingerprint: sw.fingerprint.clone(),
+            overrides: sw.overrides.clone(),
             seed: sw.seed,
             replications: sw.replications,
             platforms: platforms_name(sw.platforms).into(),

@@ -128,6 +128,37 @@ pub enum Command {
         #[arg(long)]
         resume: bool,
     },
+    /// Find the cheapest configuration per platform that meets the SLOs of the
+    /// scenario's [recommend] table, for its own traffic; writes
+    /// recommend.json, candidates.csv and the picks' scenario files to
+    /// <out>/<scenario name>.recommend/.
+    Recommend {
+        /// Scenario file (TOML) with an optional [recommend] table.
+        file: PathBuf,
+        /// Output root; results go to <out>/<scenario name>.recommend/.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which platforms to search.
+        #[arg(long, value_enum, default_value = "both")]
+        platform: PlatformArg,
+        /// Confirm every candidate on the full horizon (no halving): slow,
+        /// for checking the search.
+        #[arg(long)]
+        full_grid: bool,
+        /// No progress bar and no summary; only errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Override a scenario key before searching: KEY=VALUE with a sweep
+        /// key path (repeatable), as on `run`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Join shard outputs (shard-K-of-N directories) into the results.csv,
     /// summary.json and charts one machine would have written.
     SweepMerge {
@@ -352,6 +383,71 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Recommend {
+            file,
+            out,
+            jobs,
+            seed,
+            platform,
+            full_grid,
+            quiet,
+            set,
+        } => {
+            if jobs == Some(0) || jobs.is_some_and(|j| j > 1024) {
+                return Err(CliError::Source(format!(
+                    "--jobs {}: an integer in 1..=1024",
+                    jobs.unwrap_or(0)
+                )));
+            }
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let l = crate::recommend::load_with(&file, &sets).map_err(CliError::Source)?;
+            let dir = out.join(format!("{}.recommend", l.scenario.name));
+            crate::output::check_replaceable(&dir)?;
+            let platforms = match platform {
+                PlatformArg::Lmi => Platforms::Lmi,
+                PlatformArg::Default => Platforms::Default,
+                PlatformArg::Both => Platforms::Both,
+            };
+            let o = crate::recommend::Options {
+                jobs,
+                seed,
+                progress: !quiet,
+                full_grid,
+                platforms,
+            };
+            let rec = crate::recommend::run(&l, &o).map_err(CliError::Source)?;
+            let out_err = |e: std::io::Error| CliError::Output {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            };
+            let staging = crate::output::Staging::new(&dir)?;
+            let json = serde_json::to_string_pretty(&rec).unwrap_or_default() + "\n";
+            staging
+                .write("recommend.json", json.as_bytes())
+                .map_err(out_err)?;
+            staging
+                .write(
+                    "candidates.csv",
+                    crate::recommend::candidates_csv(&rec).as_bytes(),
+                )
+                .map_err(out_err)?;
+            for p in &rec.platforms {
+                if let Some(i) = p.pick {
+                    let text = crate::recommend::pick_toml(&l, p, i).map_err(CliError::Source)?;
+                    let name = match p.platform {
+                        crate::recommend::Plat::Lmi => "pick-lmi.toml",
+                        crate::recommend::Plat::DefaultLambda => "pick-default-lambda.toml",
+                    };
+                    staging.write(name, text.as_bytes()).map_err(out_err)?;
+                }
+            }
+            staging.commit()?;
+            if !quiet {
+                print!("{}", crate::recommend::terminal(&rec));
+                println!("  outputs: {}/", dir.display());
+            }
+            Ok(())
+        }
         Command::SweepMerge {
             dirs,
             out,
@@ -371,6 +467,14 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         } => {
             let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
             let mut sc = load_scenario(&file, &sets)?;
+            // A [recommend] table is checked too (against this scenario).
+            if std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("recommend"))
+            {
+                crate::recommend::load_with(&file, &sets).map_err(CliError::Source)?;
+            }
             let warnings = sc.warnings();
             if deny_warnings && !warnings.is_empty() {
                 return Err(denied(&warnings, "validation"));

@@ -25,6 +25,7 @@ pub mod output;
 pub mod overrides;
 pub mod platform;
 pub mod progress;
+pub mod recommend;
 pub mod report;
 pub mod request;
 pub mod rng;

@@ -83,6 +83,8 @@ pub struct RawScenario {
     pub default_lambda: RawDefaultLambda,
     #[serde(default)]
     pub pricing: RawPricing,
+    /// `[slo]`: SLO gates, parsed by hand (`validate/slo_spec.rs`).
+    pub slo: Option<toml::Value>,
 }
 
 /// `[capacity_provider]`.

@@ -220,7 +220,10 @@ pub fn parse_value(m: Metric, s: &str) -> Result<f64, String> {
     let num = |t: &str| -> Result<f64, String> {
         match t.trim().parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-            _ => Err(format!("`{s}` is not a number >= 0 with a unit {m} allows", m = m.name())),
+            _ => Err(format!(
+                "`{s}` is not a number >= 0 with a unit {m} allows",
+                m = m.name()
+            )),
         }
     };
     let v = match m {
@@ -303,9 +306,7 @@ pub fn parse_check(text: &str) -> Result<Gate, String> {
         [p, m] => match SloPlatform::of(p) {
             Some(p) => (Some(p), *m),
             None => {
-                return Err(bad(format!(
-                    "platform `{p}`: `lmi` or `default_lambda`"
-                )));
+                return Err(bad(format!("platform `{p}`: `lmi` or `default_lambda`")));
             }
         },
         _ => return Err(bad(format!("`{rest}` is not [PLATFORM.]METRIC"))),
@@ -342,9 +343,17 @@ pub fn has_queue(f: &FunctionSpec) -> bool {
 
 /// Why `g` cannot be evaluated on this scenario and run (unknown function, a
 /// queue age with no queue, a platform not simulated), or `None`.
-pub fn target_error(g: &Gate, functions: &[FunctionSpec], platforms: Option<Platforms>) -> Option<String> {
+pub fn target_error(
+    g: &Gate,
+    functions: &[FunctionSpec],
+    platforms: Option<Platforms>,
+) -> Option<String> {
     let names = || {
-        let v: Vec<String> = functions.iter().take(20).map(|f| format!("{:?}", f.name)).collect();
+        let v: Vec<String> = functions
+            .iter()
+            .take(20)
+            .map(|f| format!("{:?}", f.name))
+            .collect();
         v.join(", ")
     };
     let fs: Vec<&FunctionSpec> = match &g.function {
@@ -362,9 +371,9 @@ pub fn target_error(g: &Gate, functions: &[FunctionSpec], platforms: Option<Plat
     if g.metric == Metric::QueueAge && !fs.iter().any(|f| has_queue(f)) {
         return Some(match &g.function {
             Some(n) => format!(
-                "queue_age: function {n:?} has no queue (queue age needs event_source type \"sqs\" or \"async\")"
+                "queue_age: function {n:?} has no queue (queue age needs [functions.source] type = \"sqs\" or \"async\")"
             ),
-            None => "queue_age: no function has a queue (queue age needs event_source type \"sqs\" or \"async\")".into(),
+            None => "queue_age: no function has a queue (queue age needs [functions.source] type = \"sqs\" or \"async\")".into(),
         });
     }
     if let (Some(p), Some(run)) = (g.platform, platforms)
@@ -450,26 +459,40 @@ pub fn evaluate(gates: &[Gate], s: &Summary) -> Vec<GateResult> {
             let v = match &g.function {
                 None => match p {
                     SloPlatform::Lmi => s.lmi.as_ref().and_then(|l| {
-                        value(g.metric, Some(&l.figures), l.sources.as_ref(), Some(l.cost.monthly_usd))
+                        value(
+                            g.metric,
+                            Some(&l.figures),
+                            l.sources.as_ref(),
+                            Some(l.cost.monthly_usd),
+                        )
                     }),
                     SloPlatform::DefaultLambda => s.default.as_ref().and_then(|d| {
-                        value(g.metric, Some(&d.figures), d.sources.as_ref(), Some(d.cost.monthly_usd))
+                        value(
+                            g.metric,
+                            Some(&d.figures),
+                            d.sources.as_ref(),
+                            Some(d.cost.monthly_usd),
+                        )
                     }),
                 },
-                Some(n) => s.functions.iter().find(|f| &f.name == n).and_then(|f| match p {
-                    SloPlatform::Lmi => value(
-                        g.metric,
-                        f.lmi.as_ref(),
-                        f.lmi_sources.as_ref(),
-                        f.lmi_cost.as_ref().map(|c| c.monthly_usd),
-                    ),
-                    SloPlatform::DefaultLambda => value(
-                        g.metric,
-                        f.default.as_ref(),
-                        f.default_sources.as_ref(),
-                        f.default_cost.as_ref().map(|c| c.monthly_usd),
-                    ),
-                }),
+                Some(n) => s
+                    .functions
+                    .iter()
+                    .find(|f| &f.name == n)
+                    .and_then(|f| match p {
+                        SloPlatform::Lmi => value(
+                            g.metric,
+                            f.lmi.as_ref(),
+                            f.lmi_sources.as_ref(),
+                            f.lmi_cost.as_ref().map(|c| c.monthly_usd),
+                        ),
+                        SloPlatform::DefaultLambda => value(
+                            g.metric,
+                            f.default.as_ref(),
+                            f.default_sources.as_ref(),
+                            f.default_cost.as_ref().map(|c| c.monthly_usd),
+                        ),
+                    }),
             };
             out.push(GateResult {
                 gate: g.text.clone(),
@@ -512,7 +535,10 @@ mod tests {
         assert_eq!(parse_check("p99<1.5s").unwrap().threshold, 1500.0);
         assert_eq!(parse_check("queue_age < 2min").unwrap().threshold, 120.0);
         assert_eq!(parse_check("queue_age_s <= 30").unwrap().threshold, 30.0);
-        assert_eq!(parse_check("cold_start_rate < 0.05").unwrap().threshold, 0.05);
+        assert_eq!(
+            parse_check("cold_start_rate < 0.05").unwrap().threshold,
+            0.05
+        );
         for bad in [
             "lmi.p99 > 250ms",
             "lmi.p99",
@@ -533,7 +559,12 @@ mod tests {
 
     #[test]
     fn slo_table_text_parses_back() {
-        let g = Gate::at_most(Some("api"), Some(SloPlatform::Lmi), Metric::ThrottleRate, 0.01);
+        let g = Gate::at_most(
+            Some("api"),
+            Some(SloPlatform::Lmi),
+            Metric::ThrottleRate,
+            0.01,
+        );
         assert_eq!(g.text, "functions[api].lmi.throttle_rate <= 1%");
         let back = parse_check(&g.text).unwrap();
         assert_eq!(back, g);

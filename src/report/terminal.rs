@@ -272,7 +272,10 @@ pub fn terminal(s: &Summary) -> String {
 /// One block per function (with two functions or more; with one, the
 /// platform figures above are that function's).
 fn per_function(o: &mut String, s: &Summary, row: &dyn Fn(&mut String, &str, String, String)) {
-    let _ = writeln!(o, "  per function (costs in whole cents; they add up to the totals above)");
+    let _ = writeln!(
+        o,
+        "  per function (costs in whole cents; they add up to the totals above)"
+    );
     for f in &s.functions {
         let _ = writeln!(o, "  {}", f.name);
         let fig = |f: &FunctionSummary, c: &dyn Fn(&PlatformFigures) -> String| {
@@ -280,16 +283,29 @@ fn per_function(o: &mut String, s: &Summary, row: &dyn Fn(&mut String, &str, Str
         };
         let (a, b) = fig(f, &|x| x.invocations.to_string());
         row(o, "  invocations", a, b);
-        let (a, b) = fig(f, &|x| format!("{} ({:.3}%)", x.throttled, x.throttle_rate * 100.0));
+        let (a, b) = fig(f, &|x| {
+            format!("{} ({:.3}%)", x.throttled, x.throttle_rate * 100.0)
+        });
         row(o, "  throttled", a, b);
-        for (pl, reasons) in [(true, &ThrottleReason::LMI[..]), (false, &ThrottleReason::DEFAULT[..])] {
-            let fx = if pl { f.lmi.as_ref() } else { f.default.as_ref() };
+        for (pl, reasons) in [
+            (true, &ThrottleReason::LMI[..]),
+            (false, &ThrottleReason::DEFAULT[..]),
+        ] {
+            let fx = if pl {
+                f.lmi.as_ref()
+            } else {
+                f.default.as_ref()
+            };
             for r in reasons {
                 if let Some(x) = fx
                     && x.throttles.get(r.name()).copied().unwrap_or(0) > 0
                 {
                     let n = x.throttles[r.name()].to_string();
-                    let (a, b) = if pl { (n, String::new()) } else { (String::new(), n) };
+                    let (a, b) = if pl {
+                        (n, String::new())
+                    } else {
+                        (String::new(), n)
+                    };
                     row(o, &format!("    {}", r.name()), a, b);
                 }
             }
@@ -300,7 +316,9 @@ fn per_function(o: &mut String, s: &Summary, row: &dyn Fn(&mut String, &str, Str
         row(o, "  latency p90", a, b);
         let (a, b) = fig(f, &|x| ms(x.latency.p99_ms));
         row(o, "  latency p99", a, b);
-        let (a, b) = fig(f, &|x| format!("{} ({:.3}%)", x.cold_starts, x.cold_start_rate * 100.0));
+        let (a, b) = fig(f, &|x| {
+            format!("{} ({:.3}%)", x.cold_starts, x.cold_start_rate * 100.0)
+        });
         row(o, "  cold starts", a, b);
         let (ls, ds) = (f.lmi_sources.as_ref(), f.default_sources.as_ref());
         if ls.is_some() || ds.is_some() {
@@ -320,13 +338,21 @@ fn per_function(o: &mut String, s: &Summary, row: &dyn Fn(&mut String, &str, Str
             );
         }
         let (a, b) = (
-            f.lmi_cost.as_ref().map_or("-".into(), |c| fmt_usd(c.total_usd)),
-            f.default_cost.as_ref().map_or("-".into(), |c| fmt_usd(c.total_usd)),
+            f.lmi_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.total_usd)),
+            f.default_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.total_usd)),
         );
         row(o, "  cost for the horizon", a, b);
         let (a, b) = (
-            f.lmi_cost.as_ref().map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
-            f.default_cost.as_ref().map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
+            f.lmi_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
+            f.default_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
         );
         row(o, "  per 730-hour month", a, b);
     }
@@ -339,7 +365,12 @@ fn slo_block(o: &mut String, s: &Summary) {
     }
     let passed = s.slo.iter().filter(|g| g.pass).count();
     let _ = writeln!(o, "  SLO gates: {passed} of {} passed", s.slo.len());
-    let width = s.slo.iter().map(|g| g.gate.chars().count()).max().unwrap_or(0);
+    let width = s
+        .slo
+        .iter()
+        .map(|g| g.gate.chars().count())
+        .max()
+        .unwrap_or(0);
     for g in &s.slo {
         let mark = if g.pass { "✓" } else { "✗" };
         // A gate without a platform gives one line per platform: say which.
@@ -349,9 +380,10 @@ fn slo_block(o: &mut String, s: &Summary) {
         } else {
             format!(" on {}", g.platform)
         };
-        let measured = g
-            .value
-            .map_or_else(|| "no value (nothing served)".into(), |v| crate::slo::show(g.metric, v));
+        let measured = g.value.map_or_else(
+            || "no value (nothing served)".into(),
+            |v| crate::slo::show(g.metric, v),
+        );
         let pad = width.saturating_sub(g.gate.chars().count());
         let _ = writeln!(
             o,

@@ -403,6 +403,47 @@ fn sweep_has_per_function_columns_and_a_goal_on_one_function() {
     assert_eq!(s["goal"]["pick"]["point"], 1);
     assert_eq!(s["goal"]["pick"]["throttle_rate"], 0.0);
 
+    // Shards merge into the same bytes (the per-function columns are read
+    // back and checked against their checksums).
+    let sh = d.path().join("shards");
+    for k in 0..2 {
+        let o = bin()
+            .args([
+                "sweep",
+                f.to_str().unwrap(),
+                "--out",
+                sh.to_str().unwrap(),
+                "--no-charts",
+                "-q",
+            ])
+            .args(["--shard", &format!("{k}/2")])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let merged = d.path().join("merged");
+    let o = bin()
+        .args([
+            "sweep-merge",
+            "--out",
+            merged.to_str().unwrap(),
+            "--no-charts",
+            "-q",
+        ])
+        .arg(sh.join("two-fn/shard-0-of-2"))
+        .arg(sh.join("two-fn/shard-1-of-2"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(merged.join("two-fn/results.csv")).unwrap(),
+        csv
+    );
+    let ms: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("two-fn/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(ms["goal"], s["goal"]);
+
     // A goal naming no function of the scenario: exit 2, naming the key and the names.
     let bad = d.path().join("bad.toml");
     std::fs::write(

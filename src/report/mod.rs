@@ -3,8 +3,9 @@
 //! `decisions.csv` and the terminal table. Exporters never decide where bytes go.
 //!
 //! Layout: this file holds the `Summary` types, `summarize` and `summary.json`;
-//! `csv` writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal
-//! table and `fmt_usd`.
+//! `function_cost` splits each platform's bill between its functions; `csv`
+//! writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal table
+//! (a block per function, the SLO gates) and `fmt_usd`.
 
 use crate::catalog::InstanceType;
 use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};

@@ -1,6 +1,8 @@
 //! The command line: arguments as typed (clap), turned into validated options,
 //! then a straight pipeline — scenario → simulation → exporters → files.
-//! Exit codes: 0 success, 2 bad input (scenario, arguments, files), 1 other failures.
+//! Exit codes: 0 success, 1 internal error or failure to write, 2 bad input
+//! (scenario, arguments, files, `--deny-warnings`), 3 an SLO gate failed (the
+//! outputs are written), 130 interrupted.
 
 use crate::report;
 use crate::scenario::{self, ConfigError};
@@ -68,6 +70,11 @@ pub enum Command {
         /// is written), the run's after its outputs are written.
         #[arg(long)]
         deny_warnings: bool,
+        /// An SLO gate, e.g. 'lmi.p99 < 250ms' or
+        /// 'functions[checkout-api].lmi.cost_month < 500' (repeatable; with
+        /// the scenario's [slo] gates). Exit 3 when a gate fails.
+        #[arg(long = "check", value_name = "EXPR")]
+        checks: Vec<String>,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -189,6 +196,9 @@ pub enum CliError {
     /// `--deny-warnings` and there were warnings (listed in the message).
     #[error("{0}")]
     Warnings(String),
+    /// An SLO gate failed (the outputs are written; the message lists them).
+    #[error("{0}")]
+    SloFailed(String),
     /// A bug: a panic (on any thread) or a broken internal invariant.
     #[error("internal error (a bug in lmi-sim; please report it): {0}")]
     Internal(String),
@@ -199,6 +209,7 @@ impl CliError {
         match self {
             CliError::Config(_) | CliError::Source(_) | CliError::Warnings(_) => 2,
             CliError::Output { .. } | CliError::Internal(_) => 1,
+            CliError::SloFailed(_) => crate::slo::SLO_FAILED_EXIT,
         }
     }
 }
@@ -519,9 +530,16 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             skip_bad_rows,
             threads,
             deny_warnings,
+            checks,
         } => {
             let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
             let mut sc = load_scenario(&file, &sets)?;
+            // Bad gates are bad input: refused before anything runs.
+            let gates = checks
+                .iter()
+                .map(|c| crate::slo::parse_check(c))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(CliError::Source)?;
             // The scenario's warnings are in the summary's list; with
             // --deny-warnings they stop the run before anything is written.
             let early = sc.warnings();
@@ -542,6 +560,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 PlatformArg::Default => Platforms::Default,
                 PlatformArg::Both => Platforms::Both,
             };
+            crate::slo::check_targets(&gates, &sc.functions, platforms)
+                .map_err(CliError::Source)?;
             // Refuse before simulating when the outputs cannot replace what is there.
             crate::output::check_replaceable(&crate::output::run_dir(&out, &sc.name))?;
             let t0 = Instant::now();
@@ -559,6 +579,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             let sim_wall = t0.elapsed();
             let mut summary = report::summarize(&sc, &run, platforms);
             summary.overrides = crate::overrides::records(&sets);
+            let checked = crate::slo::evaluate(&gates, &summary);
+            summary.slo.extend(checked);
             let dir = crate::output::run_dir(&out, &sc.name);
             let out_err = |e: std::io::Error| CliError::Output {
                 path: dir.display().to_string(),
@@ -640,6 +662,27 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     &summary.warnings,
                     &format!("the run; its outputs are in {}/", dir.display()),
                 ));
+            }
+            let failed: Vec<&crate::slo::GateResult> =
+                summary.slo.iter().filter(|g| !g.pass).collect();
+            if !failed.is_empty() {
+                let mut m = format!(
+                    "{} of {} SLO gate(s) failed (exit {}; outputs are in {}/):",
+                    failed.len(),
+                    summary.slo.len(),
+                    crate::slo::SLO_FAILED_EXIT,
+                    dir.display()
+                );
+                for g in failed {
+                    m.push_str(&format!(
+                        "\n  ✗ {} on {}: measured {}",
+                        g.gate,
+                        g.platform,
+                        g.value
+                            .map_or_else(|| "nothing".into(), |v| crate::slo::show(g.metric, v))
+                    ));
+                }
+                return Err(CliError::SloFailed(m));
             }
             Ok(())
         }

@@ -33,6 +33,7 @@ pub mod rowlog;
 pub mod scenario;
 pub mod sim;
 pub mod sketch;
+pub mod slo;
 pub mod sweep;
 #[doc(hidden)]
 pub mod testkit;

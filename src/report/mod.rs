@@ -3,8 +3,9 @@
 //! `decisions.csv` and the terminal table. Exporters never decide where bytes go.
 //!
 //! Layout: this file holds the `Summary` types, `summarize` and `summary.json`;
-//! `csv` writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal
-//! table and `fmt_usd`.
+//! `function_cost` splits each platform's bill between its functions; `csv`
+//! writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal table
+//! (a block per function, the SLO gates) and `fmt_usd`.
 
 use crate::catalog::InstanceType;
 use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
@@ -22,11 +23,13 @@ use std::collections::BTreeMap;
 
 mod csv;
 mod diagnose;
+mod function_cost;
 mod terminal;
 
 pub use csv::{
     TIMESERIES_COLUMNS, decisions_csv, timeseries_csv, write_decisions_csv, write_timeseries_csv,
 };
+pub use function_cost::{DefaultFunctionCost, LmiFunctionCost, apportion_cents};
 pub use terminal::{fmt_usd, terminal};
 
 /// Version of the `summary.json` layout.
@@ -226,6 +229,11 @@ pub struct FunctionSummary {
     pub default: Option<PlatformFigures>,
     pub lmi_sources: Option<EventSourceFigures>,
     pub default_sources: Option<EventSourceFigures>,
+    /// Its share of the LMI bill (whole cents; the functions' figures sum to
+    /// `lmi.cost`'s, each rounded to the cent).
+    pub lmi_cost: Option<LmiFunctionCost>,
+    /// Its default-Lambda bill (whole cents; they sum to `default.cost`'s).
+    pub default_cost: Option<DefaultFunctionCost>,
 }
 
 /// A queue is "in backlog" when its oldest request has waited longer than this [s].
@@ -329,6 +337,9 @@ pub struct Summary {
     pub comparison: Option<Comparison>,
     /// The scenario's and the run's warnings (README.md, "Warnings").
     pub warnings: Vec<Warning>,
+    /// SLO gates (the scenario's `[slo]`, then `--check`s), each with its
+    /// measured value and verdict; empty when there are none.
+    pub slo: Vec<crate::slo::GateResult>,
 }
 
 fn rate(n: u64, d: u64) -> f64 {
@@ -521,11 +532,21 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         cost: default_cost_of(sc, r),
         sources: source_figures(run.default_sources(), &all, every_s),
     });
+    let lmi_costs = match (run.lmi(), &lmi) {
+        (Some(r), Some(l)) => Some(function_cost::lmi_function_costs(r, &l.cost)),
+        _ => None,
+    };
+    let default_costs = match (run.default(), &default) {
+        (Some(r), Some(d)) => Some(function_cost::default_function_costs(sc, r, &d.cost)),
+        _ => None,
+    };
     let functions: Vec<FunctionSummary> = sc
         .functions
         .iter()
         .enumerate()
         .map(|(i, f)| FunctionSummary {
+            lmi_cost: lmi_costs.as_ref().map(|c| c[i].clone()),
+            default_cost: default_costs.as_ref().map(|c| c[i].clone()),
             name: f.name.clone(),
             arrivals: run.offered.total[i],
             lmi: run.lmi().map(|r| lmi_figures(r, Some(i))),
@@ -551,7 +572,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         }
         _ => None,
     };
-    Summary {
+    let mut s = Summary {
         schema: SCHEMA,
         lmi_sim_version: VERSION,
         scenario: sc.name.clone(),
@@ -569,7 +590,10 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         default,
         comparison,
         warnings,
-    }
+        slo: Vec::new(),
+    };
+    s.slo = crate::slo::evaluate(&sc.slo, &s);
+    s
 }
 
 /// `summary.json` bytes.

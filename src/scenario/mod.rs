@@ -468,6 +468,8 @@ pub struct Scenario {
     /// number of seconds in `[functions.work]`); [`Scenario::warnings`] adds
     /// those the validated values show.
     pub notes: Vec<Warning>,
+    /// SLO gates of its `[slo]` table (README.md, "SLO gates"), in file order.
+    pub slo: Vec<crate::slo::Gate>,
 }
 
 impl Scenario {

@@ -86,6 +86,8 @@ pub struct RawScenario {
     /// `[recommend]`: read by `lmi-sim recommend` (src/recommend), ignored
     /// by `run`.
     pub recommend: Option<toml::Value>,
+    /// `[slo]`: SLO gates, parsed by hand (`validate/slo_spec.rs`).
+    pub slo: Option<toml::Value>,
 }
 
 /// `[capacity_provider]`.

@@ -35,6 +35,7 @@ mod cx;
 mod event_source_spec;
 mod function_spec;
 mod provider_spec;
+mod slo_spec;
 mod traffic_spec;
 mod warm_spec;
 
@@ -481,6 +482,7 @@ impl Cx<'_> {
             .enumerate()
             .flat_map(|(i, f)| function_spec::bare_work_seconds(i, f))
             .collect();
+        let slo = self.slo(raw.slo.as_ref(), &functions)?;
 
         Ok(Scenario {
             name,
@@ -497,6 +499,7 @@ impl Cx<'_> {
             default_lambda,
             pricing,
             notes,
+            slo,
         })
     }
 }

@@ -103,6 +103,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
         let parsed = results::parse_csv(
             &text,
             &f.axis_keys(),
+            &f.functions,
             &rp.display().to_string(),
             Some(&verify),
         )

@@ -59,11 +59,16 @@ pub(super) fn finish(
     files.push(("summary.json".into(), summary.json().into_bytes()));
     files.push((
         "results.csv".into(),
-        results::csv_bytes(&summary.axis_keys(), rows),
+        results::csv_bytes(&summary.axis_keys(), &summary.functions, rows),
     ));
     files.push((
         results::CHECKSUMS.into(),
-        results::checksums(&summary.fingerprint, &summary.axis_keys(), rows),
+        results::checksums(
+            &summary.fingerprint,
+            &summary.axis_keys(),
+            &summary.functions,
+            rows,
+        ),
     ));
     // Charts of an earlier run that this one did not draw are removed by the
     // commit (they are in the directory's marker, and not in this write).

@@ -107,9 +107,14 @@ fn read_partial(
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = results::parse_csv(&text, keys, &cp.display().to_string(), None).map_err(|m| {
-        SweepError::input(format!("--resume: {m}; run without --resume to start over"))
-    })?;
+    let rows = results::parse_csv(
+        &text,
+        keys,
+        &sw.function_columns(),
+        &cp.display().to_string(),
+        None,
+    )
+    .map_err(|m| SweepError::input(format!("--resume: {m}; run without --resume to start over")))?;
     let mut out: Vec<PointResult> = Vec::with_capacity(rows.len());
     for (r, labels) in rows {
         let p = r.point;
@@ -160,6 +165,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         )));
     }
     let keys: Vec<String> = sw.axes.iter().map(|a| a.path.text.clone()).collect();
+    let fn_cols = sw.function_columns();
     let labels = |p: usize| -> Vec<String> {
         sw.axes
             .iter()
@@ -197,7 +203,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         let mut f = f;
         std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0)).map_err(|e| out_err(&pdir, e))?;
         if len == 0 {
-            f.write_all(&results::record_bytes(&results::header(&keys)))
+            f.write_all(&results::record_bytes(&results::header(&keys, &fn_cols)))
                 .map_err(|e| out_err(&pdir, e))?;
         }
         f
@@ -222,7 +228,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             crate::output::claim(&pdir, PARTIAL_INFO).map_err(pe)?;
             crate::output::claim(&pdir, PARTIAL_CSV).map_err(pe)?;
             let mut f = std::fs::File::create(&partial_path).map_err(|e| out_err(&pdir, e))?;
-            f.write_all(&results::record_bytes(&results::header(&keys)))
+            f.write_all(&results::record_bytes(&results::header(&keys, &fn_cols)))
                 .and_then(|_| f.flush())
                 .map_err(|e| out_err(&pdir, e))?;
             Ok::<_, SweepError>(f)
@@ -307,7 +313,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             if st.remaining[k] == 0 {
                 let rs: Vec<RepResult> = st.reps[k].iter_mut().filter_map(Option::take).collect();
                 let pr = PointResult::of(p, &rs);
-                let line = results::record_bytes(&results::row(&pr, &labels(p)));
+                let line = results::record_bytes(&results::row(&pr, &labels(p), fn_cols.len()));
                 // A whole line or none: an interrupt waits for the write.
                 let w = crate::output::uninterrupted(|| {
                     st.partial.write_all(&line).and_then(|_| st.partial.flush())

@@ -31,6 +31,14 @@ pub struct Goal {
     pub platform: String,
     pub max_throttle_rate: Option<f64>,
     pub max_p99_ms: Option<f64>,
+    /// The function whose throttle rate and p99 the limits apply to (by
+    /// name; `None`: the platform's, all functions together). The cost
+    /// minimised is the platform's whole bill either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// Its index in the scenario (set with `function`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_index: Option<usize>,
 }
 
 impl Goal {
@@ -47,10 +55,17 @@ impl Goal {
         } else {
             "default Lambda"
         };
+        let of = match &self.function {
+            Some(f) if !parts.is_empty() => format!(" for function `{f}`"),
+            _ => String::new(),
+        };
         if parts.is_empty() {
             format!("cheapest {name} configuration")
         } else {
-            format!("cheapest {name} configuration with {}", parts.join(" and "))
+            format!(
+                "cheapest {name} configuration with {}{of}",
+                parts.join(" and ")
+            )
         }
     }
 }
@@ -88,6 +103,17 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// The functions with columns of their own in `results.csv`: every
+    /// function's name with two functions or more, none with one.
+    pub fn function_columns(&self) -> Vec<String> {
+        match self.points.first() {
+            Some(sc) if sc.functions.len() >= 2 => {
+                sc.functions.iter().map(|f| f.name.clone()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The seed of replication `rep` of `point`.
     pub fn run_seed(&self, point: usize, rep: u32) -> u64 {
         derive_seed(derive_seed(self.seed, point as u64), rep as u64)
@@ -134,6 +160,7 @@ struct RawGoal {
     max_throttle_rate: Option<f64>,
     max_p99_ms: Option<f64>,
     platform: Option<String>,
+    function: Option<String>,
 }
 
 /// FNV-1a over bytes, 64 bits.
@@ -365,6 +392,9 @@ pub fn from_str_with(
                 platform,
                 max_throttle_rate: g.max_throttle_rate,
                 max_p99_ms: g.max_p99_ms,
+                // Checked against the base scenario's functions below.
+                function: g.function.clone(),
+                function_index: None,
             })
         }
     };
@@ -562,6 +592,35 @@ pub fn from_str_with(
                 ))
             })?;
         points.push(sc);
+    }
+    let names =
+        |sc: &Scenario| -> Vec<String> { sc.functions.iter().map(|f| f.name.clone()).collect() };
+    let functions = points.first().map(names).unwrap_or_default();
+    if let Some(pi) = points.iter().position(|p| names(p) != functions) {
+        return Err(e(format!(
+            "point {pi} has other functions ({}) than point 0 ({}): results.csv has per-function columns, so an axis must not change the functions' names or number",
+            names(&points[pi]).join(", "),
+            functions.join(", ")
+        )));
+    }
+    let mut goal = goal;
+    if let Some(g) = &mut goal
+        && let Some(f) = &g.function
+    {
+        match functions.iter().position(|n| n == f) {
+            // With one function its figures are the platform's.
+            Some(i) => g.function_index = (functions.len() >= 2).then_some(i),
+            None => {
+                return Err(e(format!(
+                    "goal.function = {f:?}: the name of a function of the base scenario: {}",
+                    functions
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
     }
 
     Ok(Sweep {

@@ -346,9 +346,30 @@ pub fn terminal(a: &Side, b: &Side) -> String {
     }
     let _ = writeln!(o);
     for n in notes(a, b) {
-        let _ = writeln!(o, "  note: {n}");
+        for l in wrap(&format!("note: {n}"), 76) {
+            let _ = writeln!(o, "  {l}");
+        }
     }
     o
+}
+
+/// `text` in lines of at most `width` characters (longer words whole),
+/// continuation lines indented by 4.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for w in text.split(' ') {
+        let cur = lines.last_mut().expect("one line");
+        let len = cur.chars().count();
+        if len > 4 && len + 1 + w.chars().count() > width {
+            lines.push(format!("    {w}"));
+        } else {
+            if !cur.is_empty() && !cur.ends_with("    ") {
+                cur.push(' ');
+            }
+            cur.push_str(w);
+        }
+    }
+    lines
 }
 
 /// The comparison as markdown.
@@ -388,6 +409,12 @@ pub fn markdown(a: &Side, b: &Side) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_wrap_at_the_width() {
+        let l = wrap("note: aaa bbb ccc ddd", 12);
+        assert_eq!(l, ["note: aaa", "    bbb ccc", "    ddd"]);
+    }
 
     #[test]
     fn changes_carry_their_sign_and_unit() {

@@ -97,13 +97,15 @@ shape = "constant"
 rate = 50
 "#;
 
-const RUN_FILES: [&str; 8] = [
+const RUN_FILES: [&str; 10] = [
     ".lmi-sim",
     "cost.png",
     "decisions.csv",
     "latency.png",
     "lmi-capacity.png",
+    "report.html",
     "summary.json",
+    "summary.md",
     "throttles.png",
     "timeseries.csv",
 ];

@@ -262,10 +262,12 @@ fn markdown_tables_hold_the_numbers_of_summary_json() {
     }
     // The verdict and every warning.
     let withheld = s["comparison"]["withheld"].as_str().unwrap();
-    assert!(
-        md.contains(&format!("**No cost verdict: {withheld}.**")),
-        "verdict missing:\n{md}"
+    let verdict = format!(
+        "**No cost verdict: {withheld}. Per month, not comparable: LMI {}, default Lambda {}.**",
+        lmi_sim::report::fmt_usd(s["lmi"]["cost"]["monthly_usd"].as_f64().unwrap()),
+        lmi_sim::report::fmt_usd(s["default"]["cost"]["monthly_usd"].as_f64().unwrap())
     );
+    assert!(md.contains(&verdict), "verdict missing: {verdict}\n{md}");
     let warnings = s["warnings"].as_array().unwrap();
     assert!(md.contains(&format!("### Warnings ({})", warnings.len())));
     for w in warnings {
@@ -557,4 +559,49 @@ fn report_renders_in_headless_chromium_and_is_not_blank() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1), "a blank page must fail the check");
+}
+
+#[test]
+fn merged_shards_write_the_reports_of_one_machine() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("report-test.toml"), SCENARIO).unwrap();
+    let f = d.path().join("sweep.toml");
+    std::fs::write(&f, SWEEP).unwrap();
+    let f = f.to_str().unwrap();
+    let one = d.path().join("one");
+    ok(&run(&["sweep", f, "-q", "--out", one.to_str().unwrap()]));
+    let sh = d.path().join("shards");
+    for k in 0..2 {
+        let shard = format!("{k}/2");
+        ok(&run(&[
+            "sweep",
+            f,
+            "-q",
+            "--shard",
+            &shard,
+            "--out",
+            sh.to_str().unwrap(),
+        ]));
+    }
+    let merged = d.path().join("merged");
+    let s0 = sh.join("report-sweep/shard-0-of-2");
+    let s1 = sh.join("report-sweep/shard-1-of-2");
+    // A shard's own report covers its points only.
+    let md0 = std::fs::read_to_string(s0.join("summary.md")).unwrap();
+    assert!(md0.contains("shard 0/2 (2 points)"), "{md0}");
+    ok(&run(&[
+        "sweep-merge",
+        "-q",
+        "--out",
+        merged.to_str().unwrap(),
+        s1.to_str().unwrap(),
+        s0.to_str().unwrap(),
+    ]));
+    for name in ["summary.md", "report.html"] {
+        assert!(
+            std::fs::read(one.join("report-sweep").join(name)).unwrap()
+                == std::fs::read(merged.join("report-sweep").join(name)).unwrap(),
+            "{name}: the merge differs from one machine's"
+        );
+    }
 }

@@ -388,8 +388,10 @@ pub fn verdict(s: &Summary) -> Option<(bool, String)> {
         (None, why) => (
             false,
             format!(
-                "No cost verdict: {}.",
-                why.as_deref().unwrap_or("a platform is unfit to compare")
+                "No cost verdict: {}. Per month, not comparable: LMI {}, default Lambda {}.",
+                why.as_deref().unwrap_or("a platform is unfit to compare"),
+                fmt_usd(c.lmi_monthly_usd),
+                fmt_usd(c.default_monthly_usd)
             ),
         ),
     })

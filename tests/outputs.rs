@@ -576,10 +576,12 @@ fn files_lmi_sim_did_not_write_are_never_deleted_or_moved() {
         vec![
             ".lmi-sim",
             "README.txt",
+            "report.html",
             "results.csv",
             "results.fnv64",
             "shard-0-of-2",
-            "summary.json"
+            "summary.json",
+            "summary.md"
         ]
     );
 }

@@ -255,7 +255,7 @@ pub fn change(kind: Kind, d: Option<f64>) -> String {
 /// A relative change as shown: +21.3%, or "-" (A is 0).
 pub fn percent(r: Option<f64>) -> String {
     match r {
-        Some(r) if r == 0.0 => "0.0%".into(),
+        Some(0.0) => "0.0%".into(),
         Some(r) => format!("{}{:.1}%", if r < 0.0 { "-" } else { "+" }, r.abs() * 100.0),
         None => "-".into(),
     }

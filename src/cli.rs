@@ -31,7 +31,8 @@ pub enum PlatformArg {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Simulate a scenario and write summary.json, timeseries.csv, decisions.csv and charts.
+    /// Simulate a scenario and write summary.json, timeseries.csv, decisions.csv,
+    /// charts, summary.md and report.html.
     Run {
         /// Scenario file (TOML).
         file: PathBuf,
@@ -53,6 +54,9 @@ pub enum Command {
         /// Skip the PNG charts.
         #[arg(long)]
         no_charts: bool,
+        /// Skip summary.md and report.html.
+        #[arg(long)]
+        no_report: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -165,6 +169,20 @@ pub enum Command {
         /// key path (repeatable), as on `run`.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+    },
+    /// Compare two runs: their summary.json side by side, with the change of
+    /// cost, throttles, latency and fleet size from A to B.
+    Compare {
+        /// Output directory of the first run (out/<scenario>/).
+        dir_a: PathBuf,
+        /// Output directory of the second run.
+        dir_b: PathBuf,
+        /// Print markdown instead of the terminal table.
+        #[arg(long)]
+        markdown: bool,
+        /// Also write the markdown to this file.
+        #[arg(long, value_name = "FILE.md")]
+        out: Option<PathBuf>,
     },
     /// Join shard outputs (shard-K-of-N directories) into the results.csv,
     /// summary.json and charts one machine would have written.
@@ -459,6 +477,29 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Compare {
+            dir_a,
+            dir_b,
+            markdown,
+            out,
+        } => {
+            use crate::compare;
+            let a = compare::load(&dir_a).map_err(CliError::Source)?;
+            let b = compare::load(&dir_b).map_err(CliError::Source)?;
+            let md = compare::markdown(&a, &b);
+            if let Some(f) = &out {
+                write_file(f, md.as_bytes())?;
+            }
+            if markdown {
+                print!("{md}");
+            } else {
+                print!("{}", compare::terminal(&a, &b));
+            }
+            if let Some(f) = &out {
+                eprintln!("markdown written to {}", f.display());
+            }
+            Ok(())
+        }
         Command::SweepMerge {
             dirs,
             out,
@@ -525,6 +566,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             seed,
             platform,
             no_charts,
+            no_report,
             quiet,
             stats,
             skip_bad_rows,
@@ -604,15 +646,30 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 .map_err(out_err)?;
             let mut n_files = 3;
             let mut chart_note = None;
+            let mut pngs = Vec::new();
             if !no_charts {
                 match crate::charts::render_run(&sc, &run, &summary) {
-                    Ok(pngs) => {
-                        for (name, bytes) in &pngs {
+                    Ok(p) => {
+                        for (name, bytes) in &p {
                             staging.write(name, bytes).map_err(out_err)?;
                         }
-                        n_files += pngs.len();
+                        n_files += p.len();
+                        pngs = p;
                     }
                     Err(e) => chart_note = Some(format!("charts not written: {e}")),
+                }
+            }
+            if !no_report {
+                let missing = chart_note
+                    .clone()
+                    .unwrap_or_else(|| "No charts: the run had --no-charts.".into());
+                // The scenario file as the user wrote it, for the page.
+                let text = std::fs::read_to_string(&file).ok();
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                let scenario = text.as_deref().map(|t| (name.as_ref(), t));
+                for (name, bytes) in report::reports(&summary, &pngs, scenario, &missing) {
+                    staging.write(name, bytes.as_bytes()).map_err(out_err)?;
+                    n_files += 1;
                 }
             }
             // Rows spilled to temporary files must all have been read back.
@@ -713,4 +770,27 @@ fn denied(warnings: &[crate::warning::Warning], when: &str) -> CliError {
         m.push_str(&w.to_string());
     }
     CliError::Warnings(m)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it,
+/// then one rename. A directory at `path` is bad input (exit 2).
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::Source(format!(
+            "--out {}: is a directory; give a file name such as compare.md",
+            path.display()
+        )));
+    }
+    let err = |e: std::io::Error| CliError::Output {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(err)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
 }

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod charts;
 pub mod cli;
 pub mod clock;
+pub mod compare;
 pub mod cost;
 pub mod default_lambda;
 pub mod dist;

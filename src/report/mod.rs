@@ -5,7 +5,8 @@
 //! Layout: this file holds the `Summary` types, `summarize` and `summary.json`;
 //! `function_cost` splits each platform's bill between its functions; `csv`
 //! writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal table
-//! (a block per function, the SLO gates) and `fmt_usd`.
+//! (a block per function, the SLO gates) and `fmt_usd`; `tables` the tables
+//! that `markdown` (`summary.md`) and `html` (`report.html`) render.
 
 use crate::catalog::InstanceType;
 use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
@@ -24,12 +25,17 @@ use std::collections::BTreeMap;
 mod csv;
 mod diagnose;
 mod function_cost;
+pub mod html;
+pub mod markdown;
+pub mod tables;
 mod terminal;
 
 pub use csv::{
     TIMESERIES_COLUMNS, decisions_csv, timeseries_csv, write_decisions_csv, write_timeseries_csv,
 };
 pub use function_cost::{DefaultFunctionCost, LmiFunctionCost, apportion_cents};
+pub use html::html;
+pub use markdown::markdown;
 pub use terminal::{fmt_usd, terminal};
 
 /// Version of the `summary.json` layout.
@@ -602,4 +608,19 @@ pub fn summary_json(s: &Summary) -> String {
         serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     out.push('\n');
     out
+}
+
+/// `summary.md` and `report.html` of a run, by file name. `scenario` is the
+/// scenario file's name and text, for the page's copy; `missing` says why
+/// `pngs` is empty, if it is.
+pub fn reports(
+    s: &Summary,
+    pngs: &[(String, Vec<u8>)],
+    scenario: Option<(&str, &str)>,
+    missing: &str,
+) -> [(&'static str, String); 2] {
+    [
+        ("summary.md", markdown(s)),
+        ("report.html", html(s, pngs, scenario, Some(missing))),
+    ]
 }

@@ -59,7 +59,7 @@ enum Src {
         buf: String,
         line: u64,
     },
-    Csv(CsvLog),
+    Csv(Box<CsvLog>),
 }
 
 /// An Insights CSV and where its columns are.
@@ -282,7 +282,7 @@ impl LogRows {
                 buf: String::new(),
                 line: 0,
             },
-            Container::InsightsCsv => Src::Csv(CsvLog::open(path, self.skip)?),
+            Container::InsightsCsv => Src::Csv(Box::new(CsvLog::open(path, self.skip)?)),
         });
         Ok(())
     }

@@ -184,7 +184,7 @@ fn json_report(s: &str) -> Parsed {
             match v {
                 None => Ok(None),
                 Some(v) => match v.as_f64() {
-                    Some(x) if x >= 0.0 && x <= 1_048_576.0 && x.fract() == 0.0 => {
+                    Some(x) if (0.0..=1_048_576.0).contains(&x) && x.fract() == 0.0 => {
                         Ok(Some(x as u32))
                     }
                     _ => Err(format!(

@@ -149,11 +149,11 @@ pub fn summarize(st: &LogStats, cpu_share: f64, runtime: Option<(&str, SimDurati
     let at = |p: f64| d.iter().find(|x| x.0 == p).map_or(0, |x| x.1);
     let _ = writeln!(
         o,
-        "# Duration: mean {:.3} ms, p50 {}, p99 {}, max {} (sum {:.3} s)",
+        "# Duration: mean {:.3} ms, p50 {} ms, p99 {} ms, max {} ms (sum {:.3} s)",
         st.duration_sum_us as f64 / st.reports as f64 / 1e3,
-        ms(at(50.0)),
-        ms(at(99.0)),
-        ms(at(100.0)),
+        at(50.0) as f64 / 1e3,
+        at(99.0) as f64 / 1e3,
+        at(100.0) as f64 / 1e3,
         st.duration_sum_us as f64 / 1e6
     );
     let inits = st.inits.count();

@@ -518,3 +518,38 @@ fn json_log_format_platform_reports_replay() {
     let work: Vec<u64> = a.iter().map(|x| x.cpu.0 + x.io.0).collect();
     assert_eq!(work, vec![250_500, 100_000]);
 }
+
+#[test]
+fn insights_discovered_fields_replay_with_memory_in_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    let text = "@timestamp,@duration,@initDuration,@maxMemoryUsed,@memorySize\n\
+        2025-12-01 10:00:01.000,250.5,300.25,180000000,2048000000\n\
+        2025-12-01 10:00:02.000,100,,190000000,2048000000\n";
+    write(d.path(), "fields.csv", text);
+    let sc = load(d.path(), r#""fields.csv""#);
+    let a = arrivals(&sc);
+    let at: Vec<u64> = a.iter().map(|x| x.at.0).collect();
+    assert_eq!(at, vec![449_250, 1_900_000]);
+    let st = stats::scan(&[d.path().join("fields.csv")], false).unwrap();
+    assert_eq!(st.memory_size(), Some(2048));
+    assert_eq!(st.max_memory_min_mb, 180);
+    assert_eq!(st.inits(), 1);
+    let f = &sc.functions[0];
+    assert_eq!(
+        (f.memory.process_mib, f.memory.per_invocation_mib),
+        (180, 10)
+    );
+    let bad = text.replace("250.5", "fast");
+    write(d.path(), "fields.csv", &bad);
+    let err = exit_2(
+        &bin()
+            .args(["logs", "summarize"])
+            .arg(d.path().join("fields.csv"))
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        err.contains("fields.csv:2: column `@duration`: `fast` is not a number of milliseconds"),
+        "{err}"
+    );
+}

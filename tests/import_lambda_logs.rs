@@ -553,3 +553,45 @@ fn insights_discovered_fields_replay_with_memory_in_bytes() {
         "{err}"
     );
 }
+
+#[test]
+fn a_bad_event_on_the_second_page_names_that_page_and_line() {
+    let d = tempfile::tempdir().unwrap();
+    let p1 = std::fs::read_to_string(sample_dir().join("filter-log-events-1.json")).unwrap();
+    let p2 = std::fs::read_to_string(sample_dir().join("filter-log-events-2.json")).unwrap();
+    // The 10th event's message of page 2.
+    let line = p2
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("\"message\": \"REPORT"))
+        .nth(9)
+        .map(|(i, _)| i)
+        .unwrap();
+    let bad: Vec<String> = p2
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == line {
+                l.replace("\\tMax Memory Used: ", "\\tMax Memory Used: many ")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    write(d.path(), "p1.json", &p1);
+    write(d.path(), "p2.json", &(bad.join("\n") + "\n"));
+    let err = exit_2(
+        &bin()
+            .args(["logs", "summarize"])
+            .arg(d.path().join("p1.json"))
+            .arg(d.path().join("p2.json"))
+            .output()
+            .unwrap(),
+    );
+    // The event's `{` is three lines above its message (1-based: index + 1 − 3).
+    let want = format!(
+        "p2.json:{}: field `Max Memory Used: many 234`: `many` is not a whole number of MB",
+        line - 2
+    );
+    assert!(err.contains(&want), "want {want}: {err}");
+}

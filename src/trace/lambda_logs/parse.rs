@@ -49,12 +49,12 @@ pub fn message(msg: &str) -> Parsed {
 /// A millisecond duration field as µs.
 fn ms(label: &str, value: &str, unit: &str) -> Result<u64, String> {
     let shown = format!("`{label} {value} {unit}`");
-    if unit != "ms" {
-        return Err(format!("field {shown}: the unit must be `ms`"));
-    }
     let x: f64 = value
         .parse()
         .map_err(|_| format!("field {shown}: `{value}` is not a number of milliseconds"))?;
+    if unit != "ms" {
+        return Err(format!("field {shown}: the unit must be `ms`"));
+    }
     units::duration(x, Some(TimeUnit::Ms), None)
         .map_err(|why| format!("field {shown}: `{value}` {why}"))
 }
@@ -62,15 +62,18 @@ fn ms(label: &str, value: &str, unit: &str) -> Result<u64, String> {
 /// A megabyte field.
 fn mb(label: &str, value: &str, unit: &str) -> Result<u32, String> {
     let shown = format!("`{label} {value} {unit}`");
+    let v = match value.parse::<u32>() {
+        Ok(v) if v <= 1_048_576 => v,
+        _ => {
+            return Err(format!(
+                "field {shown}: `{value}` is not a whole number of MB in 0..=1048576"
+            ));
+        }
+    };
     if unit != "MB" {
         return Err(format!("field {shown}: the unit must be `MB`"));
     }
-    match value.parse::<u32>() {
-        Ok(v) if v <= 1_048_576 => Ok(v),
-        _ => Err(format!(
-            "field {shown}: `{value}` is not a whole number of MB in 0..=1048576"
-        )),
-    }
+    Ok(v)
 }
 
 /// `REPORT RequestId: id Duration: 102.25 ms Billed Duration: 103 ms Memory

@@ -184,6 +184,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE.md")]
         out: Option<PathBuf>,
     },
+    /// Read Lambda logs (REPORT lines) and print what they hold as TOML to paste.
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
     /// Join shard outputs (shard-K-of-N directories) into the results.csv,
     /// summary.json and charts one machine would have written.
     SweepMerge {
@@ -199,6 +204,29 @@ pub enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+    },
+}
+
+/// `lmi-sim logs …`.
+#[derive(Subcommand, Debug)]
+pub enum LogsCommand {
+    /// Summarise REPORT lines (filter-log-events JSON, Logs Insights CSV or a
+    /// text log; gzip or not) into a `[functions.work]` duration table, the
+    /// init distribution and the memory figures, as commented TOML.
+    Summarize {
+        /// Log files, read in order (the pages of filter-log-events).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Fraction of each Duration that is CPU work (the rest is I/O wait).
+        #[arg(long, default_value_t = 0.1)]
+        cpu_share: f64,
+        /// The function's runtime (e.g. python3.13): its init base
+        /// (model.runtime_init default) is taken off Init Duration.
+        #[arg(long)]
+        runtime: Option<String>,
+        /// Count and skip malformed REPORT lines instead of failing.
+        #[arg(long)]
+        skip_bad_rows: bool,
     },
 }
 
@@ -498,6 +526,27 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             if let Some(f) = &out {
                 eprintln!("markdown written to {}", f.display());
             }
+            Ok(())
+        }
+        Command::Logs {
+            command:
+                LogsCommand::Summarize {
+                    files,
+                    cpu_share,
+                    runtime,
+                    skip_bad_rows,
+                },
+        } => {
+            print!(
+                "{}",
+                crate::trace::lambda_logs::summary::summarize_cli(
+                    &files,
+                    cpu_share,
+                    runtime.as_deref(),
+                    skip_bad_rows
+                )
+                .map_err(CliError::Source)?
+            );
             Ok(())
         }
         Command::SweepMerge {

@@ -101,6 +101,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 functions: None,
             })
         }
+        TraceFormat::LambdaLogs { .. } => super::lambda_logs::summary::inspect(spec),
         TraceFormat::Azure2021 | TraceFormat::CsvRequests { .. } => {
             let rows = RequestRows::open(spec)?;
             let replay =

@@ -26,6 +26,7 @@ pub mod azure2019;
 pub mod counts;
 pub mod input;
 pub mod inspect;
+pub mod lambda_logs;
 pub mod requests;
 pub mod rfc3339;
 pub mod table;
@@ -66,6 +67,9 @@ pub enum TraceFormat {
         /// consecutive interval starts.
         interval: Option<SimDuration>,
     },
+    /// Lambda REPORT lines from CloudWatch Logs exports, one file or several
+    /// (pages) read in order ([`lambda_logs`]).
+    LambdaLogs { paths: Vec<PathBuf> },
 }
 
 /// Which Azure 2019 functions make up the replayed series.
@@ -150,6 +154,9 @@ impl TraceSpec {
     pub fn new(format: TraceFormat, path: impl Into<PathBuf>) -> Self {
         let reorder = match format {
             TraceFormat::Azure2021 => SimDuration::from_secs(60),
+            // Lambda's longest timeout; a scenario sets it to what its logs
+            // need when it is loaded (docs/model.md, "Lambda REPORT logs").
+            TraceFormat::LambdaLogs { .. } => SimDuration::from_secs(900),
             _ => SimDuration::ZERO,
         };
         TraceSpec {
@@ -182,6 +189,7 @@ impl TraceSpec {
                 duration_column, ..
             } => self.use_durations && duration_column.is_some(),
             TraceFormat::CsvCounts { .. } => false,
+            TraceFormat::LambdaLogs { .. } => self.use_durations,
         }
     }
 
@@ -331,6 +339,10 @@ pub fn open(
         TraceFormat::Azure2021 | TraceFormat::CsvRequests { .. } => {
             let rows = requests::RequestRows::open(spec)?;
             let src = requests::RequestReplay::new(spec, rows, spread_rng, horizon);
+            Ok(Box::new(Primed::new(src)?))
+        }
+        TraceFormat::LambdaLogs { .. } => {
+            let src = lambda_logs::replay::LogReplay::open(spec, spread_rng, horizon)?;
             Ok(Box::new(Primed::new(src)?))
         }
     }

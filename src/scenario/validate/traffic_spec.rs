@@ -244,7 +244,7 @@ impl Cx<'_> {
                 "select",
                 "spread",
             ],
-            "azure2021" => &["reorder_window", "use_durations", "time_origin"],
+            "azure2021" | "lambda-logs" => &["reorder_window", "use_durations", "time_origin"],
             "csv" if csv_format == "requests" => &[
                 "format",
                 "timestamp_column",
@@ -282,12 +282,19 @@ impl Cx<'_> {
         };
         self.check_keys(key, t, &allowed, &context)?;
 
-        let path = self.trace_path(key, t, "path")?.ok_or_else(|| {
-            self.missing(
-                k("path"),
-                "the trace file, relative to the scenario file's directory",
-            )
-        })?;
+        let log_paths = match source {
+            "lambda-logs" => self.log_paths(key, t)?,
+            _ => Vec::new(),
+        };
+        let path = match log_paths.first() {
+            Some(p) => p.clone(),
+            None => self.trace_path(key, t, "path")?.ok_or_else(|| {
+                self.missing(
+                    k("path"),
+                    "the trace file, relative to the scenario file's directory",
+                )
+            })?,
+        };
         let string = |name: &str, default: &str| -> Result<String> {
             match t.get(name) {
                 None => Ok(default.to_string()),
@@ -345,6 +352,7 @@ impl Cx<'_> {
                 }
             }
             "azure2021" => TraceFormat::Azure2021,
+            "lambda-logs" => TraceFormat::LambdaLogs { paths: log_paths },
             _ if csv_format == "requests" => TraceFormat::CsvRequests {
                 timestamp_column: string("timestamp_column", "timestamp")?,
                 duration_column: match t.get("duration_column") {

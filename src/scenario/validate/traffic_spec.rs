@@ -245,6 +245,7 @@ impl Cx<'_> {
                 "spread",
             ],
             "azure2021" => &["reorder_window", "use_durations", "time_origin"],
+            "cloudwatch" => &["metric_id", "label", "interval", "spread", "time_origin"],
             "csv" if csv_format == "requests" => &[
                 "format",
                 "timestamp_column",
@@ -282,12 +283,21 @@ impl Cx<'_> {
         };
         self.check_keys(key, t, &allowed, &context)?;
 
-        let path = self.trace_path(key, t, "path")?.ok_or_else(|| {
-            self.missing(
-                k("path"),
-                "the trace file, relative to the scenario file's directory",
-            )
-        })?;
+        // CloudWatch: `path` may list several files (NextToken pages).
+        let cw_paths = if source == "cloudwatch" {
+            self.cloudwatch_paths(key, t)?
+        } else {
+            Vec::new()
+        };
+        let path = match cw_paths.first() {
+            Some(p) => p.clone(),
+            None => self.trace_path(key, t, "path")?.ok_or_else(|| {
+                self.missing(
+                    k("path"),
+                    "the trace file, relative to the scenario file's directory",
+                )
+            })?,
+        };
         let string = |name: &str, default: &str| -> Result<String> {
             match t.get(name) {
                 None => Ok(default.to_string()),
@@ -345,6 +355,7 @@ impl Cx<'_> {
                 }
             }
             "azure2021" => TraceFormat::Azure2021,
+            "cloudwatch" => self.cloudwatch_format(key, t, cw_paths)?,
             _ if csv_format == "requests" => TraceFormat::CsvRequests {
                 timestamp_column: string("timestamp_column", "timestamp")?,
                 duration_column: match t.get("duration_column") {

@@ -341,6 +341,18 @@ fn truncated_json_is_an_error_with_its_position() {
         "path = \"page2.json.gz\"\nmetric_id = \"invocations\"",
         &["page2.json.gz:100:", "the JSON ends early"],
     );
+    // A gzip stream cut short (a partial download of a .gz).
+    gzip_copy(
+        &sample_dir().join("get-metric-data-page2.json"),
+        &tmp.path().join("whole.json.gz"),
+    );
+    let gz = std::fs::read(tmp.path().join("whole.json.gz")).unwrap();
+    std::fs::write(tmp.path().join("cut.json.gz"), &gz[..gz.len() / 2]).unwrap();
+    both(
+        tmp.path(),
+        "path = \"cut.json.gz\"\nmetric_id = \"invocations\"",
+        &["cut.json.gz", "gzip data is corrupt or truncated"],
+    );
     write(
         tmp.path(),
         "bad.json",

@@ -128,7 +128,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 invocations: st.total,
                 out_of_order: 0,
                 lateness: None,
-                skipped: 0,
+                skipped: st.skipped,
                 functions: None,
                 details: st.details(),
             })

@@ -26,6 +26,13 @@ pub(super) fn read_csv(
     acc: &mut Acc,
 ) -> Result<(), TraceError> {
     let mut t = Table::open(path, skip_bad_rows, CSV_EXPECTED)?;
+    let r = read_table(&mut t, name, acc);
+    acc.skipped += t.skipped;
+    r
+}
+
+/// The rows of an opened console CSV.
+fn read_table(t: &mut Table, name: &str, acc: &mut Acc) -> Result<(), TraceError> {
     if t.header.len() < 2 {
         return Err(TraceError(format!(
             "{name}:1: one column only (`{}`): expected {CSV_EXPECTED}",

@@ -103,6 +103,8 @@ pub struct CloudWatchStats {
     pub total: u64,
     /// The files' order: "newest first", "oldest first", "unordered".
     pub order: &'static str,
+    /// Console CSV: malformed rows skipped (`--skip-bad-rows`).
+    pub skipped: u64,
 }
 
 impl CloudWatchStats {
@@ -254,7 +256,7 @@ impl Intervals for CloudWatch {
         Ok(())
     }
     fn skipped(&self) -> u64 {
-        0
+        self.stats.skipped
     }
     fn inferred_interval(&self) -> Option<u64> {
         self.stats.inferred.then_some(self.interval)
@@ -304,6 +306,8 @@ struct Acc<'a> {
     /// Console CSV: the smallest gap between consecutive rows, empty cells
     /// included (a row without a value still marks a period).
     row_gap: Option<u64>,
+    /// Console CSV: malformed rows skipped (`--skip-bad-rows`).
+    skipped: u64,
 }
 
 impl<'a> Acc<'a> {
@@ -318,6 +322,7 @@ impl<'a> Acc<'a> {
             ascending: false,
             descending: false,
             row_gap: None,
+            skipped: 0,
         }
     }
 
@@ -600,6 +605,7 @@ impl<'a> Acc<'a> {
             first_missing,
             total,
             order,
+            skipped: self.skipped,
         };
         Ok((out, stats))
     }

@@ -134,3 +134,69 @@ fn console_csv_both_layouts() {
     let mut cw = CloudWatch::open(&spec(&[&p], sel, None)).unwrap();
     assert_eq!(all(&mut cw), vec![(0, M as u64, 3), (M, M as u64, 5)]);
 }
+
+#[test]
+fn an_auto_paginated_file_repeats_the_id_and_is_merged() {
+    // The AWS CLI concatenates the pages' MetricDataResults: one Id per page.
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "all.json",
+        r#"{"MetricDataResults":[
+            {"Id":"inv","Label":"Invocations","Timestamps":["2025-12-01T10:03:00+00:00","2025-12-01T10:02:00+00:00"],"Values":[4,3],"StatusCode":"PartialData"},
+            {"Timestamps":["2025-12-01T10:00:00+00:00"],"Values":[1],"Id":"inv","Label":"Invocations","StatusCode":"Complete"}],
+            "Messages":[]}"#,
+    );
+    let mut cw = CloudWatch::open(&spec(&[&p], Selector::default(), None)).unwrap();
+    // The second entry lists its arrays before its Id: kept all the same.
+    assert_eq!(
+        all(&mut cw),
+        vec![(0, M as u64, 1), (2 * M, M as u64, 3), (3 * M, M as u64, 4)]
+    );
+    assert_eq!((cw.stats.results.len(), cw.stats.missing), (1, 1));
+}
+
+#[test]
+fn skip_bad_rows_counts_malformed_console_rows() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "c.csv",
+        "Time,Invocations\n2025-12-01T10:00:00Z,3\nyesterday,4\n2025-12-01T10:01:00Z,2.5\n2025-12-01T10:02:00Z,5\n",
+    );
+    let mut s = spec(&[&p], Selector::default(), None);
+    let e = CloudWatch::open(&s).err().unwrap().0;
+    assert!(e.contains("c.csv:3: column `Time`: `yesterday`"), "{e}");
+    s.skip_bad_rows = true;
+    let mut cw = CloudWatch::open(&s).unwrap();
+    assert_eq!(cw.stats.skipped, 2);
+    assert_eq!(cw.skipped(), 2);
+    assert_eq!(all(&mut cw), vec![(0, M as u64, 3), (2 * M, M as u64, 5)]);
+}
+
+#[test]
+fn points_off_the_period_grid_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "g.csv",
+        "Time,Invocations\n2025-12-01T10:00:00Z,3\n2025-12-01T10:01:00Z,4\n2025-12-01T10:02:30Z,5\n",
+    );
+    let e = CloudWatch::open(&spec(&[&p], Selector::default(), None))
+        .err()
+        .unwrap()
+        .0;
+    assert!(
+        e.contains("90 s apart, not a whole number of periods (60 s"),
+        "{e}"
+    );
+    // A given interval longer than the gaps: the periods would overlap.
+    let e = CloudWatch::open(&spec(&[&p], Selector::default(), Some(5 * M as u64)))
+        .err()
+        .unwrap()
+        .0;
+    assert!(
+        e.contains("closer than the period `interval` = 300 s"),
+        "{e}"
+    );
+}

@@ -386,10 +386,10 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
     Ok(RunResult {
         skipped_rows: arrivals.skipped_rows(),
         inferred_intervals: arrivals.inferred_intervals(),
-        trace_notes: arrivals.trace_notes(),
         lmi: lmi.map(|p| p.finish(horizon)),
         default: def.map(|p| p.finish(horizon)),
         offered,
         intervals: clock.bounds(),
+        trace_notes: arrivals.trace_notes(),
     })
 }

@@ -250,7 +250,7 @@ fn validate_deep_and_run_report_what_was_read() {
         "interval: 60 s, inferred",
         "invocations: 34,213",
         "files: 2; results found: 2: `invocations` (Invocations), `duration_p99` (Duration p99)",
-        "selected: Id `invocations`, Label `Invocations`, 172 points (172 listed, newest first), 180 periods",
+        "selected: Id `invocations`, Label `Invocations`, 172 points (172 listed, newest first), 180 periods, first 2025-12-01T09:00:00Z, last 2025-12-01T11:59:00Z",
         "missing periods: 8 of 180 periods have no datapoint",
         "2025-12-01T09:02:00Z, 2025-12-01T09:06:00Z",
     ] {

@@ -8,7 +8,7 @@
 //!
 //! Two families of sources share the shaping rules (window, offset,
 //! multiplier, loops):
-//! - count formats (`azure2019`, `csv` with `format = "counts"`) yield
+//! - count formats (`azure2019`, `csv` with `format = "counts"`, `cloudwatch`) yield
 //!   intervals with a count of arrivals, spread inside the interval
 //!   ([`counts`]);
 //! - per-request formats (`azure2021`, `csv` with `format = "requests"`) yield

@@ -136,12 +136,14 @@ impl CloudWatchStats {
                 if self.results.len() > 20 { ", …" } else { "" }
             ),
             format!(
-                "selected: {}, {} points ({} listed, {}), {} periods",
+                "selected: {}, {} points ({} listed, {}), {} periods, first {}, last {}",
                 self.selected,
                 units_thousands(self.points),
                 units_thousands(self.listed),
                 self.order,
-                units_thousands(self.periods())
+                units_thousands(self.periods()),
+                show_time(self.first),
+                show_time(self.last)
             ),
         ];
         v.push(match self.missing_note() {

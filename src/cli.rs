@@ -746,6 +746,11 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                         );
                     }
                 }
+                for (i, notes) in run.trace_notes.iter().enumerate() {
+                    for n in notes {
+                        eprintln!("note: functions[{i}] `{}`: {n}", sc.functions[i].name);
+                    }
+                }
             }
             if stats {
                 let inv = summary.arrivals as f64;

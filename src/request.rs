@@ -34,4 +34,8 @@ pub trait RequestStream: Send {
     fn inferred_interval(&self) -> Option<SimDuration> {
         None
     }
+    /// Notes about what the trace held, for the user (printed by `run`).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

@@ -143,6 +143,11 @@ impl ArrivalStream {
             .collect()
     }
 
+    /// Notes about what the traces held, per function.
+    pub fn trace_notes(&self) -> Vec<Vec<String>> {
+        self.feeds.iter().map(|s| s.requests.notes()).collect()
+    }
+
     /// Fills `buf` from the front; returns how many were written (0 at the end).
     pub fn fill(&mut self, buf: &mut [Arrival]) -> Result<usize, TraceError> {
         let mut n = 0;
@@ -194,6 +199,9 @@ pub struct RunResult {
     pub skipped_rows: Vec<u64>,
     /// Count traces' interval lengths inferred from their rows, per function.
     pub inferred_intervals: Vec<Option<crate::time::SimDuration>>,
+    /// Notes about what the traces held (e.g. missing CloudWatch periods),
+    /// per function.
+    pub trace_notes: Vec<Vec<String>>,
 }
 
 impl RunResult {
@@ -420,5 +428,6 @@ fn drive(
         default,
         offered,
         intervals: clock.bounds(),
+        trace_notes: arrivals.trace_notes(),
     })
 }

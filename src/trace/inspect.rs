@@ -7,7 +7,7 @@
 
 use super::requests::{RequestReplay, RequestRows};
 use super::units::{fmt_num, show_time};
-use super::{TraceFormat, TraceSpec, azure2019, counts::CsvCounts};
+use super::{TraceFormat, TraceSpec, azure2019, cloudwatch, counts::CsvCounts};
 use crate::request::TraceError;
 use crate::rng::stream;
 use crate::time::SimTime;
@@ -51,6 +51,9 @@ pub struct TraceReport {
     pub skipped: u64,
     /// Azure 2019: functions summed into the series.
     pub functions: Option<u64>,
+    /// Format-specific lines (CloudWatch: the results found, the one
+    /// selected, missing periods).
+    pub details: Vec<String>,
 }
 
 /// Reads `spec`'s whole trace and reports what it holds; the errors are the
@@ -75,6 +78,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: None,
                 skipped: s.skipped,
                 functions: Some(o.functions),
+                details: Vec::new(),
             })
         }
         TraceFormat::CsvCounts { interval, .. } => {
@@ -99,6 +103,34 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: None,
                 skipped: st.skipped,
                 functions: None,
+                details: Vec::new(),
+            })
+        }
+        TraceFormat::CloudWatch { .. } => {
+            let c = cloudwatch::CloudWatch::open(spec)?;
+            let st = &c.stats;
+            Ok(TraceReport {
+                path,
+                kind: st
+                    .kind
+                    .map_or("CloudWatch metrics", cloudwatch::FileKind::report_name),
+                rows: st.points,
+                first: st.first,
+                last: st.last,
+                interval: Some((
+                    st.interval,
+                    if st.inferred {
+                        IntervalSource::Inferred
+                    } else {
+                        IntervalSource::Given
+                    },
+                )),
+                invocations: st.total,
+                out_of_order: 0,
+                lateness: None,
+                skipped: st.skipped,
+                functions: None,
+                details: st.details(),
             })
         }
         TraceFormat::LambdaLogs { .. } => super::lambda_logs::summary::inspect(spec),
@@ -133,6 +165,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: Some((st.max_late, spec.reorder_window.0)),
                 skipped,
                 functions: None,
+                details: Vec::new(),
             })
         }
     }
@@ -205,6 +238,9 @@ impl fmt::Display for TraceReport {
             "    invocations: {}{sel} (before rate_multiplier, the window and the horizon)",
             thousands(self.invocations)
         )?;
+        for d in &self.details {
+            writeln!(f, "    {d}")?;
+        }
         match self.lateness {
             Some((late, window)) if self.out_of_order > 0 => write!(
                 f,

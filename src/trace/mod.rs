@@ -8,7 +8,7 @@
 //!
 //! Two families of sources share the shaping rules (window, offset,
 //! multiplier, loops):
-//! - count formats (`azure2019`, `csv` with `format = "counts"`) yield
+//! - count formats (`azure2019`, `csv` with `format = "counts"`, `cloudwatch`) yield
 //!   intervals with a count of arrivals, spread inside the interval
 //!   ([`counts`]);
 //! - per-request formats (`azure2021`, `csv` with `format = "requests"`) yield
@@ -23,6 +23,7 @@
 //! `window_start <= τ < window_end`.
 
 pub mod azure2019;
+pub mod cloudwatch;
 pub mod counts;
 pub mod input;
 pub mod inspect;
@@ -70,6 +71,16 @@ pub enum TraceFormat {
     /// Lambda REPORT lines from CloudWatch Logs exports, one file or several
     /// (pages) read in order ([`lambda_logs`]).
     LambdaLogs { paths: Vec<PathBuf> },
+    /// CloudWatch metrics: `get-metric-data` or `get-metric-statistics`
+    /// JSON, or the console's CSV download ([`cloudwatch`]).
+    CloudWatch {
+        /// Every file (NextToken pages, adjacent exports); the first is
+        /// [`TraceSpec::path`].
+        paths: Vec<PathBuf>,
+        selector: cloudwatch::Selector,
+        /// The period; `None`: the smallest gap between datapoints.
+        interval: Option<SimDuration>,
+    },
 }
 
 /// Which Azure 2019 functions make up the replayed series.
@@ -188,7 +199,7 @@ impl TraceSpec {
             TraceFormat::CsvRequests {
                 duration_column, ..
             } => self.use_durations && duration_column.is_some(),
-            TraceFormat::CsvCounts { .. } => false,
+            TraceFormat::CsvCounts { .. } | TraceFormat::CloudWatch { .. } => false,
             TraceFormat::LambdaLogs { .. } => self.use_durations,
         }
     }
@@ -197,7 +208,9 @@ impl TraceSpec {
     pub fn is_counts(&self) -> bool {
         matches!(
             self.format,
-            TraceFormat::Azure2019 { .. } | TraceFormat::CsvCounts { .. }
+            TraceFormat::Azure2019 { .. }
+                | TraceFormat::CsvCounts { .. }
+                | TraceFormat::CloudWatch { .. }
         )
     }
 }
@@ -255,6 +268,10 @@ pub(crate) trait Replay: Send {
     fn inferred_interval(&self) -> Option<u64> {
         None
     }
+    /// Notes about what the trace held.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Wraps a replay with a short look-ahead buffer that gives the offered rate
@@ -309,6 +326,9 @@ impl<R: Replay> RequestStream for Primed<R> {
     fn inferred_interval(&self) -> Option<SimDuration> {
         self.inner.inferred_interval().map(SimDuration)
     }
+    fn notes(&self) -> Vec<String> {
+        self.inner.notes()
+    }
 }
 
 /// Opens a trace as a request source for function `function`.
@@ -334,6 +354,11 @@ pub fn open(
         TraceFormat::CsvCounts { .. } => {
             let rows = counts::CsvCounts::open(spec)?;
             let src = counts::CountReplay::new(spec, Box::new(rows), spread_rng, None, horizon)?;
+            Ok(Box::new(Primed::new(src)?))
+        }
+        TraceFormat::CloudWatch { .. } => {
+            let series = cloudwatch::CloudWatch::open(spec)?;
+            let src = counts::CountReplay::new(spec, Box::new(series), spread_rng, None, horizon)?;
             Ok(Box::new(Primed::new(src)?))
         }
         TraceFormat::Azure2021 | TraceFormat::CsvRequests { .. } => {

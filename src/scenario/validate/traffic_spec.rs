@@ -245,6 +245,7 @@ impl Cx<'_> {
                 "spread",
             ],
             "azure2021" | "lambda-logs" => &["reorder_window", "use_durations", "time_origin"],
+            "cloudwatch" => &["metric_id", "label", "interval", "spread", "time_origin"],
             "csv" if csv_format == "requests" => &[
                 "format",
                 "timestamp_column",
@@ -286,7 +287,13 @@ impl Cx<'_> {
             "lambda-logs" => self.log_paths(key, t)?,
             _ => Vec::new(),
         };
-        let path = match log_paths.first() {
+        // CloudWatch: `path` may list several files (NextToken pages).
+        let cw_paths = if source == "cloudwatch" {
+            self.cloudwatch_paths(key, t)?
+        } else {
+            Vec::new()
+        };
+        let path = match log_paths.first().or(cw_paths.first()) {
             Some(p) => p.clone(),
             None => self.trace_path(key, t, "path")?.ok_or_else(|| {
                 self.missing(
@@ -353,6 +360,7 @@ impl Cx<'_> {
             }
             "azure2021" => TraceFormat::Azure2021,
             "lambda-logs" => TraceFormat::LambdaLogs { paths: log_paths },
+            "cloudwatch" => self.cloudwatch_format(key, t, cw_paths)?,
             _ if csv_format == "requests" => TraceFormat::CsvRequests {
                 timestamp_column: string("timestamp_column", "timestamp")?,
                 duration_column: match t.get("duration_column") {

@@ -323,5 +323,28 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
         lateness: Some((st.max_late_us, spec.reorder_window.0)),
         skipped,
         functions: None,
+        details: vec![
+            format!(
+                "REPORT lines: {}; other lines (START, END, output) skipped: {}",
+                st.reports, st.other
+            ),
+            format!(
+                "cold starts (Init Duration given): {} ({:.2}%)",
+                st.inits(),
+                if st.reports > 0 {
+                    100.0 * st.inits() as f64 / st.reports as f64
+                } else {
+                    0.0
+                }
+            ),
+            format!(
+                "Memory Size in the logs: {}",
+                st.memory_sizes
+                    .iter()
+                    .map(|(mb, n)| format!("{mb} MB ({n} lines)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ],
     })
 }

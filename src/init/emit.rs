@@ -63,7 +63,14 @@ impl W {
         self.out.push('\n');
     }
     /// `key = value  # comment`, remembering where `scenario_key` came from.
-    fn kv(&mut self, scenario_key: &str, key: &str, value: &str, comment: &str, from: Option<&str>) {
+    fn kv(
+        &mut self,
+        scenario_key: &str,
+        key: &str,
+        value: &str,
+        comment: &str,
+        from: Option<&str>,
+    ) {
         if comment.is_empty() {
             self.line(&format!("{key} = {value}"));
         } else {
@@ -95,7 +102,10 @@ impl W {
             }
             Field::Unresolved { from, expr } => match fallback {
                 Some((value, what)) => {
-                    self.comment(&format!("{key}: {expr}, at {}: using {what}", self.rel(from)));
+                    self.comment(&format!(
+                        "{key}: {expr}, at {}: using {what}",
+                        self.rel(from)
+                    ));
                     self.kv(scenario_key, key, value, "", None);
                 }
                 None => self.comment(&format!(
@@ -160,16 +170,33 @@ pub fn emit(
         w.comment(n);
     }
     w.line("");
-    w.kv("name", "name", &toml_str(name), "names the output directory out/<name>/", None);
+    w.kv(
+        "name",
+        "name",
+        &toml_str(name),
+        "names the output directory out/<name>/",
+        None,
+    );
     w.kv(
         "description",
         "description",
-        &toml_str(&format!("From {}: {} on {}", file.rsplit('/').next().unwrap_or(file), ids.join(", "), p.id)),
+        &toml_str(&format!(
+            "From {}: {} on {}",
+            file.rsplit('/').next().unwrap_or(file),
+            ids.join(", "),
+            p.id
+        )),
         "",
         None,
     );
     w.kv("seed", "seed", "1", "", None);
-    w.kv("horizon", "horizon", "\"1h\"", "PLACEHOLDER: how long to simulate", None);
+    w.kv(
+        "horizon",
+        "horizon",
+        "\"1h\"",
+        "PLACEHOLDER: how long to simulate",
+        None,
+    );
     w.kv("report_interval", "report_interval", "\"1m\"", "", None);
     w.line("");
 
@@ -277,22 +304,48 @@ pub fn emit(
         w.comment(&format!("Resources.{} ({})", f.id, f.ty));
         w.section = format!("Resources.{}.", f.id);
         w.line("[[functions]]");
-        w.kv(&fk("name"), "name", &toml_str(&f.id), "the template's logical ID", None);
-        let placeholder_rt = format!(
-            "PLACEHOLDER: the template gives no Runtime; set the function's (it sets the default PerExecutionEnvironmentMaxConcurrency and the runtime's init time)"
+        w.kv(
+            &fk("name"),
+            "name",
+            &toml_str(&f.id),
+            "the template's logical ID",
+            None,
         );
+        let placeholder_rt = "PLACEHOLDER: the template gives no Runtime; set the function's (it sets the default PerExecutionEnvironmentMaxConcurrency and the runtime's init time)";
         match &f.runtime {
             Field::Value { v, from, .. } if !runtime_ok(v) => {
                 return Err(InitError(format!(
                     "{file}: {from} = {v:?}: unsupported Runtime: lmi-sim models LMI's runtimes: pythonX.Y (python3.13), nodejsNN.x (nodejs22.x), javaNN (java21), dotnetNN (dotnet8), provided.al2023 / provided.al2 (e.g. Rust)"
                 )));
             }
-            Field::Value { .. } => w.field(&fk("Runtime"), "Runtime", &f.runtime, |v| toml_str(v), "", None),
+            Field::Value { .. } => w.field(
+                &fk("Runtime"),
+                "Runtime",
+                &f.runtime,
+                |v| toml_str(v),
+                "",
+                None,
+            ),
             Field::Unresolved { from, expr } => {
-                w.comment(&format!("Runtime: {expr}, at {}: not resolved", w.rel(from)));
-                w.kv(&fk("Runtime"), "Runtime", &toml_str(PLACEHOLDER_RUNTIME), &placeholder_rt, None);
+                w.comment(&format!(
+                    "Runtime: {expr}, at {}: not resolved",
+                    w.rel(from)
+                ));
+                w.kv(
+                    &fk("Runtime"),
+                    "Runtime",
+                    &toml_str(PLACEHOLDER_RUNTIME),
+                    placeholder_rt,
+                    None,
+                );
             }
-            Field::Absent => w.kv(&fk("Runtime"), "Runtime", &toml_str(PLACEHOLDER_RUNTIME), &placeholder_rt, None),
+            Field::Absent => w.kv(
+                &fk("Runtime"),
+                "Runtime",
+                &toml_str(PLACEHOLDER_RUNTIME),
+                placeholder_rt,
+                None,
+            ),
         }
         let ratio = match &f.gib_per_vcpu {
             Field::Value { v, from, .. } => {
@@ -365,7 +418,11 @@ pub fn emit(
         let sqs = f.sqs.as_ref();
         w.comment(&format!(
             "PLACEHOLDER traffic: {} per second, constant. Replace it with the",
-            if sqs.is_some() { "messages sent to the queue" } else { "requests" }
+            if sqs.is_some() {
+                "messages sent to the queue"
+            } else {
+                "requests"
+            }
         ));
         w.line("# function's own: a shape (diurnal, spike, …) or a trace of its requests");
         w.line("# (README, \"Bring your own data\" and \"Real traffic: replaying traces\").");

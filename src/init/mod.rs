@@ -43,7 +43,11 @@ pub fn scenario_from_template(path: &Path, function: Option<&str>) -> Result<Str
         types.dedup();
         return Err(InitError(format!(
             "{file}: Resources: no capacity provider: the template has no resource of Type {SAM_PROVIDER} or {CFN_PROVIDER} (its types: {}); lmi-sim init needs one: the instances, their limits and scaling that LMI runs the functions on",
-            if types.is_empty() { "none".to_string() } else { types.join(", ") }
+            if types.is_empty() {
+                "none".to_string()
+            } else {
+                types.join(", ")
+            }
         )));
     }
     let all_functions = t.ids_of(&[SAM_FUNCTION, CFN_FUNCTION]);
@@ -55,7 +59,10 @@ pub fn scenario_from_template(path: &Path, function: Option<&str>) -> Result<Str
         if lmi.is_empty() {
             "none".to_string()
         } else {
-            lmi.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            lmi.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
     let chosen: Vec<String> = match function {
@@ -84,7 +91,11 @@ pub fn scenario_from_template(path: &Path, function: Option<&str>) -> Result<Str
     if chosen.is_empty() {
         return Err(InitError(format!(
             "{file}: no function uses a capacity provider: none of the functions ({}) has a CapacityProviderConfig naming one of {}",
-            if all_functions.is_empty() { "none".to_string() } else { all_functions.join(", ") },
+            if all_functions.is_empty() {
+                "none".to_string()
+            } else {
+                all_functions.join(", ")
+            },
             providers.join(", ")
         )));
     }
@@ -120,7 +131,11 @@ pub fn scenario_from_template(path: &Path, function: Option<&str>) -> Result<Str
     if !others.is_empty() {
         notes.push(format!(
             "Not included: capacity provider(s) {} (a scenario has one).",
-            others.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            others
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let left: Vec<&String> = all_functions.iter().filter(|f| !ids.contains(f)).collect();
@@ -146,7 +161,11 @@ fn scenario_name(path: &Path) -> String {
     let base = if stem == "template" {
         path.canonicalize()
             .ok()
-            .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy().into_owned()))
+            .and_then(|p| {
+                p.parent()
+                    .and_then(|d| d.file_name())
+                    .map(|d| d.to_string_lossy().into_owned())
+            })
             .unwrap_or(stem)
     } else {
         stem
@@ -180,11 +199,18 @@ fn check(file: &str, out: &emit::Emitted) -> Result<(), InitError> {
             let origin = out
                 .origins
                 .iter()
-                .filter(|(k, _)| !k.is_empty() && (key == k || key.starts_with(&format!("{k}.")) || key.starts_with(&format!("{k}["))))
+                .filter(|(k, _)| {
+                    !k.is_empty()
+                        && (key == k
+                            || key.starts_with(&format!("{k}."))
+                            || key.starts_with(&format!("{k}[")))
+                })
                 .max_by_key(|(k, _)| k.len());
             Err(InitError(match (origin, &e) {
                 (Some((k, from)), crate::scenario::ConfigError::Invalid { value, allowed, .. }) => {
-                    format!("{file}: {from} = {value}: {allowed} (as {k} of the scenario lmi-sim init writes)")
+                    format!(
+                        "{file}: {from} = {value}: {allowed} (as {k} of the scenario lmi-sim init writes)"
+                    )
                 }
                 _ => format!("{file}: the scenario lmi-sim init writes does not validate: {e}"),
             }))

@@ -215,8 +215,11 @@ mod tests {
 
     #[test]
     fn short_and_long_forms_are_the_same_node() {
-        let y = parse("a: !GetAtt P.Arn\nb: !Ref X\nc: !Sub '${AWS::StackName}-cp'\n", "t.yaml")
-            .unwrap();
+        let y = parse(
+            "a: !GetAtt P.Arn\nb: !Ref X\nc: !Sub '${AWS::StackName}-cp'\n",
+            "t.yaml",
+        )
+        .unwrap();
         let j = parse(
             r#"{"a": {"Fn::GetAtt": "P.Arn"}, "b": {"Ref": "X"}, "c": {"Fn::Sub": "${AWS::StackName}-cp"}}"#,
             "t.json",

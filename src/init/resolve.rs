@@ -135,10 +135,7 @@ impl Resolver<'_> {
                     Some(found) => match self.resolve(found) {
                         Res::Known(x, _) => Res::Known(
                             x,
-                            Some(format!(
-                                "Mappings.{}.{}.{}",
-                                keys[0], keys[1], keys[2]
-                            )),
+                            Some(format!("Mappings.{}.{}.{}", keys[0], keys[1], keys[2])),
                         ),
                         u => u,
                     },
@@ -211,9 +208,7 @@ impl Resolver<'_> {
             let value = match vars.and_then(|m| m.get(var)) {
                 Some(v) => self.string(v),
                 None => match self.parameter(var) {
-                    Some(Res::Known(v, note)) => self
-                        .string(&v)
-                        .map(|(s, _)| (s, note)),
+                    Some(Res::Known(v, note)) => self.string(&v).map(|(s, _)| (s, note)),
                     Some(Res::Unknown(why)) => Err(why),
                     None if var.starts_with("AWS::") => {
                         Err(format!("${{{var}}} is known at deploy time"))
@@ -231,7 +226,10 @@ impl Resolver<'_> {
         }
         out.push_str(rest);
         notes.dedup();
-        Res::Known(Node::Str(out), (!notes.is_empty()).then(|| notes.join("; ")))
+        Res::Known(
+            Node::Str(out),
+            (!notes.is_empty()).then(|| notes.join("; ")),
+        )
     }
 }
 
@@ -260,7 +258,10 @@ mod tests {
             with(T, "!Ref Mem"),
             Res::Known(Node::Int(4096), Some("the Default of parameter Mem".into()))
         );
-        assert_eq!(with(T, "!Ref NoDef"), Res::Unknown("!Ref NoDef (no Default)".into()));
+        assert_eq!(
+            with(T, "!Ref NoDef"),
+            Res::Unknown("!Ref NoDef (no Default)".into())
+        );
         assert!(matches!(with(T, "!Ref Q"), Res::Unknown(w) if w.contains("physical ID")));
         assert!(matches!(with(T, "!Ref AWS::Region"), Res::Unknown(w) if w.contains("pseudo")));
         assert_eq!(
@@ -270,8 +271,13 @@ mod tests {
                 Some("the Default of parameter Env".into())
             )
         );
-        assert!(matches!(with(T, "!Sub '${AWS::StackName}-cp'"), Res::Unknown(w) if w.contains("AWS::StackName")));
-        assert!(matches!(with(T, "!FindInMap [Sizes, !Ref Env, Mem]"), Res::Known(Node::Int(8192), _)));
+        assert!(
+            matches!(with(T, "!Sub '${AWS::StackName}-cp'"), Res::Unknown(w) if w.contains("AWS::StackName"))
+        );
+        assert!(matches!(
+            with(T, "!FindInMap [Sizes, !Ref Env, Mem]"),
+            Res::Known(Node::Int(8192), _)
+        ));
         assert_eq!(
             with(T, "!Select [1, !Ref Types]"),
             Res::Known(
@@ -279,7 +285,11 @@ mod tests {
                 Some("the Default of parameter Types".into())
             )
         );
-        assert!(matches!(with(T, "!Join ['-', [a, !Ref Env]]"), Res::Known(Node::Str(s), _) if s == "a-prod"));
-        assert!(matches!(with(T, "!If [IsProd, 1, 2]"), Res::Unknown(w) if w.contains("condition")));
+        assert!(
+            matches!(with(T, "!Join ['-', [a, !Ref Env]]"), Res::Known(Node::Str(s), _) if s == "a-prod")
+        );
+        assert!(
+            matches!(with(T, "!If [IsProd, 1, 2]"), Res::Unknown(w) if w.contains("condition"))
+        );
     }
 }

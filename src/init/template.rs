@@ -28,7 +28,10 @@ pub enum Field<T> {
         note: Option<String>,
     },
     /// The template path and the expression that cannot be resolved.
-    Unresolved { from: String, expr: String },
+    Unresolved {
+        from: String,
+        expr: String,
+    },
 }
 
 impl<T> Field<T> {
@@ -41,7 +44,11 @@ impl<T> Field<T> {
     fn map<U>(self, f: impl FnOnce(T) -> U) -> Field<U> {
         match self {
             Field::Absent => Field::Absent,
-            Field::Value { v, from, note } => Field::Value { v: f(v), from, note },
+            Field::Value { v, from, note } => Field::Value {
+                v: f(v),
+                from,
+                note,
+            },
             Field::Unresolved { from, expr } => Field::Unresolved { from, expr },
         }
     }
@@ -267,7 +274,10 @@ impl<'a> Template<'a> {
 
     fn int(&self, l: &Layers<'a>, path: &[&str]) -> Result<Field<i64>, InitError> {
         let f = self.field(l, path);
-        if let Field::Value { v: (v, raw), from, .. } = &f {
+        if let Field::Value {
+            v: (v, raw), from, ..
+        } = &f
+        {
             let ok = match v {
                 Node::Int(_) => true,
                 Node::Float(x) => x.fract() == 0.0 && x.abs() < 1e15,
@@ -288,7 +298,10 @@ impl<'a> Template<'a> {
 
     fn num(&self, l: &Layers<'a>, path: &[&str]) -> Result<Field<f64>, InitError> {
         let f = self.field(l, path);
-        if let Field::Value { v: (v, raw), from, .. } = &f {
+        if let Field::Value {
+            v: (v, raw), from, ..
+        } = &f
+        {
             let ok = match v {
                 Node::Int(_) => true,
                 Node::Float(x) => x.is_finite(),
@@ -309,7 +322,9 @@ impl<'a> Template<'a> {
 
     fn string(&self, l: &Layers<'a>, path: &[&str]) -> Result<Field<String>, InitError> {
         let f = self.field(l, path);
-        if let Field::Value { v: (v, raw), from, .. } = &f
+        if let Field::Value {
+            v: (v, raw), from, ..
+        } = &f
             && !matches!(v, Node::Str(_))
         {
             return Err(self.bad(from, raw, "expected a string"));
@@ -322,8 +337,12 @@ impl<'a> Template<'a> {
 
     fn strings(&self, l: &Layers<'a>, path: &[&str]) -> Result<Field<Vec<String>>, InitError> {
         let f = self.field(l, path);
-        if let Field::Value { v: (v, raw), from, .. } = &f {
-            let ok = matches!(v, Node::Seq(items) if items.iter().all(|i| matches!(i, Node::Str(_))));
+        if let Field::Value {
+            v: (v, raw), from, ..
+        } = &f
+        {
+            let ok =
+                matches!(v, Node::Seq(items) if items.iter().all(|i| matches!(i, Node::Str(_))));
             if !ok {
                 return Err(self.bad(from, raw, "expected a list of strings"));
             }
@@ -365,7 +384,19 @@ impl<'a> Template<'a> {
             ("AllowedInstanceTypes", "ExcludedInstanceTypes")
         };
         let ir = "InstanceRequirements";
-        let mut ignored = self.ignored(&l, &[], &["InstanceRequirements", "VpcConfig", if sam { "ScalingConfig" } else { "CapacityProviderScalingConfig" }]);
+        let mut ignored = self.ignored(
+            &l,
+            &[],
+            &[
+                "InstanceRequirements",
+                "VpcConfig",
+                if sam {
+                    "ScalingConfig"
+                } else {
+                    "CapacityProviderScalingConfig"
+                },
+            ],
+        );
         ignored.extend(self.ignored(&l, &[ir], &["Architectures", allowed_key, excluded_key]));
         ignored.extend(self.ignored(&l, &["VpcConfig"], &["SubnetIds"]));
         let (max_vcpu, scaling_mode, policies) = if sam {
@@ -397,28 +428,64 @@ impl<'a> Template<'a> {
             (self.int(&l, &[sc, "MaxVCpuCount"])?, mode, policies)
         } else {
             let sc = "CapacityProviderScalingConfig";
-            ignored.extend(self.ignored(&l, &[sc], &["MaxVCpuCount", "ScalingMode", "ScalingPolicies"]));
+            ignored.extend(self.ignored(
+                &l,
+                &[sc],
+                &["MaxVCpuCount", "ScalingMode", "ScalingPolicies"],
+            ));
             let policies = match self.field(&l, &[sc, "ScalingPolicies"]) {
                 Field::Absent => Field::Absent,
                 Field::Unresolved { from, expr } => Field::Unresolved { from, expr },
-                Field::Value { v: (v, raw), from, note } => {
+                Field::Value {
+                    v: (v, raw),
+                    from,
+                    note,
+                } => {
                     let Node::Seq(items) = &v else {
-                        return Err(self.bad(&from, raw, "expected a list of { PredefinedMetricType, TargetValue }"));
+                        return Err(self.bad(
+                            &from,
+                            raw,
+                            "expected a list of { PredefinedMetricType, TargetValue }",
+                        ));
                     };
                     let mut out = Vec::with_capacity(items.len());
                     for (i, p) in items.iter().enumerate() {
                         let pk = format!("{from}[{i}]");
                         let metric = match p.get("PredefinedMetricType") {
                             Some(Node::Str(s)) => s.clone(),
-                            Some(o) => return Err(self.bad(&format!("{pk}.PredefinedMetricType"), o, "expected a string")),
-                            None => return Err(InitError(format!("{}: {pk}.PredefinedMetricType: missing", self.file))),
+                            Some(o) => {
+                                return Err(self.bad(
+                                    &format!("{pk}.PredefinedMetricType"),
+                                    o,
+                                    "expected a string",
+                                ));
+                            }
+                            None => {
+                                return Err(InitError(format!(
+                                    "{}: {pk}.PredefinedMetricType: missing",
+                                    self.file
+                                )));
+                            }
                         };
                         let target = match p.get("TargetValue") {
                             Some(Node::Int(i)) => *i as f64,
                             Some(Node::Float(x)) => *x,
-                            Some(Node::Str(s)) if s.trim().parse::<f64>().is_ok() => s.trim().parse().unwrap_or(0.0),
-                            Some(o) => return Err(self.bad(&format!("{pk}.TargetValue"), o, "expected a number")),
-                            None => return Err(InitError(format!("{}: {pk}.TargetValue: missing", self.file))),
+                            Some(Node::Str(s)) if s.trim().parse::<f64>().is_ok() => {
+                                s.trim().parse().unwrap_or(0.0)
+                            }
+                            Some(o) => {
+                                return Err(self.bad(
+                                    &format!("{pk}.TargetValue"),
+                                    o,
+                                    "expected a number",
+                                ));
+                            }
+                            None => {
+                                return Err(InitError(format!(
+                                    "{}: {pk}.TargetValue: missing",
+                                    self.file
+                                )));
+                            }
                         };
                         out.push((metric, target));
                     }
@@ -445,7 +512,9 @@ impl<'a> Template<'a> {
                     from,
                     note,
                 },
-                Res::Known(..) => return Err(self.bad(&from, raw, "expected a list of subnet IDs")),
+                Res::Known(..) => {
+                    return Err(self.bad(&from, raw, "expected a list of subnet IDs"));
+                }
                 Res::Unknown(expr) => Field::Unresolved { from, expr },
             },
         };
@@ -509,8 +578,12 @@ impl<'a> Template<'a> {
         let target = |rid: &str| -> Result<String, InitError> {
             match self.type_of(rid) {
                 Some(SAM_PROVIDER | CFN_PROVIDER) => Ok(rid.to_string()),
-                Some(t) => Err(nothing(format!("refers to `{rid}`, a {t}, not a capacity provider"))),
-                None => Err(nothing(format!("refers to `{rid}`, which is no resource of this template"))),
+                Some(t) => Err(nothing(format!(
+                    "refers to `{rid}`, a {t}, not a capacity provider"
+                ))),
+                None => Err(nothing(format!(
+                    "refers to `{rid}`, which is no resource of this template"
+                ))),
             }
         };
         if let Some((rid, _)) = getatt(n) {
@@ -547,7 +620,9 @@ impl<'a> Template<'a> {
                     })
             }
             Res::Known(v, _) => Err(nothing(format!("{} is no capacity provider ARN", v.kind()))),
-            Res::Unknown(why) => Err(nothing(format!("cannot tell which capacity provider: {why}"))),
+            Res::Unknown(why) => Err(nothing(format!(
+                "cannot tell which capacity provider: {why}"
+            ))),
         }
     }
 
@@ -566,7 +641,10 @@ impl<'a> Template<'a> {
         let cpc: &[&str] = if sam {
             &["CapacityProviderConfig"]
         } else {
-            &["CapacityProviderConfig", "LambdaManagedInstancesCapacityProviderConfig"]
+            &[
+                "CapacityProviderConfig",
+                "LambdaManagedInstancesCapacityProviderConfig",
+            ]
         };
         let sub = |k: &'static str| -> Vec<&str> {
             let mut v = cpc.to_vec();
@@ -586,25 +664,54 @@ impl<'a> Template<'a> {
         }
         let mut ignored = self.ignored(&l, &[], &modelled);
         if !sam {
-            ignored.extend(self.ignored(&l, &["CapacityProviderConfig"], &["LambdaManagedInstancesCapacityProviderConfig"]));
+            ignored.extend(self.ignored(
+                &l,
+                &["CapacityProviderConfig"],
+                &["LambdaManagedInstancesCapacityProviderConfig"],
+            ));
         }
-        ignored.extend(self.ignored(&l, cpc, &[arn_key, "ExecutionEnvironmentMemoryGiBPerVCpu", "PerExecutionEnvironmentMaxConcurrency"]));
-        ignored.extend(self.ignored(&l, &["FunctionScalingConfig"], &["MinExecutionEnvironments", "MaxExecutionEnvironments"]));
+        ignored.extend(self.ignored(
+            &l,
+            cpc,
+            &[
+                arn_key,
+                "ExecutionEnvironmentMemoryGiBPerVCpu",
+                "PerExecutionEnvironmentMaxConcurrency",
+            ],
+        ));
+        ignored.extend(self.ignored(
+            &l,
+            &["FunctionScalingConfig"],
+            &["MinExecutionEnvironments", "MaxExecutionEnvironments"],
+        ));
 
         let mut events = Vec::new();
         let mut sqs: Vec<SqsPlan> = Vec::new();
         if sam {
             for (name, ev, from) in l.keys(&["Events"]) {
                 let t = ev.get("Type").and_then(Node::as_str).unwrap_or("(no Type)");
-                let short = from.trim_start_matches(&format!("Resources.{id}.")).to_string();
+                let short = from
+                    .trim_start_matches(&format!("Resources.{id}."))
+                    .to_string();
                 if t == "SQS" {
                     let p = ev.get("Properties").unwrap_or(self.null);
-                    let el = Layers { layers: vec![(format!("{from}.Properties"), p)] };
-                    sqs.push(self.sqs(&el, &short, p.get("Queue"), &format!("{short}.Properties"), &["Queue"])?);
+                    let el = Layers {
+                        layers: vec![(format!("{from}.Properties"), p)],
+                    };
+                    sqs.push(self.sqs(
+                        &el,
+                        &short,
+                        p.get("Queue"),
+                        &format!("{short}.Properties"),
+                        &["Queue"],
+                    )?);
                 } else {
                     let how = match t {
-                        "Api" | "HttpApi" => "a synchronous invocation, as lmi-sim's default event source (no [functions.source])",
-                        "S3" | "SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule" | "ScheduleV2" | "CloudWatchLogs" | "IoTRule" | "Cognito" => {
+                        "Api" | "HttpApi" => {
+                            "a synchronous invocation, as lmi-sim's default event source (no [functions.source])"
+                        }
+                        "S3" | "SNS" | "EventBridgeRule" | "CloudWatchEvent" | "Schedule"
+                        | "ScheduleV2" | "CloudWatchLogs" | "IoTRule" | "Cognito" => {
                             "an asynchronous invocation: set [functions.source] type = \"async\" to model it"
                         }
                         _ => "not modelled by lmi-sim init",
@@ -618,7 +725,9 @@ impl<'a> Template<'a> {
         let fname = self.function_name(id);
         for esm in self.ids_of(&[ESM]) {
             let p = self.props(&esm);
-            let Some(target) = p.get("FunctionName") else { continue };
+            let Some(target) = p.get("FunctionName") else {
+                continue;
+            };
             let mine = match (getatt(target), target) {
                 (Some((rid, _)), _) => rid == id,
                 (None, Node::Fn(f, a)) if f == "Ref" => a.as_str() == Some(id),
@@ -635,8 +744,16 @@ impl<'a> Template<'a> {
             }
             let src = p.get("EventSourceArn");
             if src.is_some_and(|s| self.is_sqs(s)) {
-                let el = Layers { layers: vec![(format!("Resources.{esm}.Properties"), p)] };
-                sqs.push(self.sqs(&el, &format!("Resources.{esm}"), src, &format!("Resources.{esm}.Properties"), &["EventSourceArn", "FunctionName"])?);
+                let el = Layers {
+                    layers: vec![(format!("Resources.{esm}.Properties"), p)],
+                };
+                sqs.push(self.sqs(
+                    &el,
+                    &format!("Resources.{esm}"),
+                    src,
+                    &format!("Resources.{esm}.Properties"),
+                    &["EventSourceArn", "FunctionName"],
+                )?);
             } else {
                 events.push(format!(
                     "Resources.{esm} ({ESM}, EventSourceArn {}): not an SQS queue lmi-sim can tell; not modelled",
@@ -697,7 +814,11 @@ impl<'a> Template<'a> {
         prefix: &str,
         skip: &[&str],
     ) -> Result<SqsPlan, InitError> {
-        let mut modelled = vec!["BatchSize", "MaximumBatchingWindowInSeconds", "ScalingConfig"];
+        let mut modelled = vec![
+            "BatchSize",
+            "MaximumBatchingWindowInSeconds",
+            "ScalingConfig",
+        ];
         modelled.extend_from_slice(skip);
         let mut ignored: Vec<(String, String)> = self
             .ignored(l, &[], &modelled)
@@ -712,25 +833,41 @@ impl<'a> Template<'a> {
         let (visibility_s, max_receive) = match queue.and_then(|q| self.queue_resource(q)) {
             Some(q) => {
                 let ql = self.layers(&q);
-                let max_receive = match self.field(&ql, &["RedrivePolicy"]) {
-                    Field::Absent => Field::Absent,
-                    Field::Unresolved { from, expr } => Field::Unresolved { from, expr },
-                    Field::Value { v: (v, raw), from, note } => {
-                        // A map, or the JSON text of one.
-                        let parsed = match &v {
-                            Node::Str(s) => super::node::parse(s, &from).ok(),
-                            other => Some(other.clone()),
-                        };
-                        match parsed.as_ref().and_then(|p| p.get("maxReceiveCount")) {
-                            Some(Node::Int(i)) => Field::Value { v: *i, from: format!("{from}.maxReceiveCount"), note },
-                            Some(Node::Str(s)) if s.parse::<i64>().is_ok() => Field::Value {
-                                v: s.parse().unwrap_or(0),
-                                from: format!("{from}.maxReceiveCount"),
-                                note,
-                            },
-                            _ => return Err(self.bad(&from, raw, "expected a RedrivePolicy with an integer maxReceiveCount")),
-                        }
+                // A map (its maxReceiveCount read alone: the DLQ's ARN is
+                // often a `!GetAtt`), or the JSON text of one.
+                let max_receive = match ql.find(&["RedrivePolicy"]) {
+                    None => Field::Absent,
+                    Some((Node::Map(_), _)) => {
+                        self.int(&ql, &["RedrivePolicy", "maxReceiveCount"])?
                     }
+                    Some((raw, from)) => match self.resolver.resolve(raw) {
+                        Res::Unknown(expr) => Field::Unresolved { from, expr },
+                        Res::Known(v, note) => {
+                            let parsed = match &v {
+                                Node::Str(s) => super::node::parse(s, &from).ok(),
+                                other => Some(other.clone()),
+                            };
+                            let n = match parsed.as_ref().and_then(|p| p.get("maxReceiveCount")) {
+                                Some(Node::Int(i)) => Some(*i),
+                                Some(Node::Str(s)) => s.trim().parse::<i64>().ok(),
+                                _ => None,
+                            };
+                            match n {
+                                Some(n) => Field::Value {
+                                    v: n,
+                                    from: format!("{from}.maxReceiveCount"),
+                                    note,
+                                },
+                                None => {
+                                    return Err(self.bad(
+                                        &from,
+                                        raw,
+                                        "expected a RedrivePolicy with an integer maxReceiveCount",
+                                    ));
+                                }
+                            }
+                        }
+                    },
                 };
                 (self.int(&ql, &["VisibilityTimeout"])?, max_receive)
             }

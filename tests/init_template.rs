@@ -755,3 +755,39 @@ fn bad_templates_exit_2_naming_the_template_and_the_property() {
     let e = init_err(missing.to_str().unwrap(), &[]);
     assert!(e.contains("nope.yaml: cannot read the template"), "{e}");
 }
+
+#[test]
+fn unresolved_values_and_an_architecture_mismatch_are_comments() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "arch.yaml",
+        "Conditions:\n  IsProd: !Equals [!Ref AWS::AccountId, '1']\nResources:\n  Cp:\n    Type: AWS::Serverless::CapacityProvider\n    Properties:\n      ScalingConfig:\n        MaxVCpuCount: !If [IsProd, 400, 40]\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs22.x\n      MemorySize: 8192\n      Architectures: [arm64]\n      CapacityProviderConfig:\n        Arn: !GetAtt Cp.Arn\n        ExecutionEnvironmentMemoryGiBPerVCpu: 4\n        PerExecutionEnvironmentMaxConcurrency: !Sub '${AWS::Region}'\n",
+    );
+    let s = init(&path, &[]);
+    let j = scenario_json(&s);
+    // An !If: a comment; lmi-sim's default MaxVCpuCount applies.
+    assert!(
+        s.contains("# MaxVCpuCount: !If [IsProd, 400, 40] (a condition, decided at deploy time), at Properties.ScalingConfig.MaxVCpuCount: not resolved; lmi-sim's default applies (set it here)"),
+        "{s}"
+    );
+    assert!(
+        at(
+            &j,
+            "capacity_provider.CapacityProviderScalingConfig.MaxVCpuCount"
+        )
+        .is_none()
+    );
+    // A pseudo parameter in !Sub: a comment, the runtime's default concurrency.
+    assert!(s.contains("# PerExecutionEnvironmentMaxConcurrency: !Sub ${AWS::Region} (${AWS::Region} is known at deploy time)"), "{s}");
+    assert!(at(&j, "functions[0].PerExecutionEnvironmentMaxConcurrency").is_none());
+    // arm64 function, x86_64 provider (AWS's default): a warning comment.
+    assert!(s.contains("# WARNING: Architectures = [\"arm64\"] at Properties.Architectures, but the capacity provider's are [\"x86_64\"]"), "{s}");
+    assert_eq!(at(&j, "functions[0].MemorySize"), Some(&J::from(8192)));
+    assert_eq!(
+        at(&j, "functions[0].ExecutionEnvironmentMemoryGiBPerVCpu"),
+        Some(&J::from(4))
+    );
+    let o = run(&["validate", &write(dir.path(), "arch.toml", &s)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

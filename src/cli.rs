@@ -189,6 +189,24 @@ pub enum Command {
         #[command(subcommand)]
         command: LogsCommand,
     },
+    /// Write a commented scenario from a SAM or CloudFormation template's
+    /// capacity provider and the functions on it (traffic and work are
+    /// placeholders to replace).
+    Init {
+        /// The template (YAML with short-form tags such as `!Ref`, or JSON).
+        #[arg(long)]
+        from: PathBuf,
+        /// One function (logical ID or FunctionName); default: every function
+        /// on the template's capacity provider.
+        #[arg(long)]
+        function: Option<String>,
+        /// Write the scenario to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Join shard outputs (shard-K-of-N directories) into the results.csv,
     /// summary.json and charts one machine would have written.
     SweepMerge {
@@ -365,6 +383,12 @@ fn sweep_notes(o: &crate::sweep::Outcome, quiet: bool) {
 
 pub fn execute(cmd: Command) -> Result<(), CliError> {
     match cmd {
+        Command::Init {
+            from,
+            function,
+            out,
+            force,
+        } => crate::init::command(&from, function.as_deref(), out.as_deref(), force),
         Command::Sweep {
             file,
             set,

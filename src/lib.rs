@@ -19,6 +19,7 @@ pub mod engine;
 pub mod event_source;
 pub mod gauge;
 pub mod ids;
+pub mod init;
 pub mod invocation;
 pub mod ledger;
 pub mod lmi;

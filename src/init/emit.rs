@@ -1,0 +1,509 @@
+//! Writes the scenario TOML for `lmi-sim init`: the template's values under
+//! AWS's spellings, each with a comment saying where it came from; what
+//! could not be resolved as comments; placeholders for what a template does
+//! not have (traffic, work, horizon). Text only: no files.
+
+use super::InitError;
+use super::template::{Field, FunctionPlan, ProviderPlan, SqsPlan};
+
+/// The scenario text, and for each key written the template path it came
+/// from (to name the template in a validation error).
+pub struct Emitted {
+    pub text: String,
+    pub origins: Vec<(String, String)>,
+}
+
+/// Placeholder runtime when the template has none.
+pub const PLACEHOLDER_RUNTIME: &str = "python3.13";
+/// Placeholder traffic: a constant rate [requests/s].
+pub const PLACEHOLDER_RATE: f64 = 10.0;
+
+struct W {
+    out: String,
+    origins: Vec<(String, String)>,
+    /// `Resources.<id>.` of the section being written: dropped from the
+    /// paths in its comments (its header names the resource).
+    section: String,
+}
+
+fn toml_str(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn toml_strs(v: &[String]) -> String {
+    let items: Vec<String> = v.iter().map(|s| toml_str(s)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// A number as TOML: an integer when integral.
+fn toml_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        toml::Value::Float(x).to_string()
+    }
+}
+
+/// A comment line's text without line breaks.
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+impl W {
+    fn rel<'s>(&self, from: &'s str) -> &'s str {
+        from.strip_prefix(self.section.as_str()).unwrap_or(from)
+    }
+    fn line(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.out.push('\n');
+    }
+    fn comment(&mut self, s: &str) {
+        self.out.push_str("# ");
+        self.out.push_str(&one_line(s));
+        self.out.push('\n');
+    }
+    /// `key = value  # comment`, remembering where `scenario_key` came from.
+    fn kv(
+        &mut self,
+        scenario_key: &str,
+        key: &str,
+        value: &str,
+        comment: &str,
+        from: Option<&str>,
+    ) {
+        if comment.is_empty() {
+            self.line(&format!("{key} = {value}"));
+        } else {
+            self.line(&format!("{key} = {value}  # {}", one_line(comment)));
+        }
+        if let Some(f) = from {
+            self.origins.push((scenario_key.to_string(), f.to_string()));
+        }
+    }
+    /// A value from the template: `key = v  # from (note)`, or for an
+    /// unresolved one `# key: expr: <fallback>` (and the fallback value when
+    /// `fallback` gives one).
+    fn field<T>(
+        &mut self,
+        scenario_key: &str,
+        key: &str,
+        f: &Field<T>,
+        show: impl Fn(&T) -> String,
+        absent: &str,
+        fallback: Option<(&str, &str)>,
+    ) {
+        match f {
+            Field::Value { v, from, note } => {
+                let c = match note {
+                    Some(n) => format!("{} ({n})", self.rel(from)),
+                    None => self.rel(from).to_string(),
+                };
+                self.kv(scenario_key, key, &show(v), &c, Some(from));
+            }
+            Field::Unresolved { from, expr } => match fallback {
+                Some((value, what)) => {
+                    self.comment(&format!(
+                        "{key}: {expr}, at {}: using {what}",
+                        self.rel(from)
+                    ));
+                    self.kv(scenario_key, key, value, "", None);
+                }
+                None => self.comment(&format!(
+                    "{key}: {expr}, at {}: not resolved; lmi-sim's default applies (set it here)",
+                    self.rel(from)
+                )),
+            },
+            Field::Absent => match fallback {
+                Some((value, _)) => self.kv(scenario_key, key, value, absent, None),
+                None => self.comment(&format!("{key}: {absent}")),
+            },
+        }
+    }
+    fn ignored(&mut self, items: &[(String, String)]) {
+        if items.is_empty() {
+            return;
+        }
+        self.comment("Not modelled by lmi-sim (read, not used):");
+        for (k, v) in items {
+            self.comment(&format!("  {k} = {v}"));
+        }
+    }
+}
+
+fn runtime_ok(r: &str) -> bool {
+    crate::scenario::validate::parse_runtime(r).is_some()
+}
+
+/// The scenario text for `provider` and `functions`.
+pub fn emit(
+    file: &str,
+    name: &str,
+    p: &ProviderPlan,
+    functions: &[FunctionPlan],
+    notes: &[String],
+) -> Result<Emitted, InitError> {
+    let mut w = W {
+        out: String::new(),
+        origins: Vec::new(),
+        section: String::new(),
+    };
+    let ids: Vec<&str> = functions.iter().map(|f| f.id.as_str()).collect();
+    w.comment(&format!(
+        "Generated by `lmi-sim init --from {file}` (lmi-sim {}).",
+        env!("CARGO_PKG_VERSION")
+    ));
+    w.comment(&format!(
+        "Capacity provider `{}` ({}) and function(s) {}.",
+        p.id,
+        p.ty,
+        ids.join(", ")
+    ));
+    w.line("#");
+    w.line("# Values from the template keep AWS's spellings; the comment after each says");
+    w.line("# where it came from. A template has no traffic and no work per request:");
+    w.line("# every line marked PLACEHOLDER below is made up so that the scenario runs;");
+    w.line("# replace them with your own (README, \"Bring your own data\": a trace of your");
+    w.line("# requests, or durations from your function's REPORT logs), then");
+    w.line("#");
+    w.line("#     lmi-sim validate scenario.toml && lmi-sim run scenario.toml");
+    for n in notes {
+        w.comment(n);
+    }
+    w.line("");
+    w.kv(
+        "name",
+        "name",
+        &toml_str(name),
+        "names the output directory out/<name>/",
+        None,
+    );
+    w.kv(
+        "description",
+        "description",
+        &toml_str(&format!(
+            "From {}: {} on {}",
+            file.rsplit('/').next().unwrap_or(file),
+            ids.join(", "),
+            p.id
+        )),
+        "",
+        None,
+    );
+    w.kv("seed", "seed", "1", "", None);
+    w.kv(
+        "horizon",
+        "horizon",
+        "\"1h\"",
+        "PLACEHOLDER: how long to simulate",
+        None,
+    );
+    w.kv("report_interval", "report_interval", "\"1m\"", "", None);
+    w.line("");
+
+    // ------------------------------------------------------------ provider
+    w.comment(&format!("Resources.{} ({})", p.id, p.ty));
+    w.section = format!("Resources.{}.", p.id);
+    w.line("[capacity_provider]");
+    match &p.subnets {
+        Field::Value { v, from, .. } if (1..=16).contains(v) => w.kv(
+            "capacity_provider.availability_zones",
+            "availability_zones",
+            &v.to_string(),
+            &format!("{} lists {v} subnet(s), assumed one per Availability Zone: set the number of distinct AZs", w.rel(from)),
+            Some(from),
+        ),
+        Field::Value { v, from, .. } => w.comment(&format!(
+            "availability_zones: {from} lists {v} subnets; lmi-sim's default (3) applies: set the number of distinct AZs (1..=16)"
+        )),
+        Field::Unresolved { from, expr } => w.comment(&format!(
+            "availability_zones: {from} = {expr}: not resolved; lmi-sim's default (3) applies: set the number of distinct AZs"
+        )),
+        Field::Absent => w.comment("availability_zones: no VpcConfig.SubnetIds in the template; lmi-sim's default (3) applies"),
+    }
+    w.line("");
+    w.line("[capacity_provider.InstanceRequirements]");
+    let ikey = "capacity_provider.InstanceRequirements";
+    w.field(
+        &format!("{ikey}.Architectures"),
+        "Architectures",
+        &p.architectures,
+        |v| toml_strs(v),
+        "not in the template: x86_64, AWS's default",
+        Some(("[\"x86_64\"]", "x86_64, AWS's default")),
+    );
+    let provider_arch = p
+        .architectures
+        .value()
+        .cloned()
+        .unwrap_or_else(|| vec!["x86_64".to_string()]);
+    w.field(
+        &format!("{ikey}.AllowedInstanceTypes"),
+        "AllowedInstanceTypes",
+        &p.allowed,
+        |v| toml_strs(v),
+        "not in the template: Lambda picks (lmi-sim: C from .xlarge, M and R from .large)",
+        None,
+    );
+    w.field(
+        &format!("{ikey}.ExcludedInstanceTypes"),
+        "ExcludedInstanceTypes",
+        &p.excluded,
+        |v| toml_strs(v),
+        "not in the template",
+        None,
+    );
+    w.line("");
+    w.line("[capacity_provider.CapacityProviderScalingConfig]");
+    let skey = "capacity_provider.CapacityProviderScalingConfig";
+    w.field(
+        &format!("{skey}.MaxVCpuCount"),
+        "MaxVCpuCount",
+        &p.max_vcpu,
+        |v| v.to_string(),
+        "not in the template: lmi-sim's default (400)",
+        None,
+    );
+    w.field(
+        &format!("{skey}.ScalingMode"),
+        "ScalingMode",
+        &p.scaling_mode,
+        |v| toml_str(v),
+        "not in the template: Auto, AWS's default",
+        None,
+    );
+    w.field(
+        &format!("{skey}.ScalingPolicies"),
+        "ScalingPolicies",
+        &p.policies,
+        |v| {
+            let items: Vec<String> = v
+                .iter()
+                .map(|(m, t)| {
+                    format!(
+                        "{{ PredefinedMetricType = {}, TargetValue = {} }}",
+                        toml_str(m),
+                        toml::Value::Float(*t)
+                    )
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        },
+        "not in the template",
+        None,
+    );
+    if !p.ignored.is_empty() {
+        w.line("");
+        w.ignored(&p.ignored);
+    }
+
+    // ------------------------------------------------------------ functions
+    for (i, f) in functions.iter().enumerate() {
+        let fk = |k: &str| format!("functions[{i}].{k}");
+        w.line("");
+        w.section = String::new();
+        w.comment(&format!("Resources.{} ({})", f.id, f.ty));
+        w.section = format!("Resources.{}.", f.id);
+        w.line("[[functions]]");
+        w.kv(
+            &fk("name"),
+            "name",
+            &toml_str(&f.id),
+            "the template's logical ID",
+            None,
+        );
+        let placeholder_rt = "PLACEHOLDER: the template gives no Runtime; set the function's (it sets the default PerExecutionEnvironmentMaxConcurrency and the runtime's init time)";
+        match &f.runtime {
+            Field::Value { v, from, .. } if !runtime_ok(v) => {
+                return Err(InitError(format!(
+                    "{file}: {from} = {v:?}: unsupported Runtime: lmi-sim models LMI's runtimes: pythonX.Y (python3.13), nodejsNN.x (nodejs22.x), javaNN (java21), dotnetNN (dotnet8), provided.al2023 / provided.al2 (e.g. Rust)"
+                )));
+            }
+            Field::Value { .. } => w.field(
+                &fk("Runtime"),
+                "Runtime",
+                &f.runtime,
+                |v| toml_str(v),
+                "",
+                None,
+            ),
+            Field::Unresolved { from, expr } => {
+                w.comment(&format!(
+                    "Runtime: {expr}, at {}: not resolved",
+                    w.rel(from)
+                ));
+                w.kv(
+                    &fk("Runtime"),
+                    "Runtime",
+                    &toml_str(PLACEHOLDER_RUNTIME),
+                    placeholder_rt,
+                    None,
+                );
+            }
+            Field::Absent => w.kv(
+                &fk("Runtime"),
+                "Runtime",
+                &toml_str(PLACEHOLDER_RUNTIME),
+                placeholder_rt,
+                None,
+            ),
+        }
+        let ratio = match &f.gib_per_vcpu {
+            Field::Value { v, from, .. } => {
+                if ![2.0, 4.0, 8.0].contains(v) {
+                    return Err(InitError(format!(
+                        "{file}: {from} = {v}: ExecutionEnvironmentMemoryGiBPerVCpu must be 2, 4 or 8"
+                    )));
+                }
+                *v as i64
+            }
+            _ => 2,
+        };
+        let min_mem = (1024 * ratio).max(2048);
+        let fallback_mem = min_mem.to_string();
+        w.field(
+            &fk("MemorySize"),
+            "MemorySize",
+            &f.memory_mb,
+            |v| v.to_string(),
+            &format!("not in the template (Lambda's default, 128 MB, is below LMI's minimum): using {min_mem}"),
+            Some((&fallback_mem, &fallback_mem)),
+        );
+        w.field(
+            &fk("ExecutionEnvironmentMemoryGiBPerVCpu"),
+            "ExecutionEnvironmentMemoryGiBPerVCpu",
+            &f.gib_per_vcpu,
+            |v| toml_num(*v),
+            "not in the template: 2, AWS's default",
+            None,
+        );
+        w.field(
+            &fk("PerExecutionEnvironmentMaxConcurrency"),
+            "PerExecutionEnvironmentMaxConcurrency",
+            &f.max_concurrency,
+            |v| v.to_string(),
+            "not in the template: the runtime's default per vCPU (docs/model.md, \"Runtimes\")",
+            None,
+        );
+        w.field(
+            &fk("MinExecutionEnvironments"),
+            "MinExecutionEnvironments",
+            &f.min_ees,
+            |v| v.to_string(),
+            "not in the template: 3, AWS's default",
+            None,
+        );
+        w.field(
+            &fk("MaxExecutionEnvironments"),
+            "MaxExecutionEnvironments",
+            &f.max_ees,
+            |v| v.to_string(),
+            "not in the template: no limit, AWS's default",
+            None,
+        );
+        match &f.architectures {
+            Field::Value { v, from, .. } if *v != provider_arch => w.comment(&format!(
+                "WARNING: Architectures = {v:?} at {}, but the capacity provider's are {provider_arch:?}: a function runs on its provider's architecture; lmi-sim simulates {provider_arch:?}",
+                w.rel(from)
+            )),
+            Field::Value { v, from, .. } => w.comment(&format!(
+                "Architectures = {v:?} at {}: the capacity provider's, as it must be",
+                w.rel(from)
+            )),
+            Field::Unresolved { from, expr } => {
+                w.comment(&format!("Architectures: {expr}, at {}: not resolved", w.rel(from)))
+            }
+            Field::Absent => {}
+        }
+        w.line("");
+        let sqs = f.sqs.as_ref();
+        w.comment(&format!(
+            "PLACEHOLDER traffic: {} per second, constant. Replace it with the",
+            if sqs.is_some() {
+                "messages sent to the queue"
+            } else {
+                "requests"
+            }
+        ));
+        w.line("# function's own: a shape (diurnal, spike, …) or a trace of its requests");
+        w.line("# (README, \"Bring your own data\" and \"Real traffic: replaying traces\").");
+        w.line("[functions.traffic]");
+        w.line("shape = \"constant\"");
+        w.line(&format!("rate = {}", toml::Value::Float(PLACEHOLDER_RATE)));
+        w.line("");
+        w.line("# PLACEHOLDER work per request: CPU time and waiting time (I/O). Replace them");
+        w.line("# with your function's, e.g. summarised from its REPORT log lines.");
+        w.line("[functions.work]");
+        w.line("cpu = { dist = \"lognormal\", median = \"10ms\", p99 = \"50ms\" }");
+        w.line("io = { dist = \"lognormal\", median = \"40ms\", p99 = \"200ms\" }");
+        if let Some(s) = sqs {
+            w.line("");
+            source(&mut w, i, s);
+        }
+        if !f.events.is_empty() {
+            w.line("");
+            w.comment("Event sources:");
+            for e in &f.events {
+                w.comment(&format!("  {e}"));
+            }
+        }
+        let mut ignored = f.ignored.clone();
+        if let Some(s) = sqs {
+            ignored.extend(s.ignored.iter().cloned());
+        }
+        if !ignored.is_empty() {
+            w.line("");
+            w.ignored(&ignored);
+        }
+    }
+    Ok(Emitted {
+        text: w.out,
+        origins: w.origins,
+    })
+}
+
+fn source(w: &mut W, i: usize, s: &SqsPlan) {
+    let k = |x: &str| format!("functions[{i}].source.{x}");
+    w.comment(&format!("{}: SQS queue {}", s.from, s.queue));
+    w.line("[functions.source]");
+    w.line("type = \"sqs\"");
+    w.field(
+        &k("BatchSize"),
+        "BatchSize",
+        &s.batch_size,
+        |v| v.to_string(),
+        "not in the template: 10, AWS's default",
+        None,
+    );
+    w.field(
+        &k("MaximumBatchingWindowInSeconds"),
+        "MaximumBatchingWindowInSeconds",
+        &s.window_s,
+        |v| toml_num(*v),
+        "not in the template: 0, AWS's default",
+        None,
+    );
+    w.field(
+        &k("MaximumConcurrency"),
+        "MaximumConcurrency",
+        &s.max_concurrency,
+        |v| v.to_string(),
+        "not in the template: no limit but the pollers'",
+        None,
+    );
+    w.field(
+        &k("VisibilityTimeout"),
+        "VisibilityTimeout",
+        &s.visibility_s,
+        |v| v.to_string(),
+        "not in the template: 30 s, AWS's default",
+        None,
+    );
+    w.field(
+        &k("maxReceiveCount"),
+        "maxReceiveCount",
+        &s.max_receive,
+        |v| v.to_string(),
+        "no RedrivePolicy in the template: lmi-sim's default (1000)",
+        None,
+    );
+}

@@ -116,14 +116,14 @@ fn split(line: &[u8], out: &mut [(u32, u32); KEPT]) -> Result<usize, (usize, &'s
 /// Reads ALB lines, filtered to one target group if asked.
 pub(crate) struct Parser {
     target_group: Option<String>,
-    fields: [(u32, u32); KEPT],
+    fields: Box<[(u32, u32); KEPT]>,
 }
 
 impl Parser {
     pub fn new(target_group: Option<String>) -> Parser {
         Parser {
             target_group,
-            fields: [(0, 0); KEPT],
+            fields: Box::new([(0, 0); KEPT]),
         }
     }
 

@@ -192,9 +192,12 @@ pub fn variable(value: &str) -> Result<Option<Var>, String> {
         .map(|n| (distance(name, n), n))
         .min()
         .filter(|(d, _)| *d <= 3)
-        .map(|(_, n)| format!("; did you mean $context.{n}?"))
+        .map(|(_, n)| format!(" (did you mean $context.{n}?)"))
         .unwrap_or_default();
-    Err(format!("unknown $context variable{near} {}", known_list()))
+    Err(format!(
+        "an unknown $context variable{near}; allowed: {}",
+        known_list()
+    ))
 }
 
 /// What a line must look like, for messages.

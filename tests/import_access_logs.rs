@@ -465,3 +465,101 @@ fn validate_deep_and_run_report_the_statuses() {
         serde_json::json!({"requests": 420, "throttled": 12, "failed": 4, "no_duration": 12})
     );
 }
+
+// ------------------------------------------------- no allocation per line
+
+/// Counts this thread's allocations (tests run on several threads).
+struct Counting;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn bump() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        bump();
+        unsafe { std::alloc::System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, n: usize) -> *mut u8 {
+        bump();
+        unsafe { std::alloc::System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+/// Allocations while reading every row after the first 100 of `spec`'s log.
+fn allocations_after_warm_up(spec: &lmi_sim::trace::TraceSpec) -> (u64, u64) {
+    use lmi_sim::trace::requests::RowSource;
+    let mut rows =
+        lmi_sim::trace::access_logs::LogRows::open(spec, lmi_sim::rng::stream(1, "t", 0)).unwrap();
+    for _ in 0..100 {
+        rows.next_row().unwrap().unwrap();
+    }
+    let before = ALLOCS.with(|c| c.get());
+    let mut n = 100;
+    while rows.next_row().unwrap().is_some() {
+        n += 1;
+    }
+    (ALLOCS.with(|c| c.get()) - before, n)
+}
+
+#[test]
+fn reading_a_line_allocates_nothing() {
+    use lmi_sim::trace::{TraceFormat, TraceSpec};
+    let alb = TraceSpec::new(
+        TraceFormat::Alb {
+            target_group_arn: Some(CHECKOUT.into()),
+        },
+        samples().join("alb-access.log.gz"),
+    );
+    // The counter counts.
+    let before = ALLOCS.with(|c| c.get());
+    std::hint::black_box(vec![1u8; 10]);
+    assert_eq!(ALLOCS.with(|c| c.get()), before + 1);
+    // Six gzip members (files), two target groups: still nothing per line.
+    let (allocs, n) = allocations_after_warm_up(&alb);
+    assert_eq!(n, 1360);
+    assert_eq!(allocs, 0, "{allocs} allocations for {n} ALB rows");
+    for (file, fields) in [
+        ("http-api.log", None),
+        (
+            "rest-api-export.log",
+            Some(vec![
+                ("t", "$context.requestTimeEpoch"),
+                ("lat_ms", "$context.integrationLatency"),
+                ("code", "$context.status"),
+            ]),
+        ),
+    ] {
+        let fields = match fields {
+            None => Default::default(),
+            Some(v) => lmi_sim::trace::access_logs::apigateway::Fields {
+                keys: v
+                    .into_iter()
+                    .map(|(k, var)| {
+                        (
+                            k.to_string(),
+                            lmi_sim::trace::access_logs::apigateway::variable(var)
+                                .unwrap()
+                                .unwrap(),
+                        )
+                    })
+                    .collect(),
+            },
+        };
+        let spec = TraceSpec::new(TraceFormat::ApiGateway { fields }, samples().join(file));
+        let (allocs, n) = allocations_after_warm_up(&spec);
+        assert!(n >= 420);
+        assert_eq!(allocs, 0, "{allocs} allocations for {n} rows of {file}");
+    }
+}

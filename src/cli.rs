@@ -1,6 +1,8 @@
 //! The command line: arguments as typed (clap), turned into validated options,
 //! then a straight pipeline — scenario → simulation → exporters → files.
-//! Exit codes: 0 success, 2 bad input (scenario, arguments, files), 1 other failures.
+//! Exit codes: 0 success, 1 internal error or failure to write, 2 bad input
+//! (scenario, arguments, files, `--deny-warnings`), 3 an SLO gate failed (the
+//! outputs are written), 130 interrupted.
 
 use crate::report;
 use crate::scenario::{self, ConfigError};
@@ -29,10 +31,17 @@ pub enum PlatformArg {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Simulate a scenario and write summary.json, timeseries.csv, decisions.csv and charts.
+    /// Simulate a scenario and write summary.json, timeseries.csv, decisions.csv,
+    /// charts, summary.md and report.html.
     Run {
         /// Scenario file (TOML).
         file: PathBuf,
+        /// Override a scenario key before validation (repeatable, applied in
+        /// order): KEY is a key path as in sweep axes
+        /// (`functions[0].traffic.rate`, `functions[checkout-api].MemorySize`),
+        /// VALUE a TOML value, or a bare word taken as a string (`2h`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Output root; results go to <out>/<scenario name>/.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -45,6 +54,9 @@ pub enum Command {
         /// Skip the PNG charts.
         #[arg(long)]
         no_charts: bool,
+        /// Skip summary.md and report.html.
+        #[arg(long)]
+        no_report: bool,
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
@@ -62,11 +74,22 @@ pub enum Command {
         /// is written), the run's after its outputs are written.
         #[arg(long)]
         deny_warnings: bool,
+        /// An SLO gate, e.g. 'lmi.p99 < 250ms' or
+        /// 'functions[checkout-api].lmi.cost_month < 500' (repeatable; with
+        /// the scenario's [slo] gates). Exit 3 when a gate fails.
+        #[arg(long = "check", value_name = "EXPR")]
+        checks: Vec<String>,
     },
     /// Check a scenario file without running it.
     Validate {
         /// Scenario file (TOML).
         file: PathBuf,
+        /// Override a scenario key before validation (repeatable, applied in
+        /// order): KEY is a key path as in sweep axes
+        /// (`functions[0].traffic.rate`, `functions[checkout-api].MemorySize`),
+        /// VALUE a TOML value, or a bare word taken as a string (`2h`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Also read every row of each trace, with the checks of a run, and
         /// report its rows, time span, interval, invocations, out-of-order and
         /// skipped rows.
@@ -84,6 +107,10 @@ pub enum Command {
     Sweep {
         /// Sweep file (TOML): a base scenario, axes, replications, an optional goal.
         file: PathBuf,
+        /// Override a key of the base scenario (repeatable), after the sweep
+        /// file's [overrides] and before the axes; KEY=VALUE as for `run --set`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
         /// Output root; results go to <out>/<sweep name>/ (a shard to its shard-K-of-N/).
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -112,6 +139,56 @@ pub enum Command {
         #[arg(long)]
         resume: bool,
     },
+    /// Find the cheapest configuration per platform that meets the SLOs of the
+    /// scenario's [recommend] table, for its own traffic; writes
+    /// recommend.json, candidates.csv and the picks' scenario files to
+    /// <out>/<scenario name>.recommend/.
+    Recommend {
+        /// Scenario file (TOML) with an optional [recommend] table.
+        file: PathBuf,
+        /// Output root; results go to <out>/<scenario name>.recommend/.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Which platforms to search.
+        #[arg(long, value_enum, default_value = "both")]
+        platform: PlatformArg,
+        /// Confirm every candidate on the full horizon (no halving): slow,
+        /// for checking the search.
+        #[arg(long)]
+        full_grid: bool,
+        /// No progress bar and no summary; only errors.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Override a scenario key before searching: KEY=VALUE with a sweep
+        /// key path (repeatable), as on `run`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Compare two runs: their summary.json side by side, with the change of
+    /// cost, throttles, latency and fleet size from A to B.
+    Compare {
+        /// Output directory of the first run (out/<scenario>/).
+        dir_a: PathBuf,
+        /// Output directory of the second run.
+        dir_b: PathBuf,
+        /// Print markdown instead of the terminal table.
+        #[arg(long)]
+        markdown: bool,
+        /// Also write the markdown to this file.
+        #[arg(long, value_name = "FILE.md")]
+        out: Option<PathBuf>,
+    },
+    /// Read Lambda logs (REPORT lines) and print what they hold as TOML to paste.
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
     /// Join shard outputs (shard-K-of-N directories) into the results.csv,
     /// summary.json and charts one machine would have written.
     SweepMerge {
@@ -130,6 +207,29 @@ pub enum Command {
     },
 }
 
+/// `lmi-sim logs …`.
+#[derive(Subcommand, Debug)]
+pub enum LogsCommand {
+    /// Summarise REPORT lines (filter-log-events JSON, Logs Insights CSV or a
+    /// text log; gzip or not) into a `[functions.work]` duration table, the
+    /// init distribution and the memory figures, as commented TOML.
+    Summarize {
+        /// Log files, read in order (the pages of filter-log-events).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Fraction of each Duration that is CPU work (the rest is I/O wait).
+        #[arg(long, default_value_t = 0.1)]
+        cpu_share: f64,
+        /// The function's runtime (e.g. python3.13): its init base
+        /// (model.runtime_init default) is taken off Init Duration.
+        #[arg(long)]
+        runtime: Option<String>,
+        /// Count and skip malformed REPORT lines instead of failing.
+        #[arg(long)]
+        skip_bad_rows: bool,
+    },
+}
+
 /// Errors that end the program, with their exit codes.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -142,6 +242,9 @@ pub enum CliError {
     /// `--deny-warnings` and there were warnings (listed in the message).
     #[error("{0}")]
     Warnings(String),
+    /// An SLO gate failed (the outputs are written; the message lists them).
+    #[error("{0}")]
+    SloFailed(String),
     /// A bug: a panic (on any thread) or a broken internal invariant.
     #[error("internal error (a bug in lmi-sim; please report it): {0}")]
     Internal(String),
@@ -152,6 +255,7 @@ impl CliError {
         match self {
             CliError::Config(_) | CliError::Source(_) | CliError::Warnings(_) => 2,
             CliError::Output { .. } | CliError::Internal(_) => 1,
+            CliError::SloFailed(_) => crate::slo::SLO_FAILED_EXIT,
         }
     }
 }
@@ -263,6 +367,7 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
     match cmd {
         Command::Sweep {
             file,
+            set,
             out,
             jobs,
             shard,
@@ -283,7 +388,8 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 .map(sweep::parse_shard)
                 .transpose()
                 .map_err(sweep_err)?;
-            let sw = sweep::load(&file).map_err(sweep_err)?;
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let sw = sweep::load_with(&file, &sets).map_err(sweep_err)?;
             let shard =
                 sweep::resolve_shard(shard_arg, shards, sw.shards, &|v| std::env::var(v).ok())
                     .map_err(sweep_err)?;
@@ -292,8 +398,12 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     .filter(|&p| shard.is_none_or(|s| s.owns(p)))
                     .count();
                 println!(
-                    "{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
+                    "{}{}: ok — sweep `{}`, {} point(s) × {} replication(s){}, {} axis/axes, every point's scenario valid",
                     file.display(),
+                    sw.overrides
+                        .iter()
+                        .map(|o| format!(" --set {o}"))
+                        .collect::<String>(),
                     sw.name,
                     sw.points.len(),
                     sw.replications,
@@ -330,6 +440,115 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Recommend {
+            file,
+            out,
+            jobs,
+            seed,
+            platform,
+            full_grid,
+            quiet,
+            set,
+        } => {
+            if jobs == Some(0) || jobs.is_some_and(|j| j > 1024) {
+                return Err(CliError::Source(format!(
+                    "--jobs {}: an integer in 1..=1024",
+                    jobs.unwrap_or(0)
+                )));
+            }
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let l = crate::recommend::load_with(&file, &sets).map_err(CliError::Source)?;
+            let dir = out.join(format!("{}.recommend", l.scenario.name));
+            crate::output::check_replaceable(&dir)?;
+            let platforms = match platform {
+                PlatformArg::Lmi => Platforms::Lmi,
+                PlatformArg::Default => Platforms::Default,
+                PlatformArg::Both => Platforms::Both,
+            };
+            let o = crate::recommend::Options {
+                jobs,
+                seed,
+                progress: !quiet,
+                full_grid,
+                platforms,
+            };
+            let rec = crate::recommend::run(&l, &o).map_err(CliError::Source)?;
+            let out_err = |e: std::io::Error| CliError::Output {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            };
+            let staging = crate::output::Staging::new(&dir)?;
+            let json = serde_json::to_string_pretty(&rec).unwrap_or_default() + "\n";
+            staging
+                .write("recommend.json", json.as_bytes())
+                .map_err(out_err)?;
+            staging
+                .write(
+                    "candidates.csv",
+                    crate::recommend::candidates_csv(&rec).as_bytes(),
+                )
+                .map_err(out_err)?;
+            for p in &rec.platforms {
+                if let Some(i) = p.pick {
+                    let text = crate::recommend::pick_toml(&l, p, i).map_err(CliError::Source)?;
+                    let name = match p.platform {
+                        crate::recommend::Plat::Lmi => "pick-lmi.toml",
+                        crate::recommend::Plat::DefaultLambda => "pick-default-lambda.toml",
+                    };
+                    staging.write(name, text.as_bytes()).map_err(out_err)?;
+                }
+            }
+            staging.commit()?;
+            if !quiet {
+                print!("{}", crate::recommend::terminal(&rec));
+                println!("  outputs: {}/", dir.display());
+            }
+            Ok(())
+        }
+        Command::Compare {
+            dir_a,
+            dir_b,
+            markdown,
+            out,
+        } => {
+            use crate::compare;
+            let a = compare::load(&dir_a).map_err(CliError::Source)?;
+            let b = compare::load(&dir_b).map_err(CliError::Source)?;
+            let md = compare::markdown(&a, &b);
+            if let Some(f) = &out {
+                write_file(f, md.as_bytes())?;
+            }
+            if markdown {
+                print!("{md}");
+            } else {
+                print!("{}", compare::terminal(&a, &b));
+            }
+            if let Some(f) = &out {
+                eprintln!("markdown written to {}", f.display());
+            }
+            Ok(())
+        }
+        Command::Logs {
+            command:
+                LogsCommand::Summarize {
+                    files,
+                    cpu_share,
+                    runtime,
+                    skip_bad_rows,
+                },
+        } => {
+            print!(
+                "{}",
+                crate::trace::lambda_logs::summary::summarize_cli(
+                    &files,
+                    cpu_share,
+                    runtime.as_deref(),
+                    skip_bad_rows
+                )
+                .map_err(CliError::Source)?
+            );
+            Ok(())
+        }
         Command::SweepMerge {
             dirs,
             out,
@@ -342,11 +561,21 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         }
         Command::Validate {
             file,
+            set,
             deep,
             skip_bad_rows,
             deny_warnings,
         } => {
-            let mut sc = scenario::load(&file)?;
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let mut sc = load_scenario(&file, &sets)?;
+            // A [recommend] table is checked too (against this scenario).
+            if std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| t.contains_key("recommend"))
+            {
+                crate::recommend::load_with(&file, &sets).map_err(CliError::Source)?;
+            }
             let warnings = sc.warnings();
             if deny_warnings && !warnings.is_empty() {
                 return Err(denied(&warnings, "validation"));
@@ -367,8 +596,11 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 }
             }
             println!(
-                "{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
+                "{}{}: ok — scenario `{}`, {} function(s), horizon {}, {} instance type(s) allowed",
                 file.display(),
+                sets.iter()
+                    .map(|s| format!(" --set {}", s.record()))
+                    .collect::<String>(),
                 sc.name,
                 sc.functions.len(),
                 sc.horizon,
@@ -378,17 +610,27 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
         }
         Command::Run {
             file,
+            set,
             out,
             seed,
             platform,
             no_charts,
+            no_report,
             quiet,
             stats,
             skip_bad_rows,
             threads,
             deny_warnings,
+            checks,
         } => {
-            let mut sc = scenario::load(&file)?;
+            let sets = crate::overrides::parse_all(&set).map_err(CliError::Source)?;
+            let mut sc = load_scenario(&file, &sets)?;
+            // Bad gates are bad input: refused before anything runs.
+            let gates = checks
+                .iter()
+                .map(|c| crate::slo::parse_check(c))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(CliError::Source)?;
             // The scenario's warnings are in the summary's list; with
             // --deny-warnings they stop the run before anything is written.
             let early = sc.warnings();
@@ -409,16 +651,27 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 PlatformArg::Default => Platforms::Default,
                 PlatformArg::Both => Platforms::Both,
             };
+            crate::slo::check_targets(&gates, &sc.functions, platforms)
+                .map_err(CliError::Source)?;
             // Refuse before simulating when the outputs cannot replace what is there.
             crate::output::check_replaceable(&crate::output::run_dir(&out, &sc.name))?;
             let t0 = Instant::now();
             let threads = threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
             });
-            let run = sim::run_threads(&sc, platforms, threads)
-                .map_err(|e| CliError::Source(e.to_string()))?;
+            let progress = std::sync::Arc::new(crate::progress::RunProgress::new(
+                platforms.lmi(),
+                platforms.default(),
+            ));
+            let display = crate::progress::RunDisplay::start(progress.clone(), sc.horizon, !quiet);
+            let run = sim::run_with_progress(&sc, platforms, threads, &progress);
+            drop(display);
+            let run = run.map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
-            let summary = report::summarize(&sc, &run, platforms);
+            let mut summary = report::summarize(&sc, &run, platforms);
+            summary.overrides = crate::overrides::records(&sets);
+            let checked = crate::slo::evaluate(&gates, &summary);
+            summary.slo.extend(checked);
             let dir = crate::output::run_dir(&out, &sc.name);
             let out_err = |e: std::io::Error| CliError::Output {
                 path: dir.display().to_string(),
@@ -442,15 +695,30 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 .map_err(out_err)?;
             let mut n_files = 3;
             let mut chart_note = None;
+            let mut pngs = Vec::new();
             if !no_charts {
                 match crate::charts::render_run(&sc, &run, &summary) {
-                    Ok(pngs) => {
-                        for (name, bytes) in &pngs {
+                    Ok(p) => {
+                        for (name, bytes) in &p {
                             staging.write(name, bytes).map_err(out_err)?;
                         }
-                        n_files += pngs.len();
+                        n_files += p.len();
+                        pngs = p;
                     }
                     Err(e) => chart_note = Some(format!("charts not written: {e}")),
+                }
+            }
+            if !no_report {
+                let missing = chart_note
+                    .clone()
+                    .unwrap_or_else(|| "No charts: the run had --no-charts.".into());
+                // The scenario file as the user wrote it, for the page.
+                let text = std::fs::read_to_string(&file).ok();
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                let scenario = text.as_deref().map(|t| (name.as_ref(), t));
+                for (name, bytes) in report::reports(&summary, &pngs, scenario, &missing) {
+                    staging.write(name, bytes.as_bytes()).map_err(out_err)?;
+                    n_files += 1;
                 }
             }
             // Rows spilled to temporary files must all have been read back.
@@ -483,6 +751,11 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                         );
                     }
                 }
+                for (i, notes) in run.trace_notes.iter().enumerate() {
+                    for n in notes {
+                        eprintln!("note: functions[{i}] `{}`: {n}", sc.functions[i].name);
+                    }
+                }
             }
             if stats {
                 let inv = summary.arrivals as f64;
@@ -506,8 +779,42 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                     &format!("the run; its outputs are in {}/", dir.display()),
                 ));
             }
+            let failed: Vec<&crate::slo::GateResult> =
+                summary.slo.iter().filter(|g| !g.pass).collect();
+            if !failed.is_empty() {
+                let mut m = format!(
+                    "{} of {} SLO gate(s) failed (exit {}; outputs are in {}/):",
+                    failed.len(),
+                    summary.slo.len(),
+                    crate::slo::SLO_FAILED_EXIT,
+                    dir.display()
+                );
+                for g in failed {
+                    m.push_str(&format!(
+                        "\n  ✗ {} on {}: measured {}",
+                        g.gate,
+                        g.platform,
+                        g.value
+                            .map_or_else(|| "nothing".into(), |v| crate::slo::show(g.metric, v))
+                    ));
+                }
+                return Err(CliError::SloFailed(m));
+            }
             Ok(())
         }
+    }
+}
+
+/// The scenario of `file` with the `--set` overrides applied (none: the file
+/// as it is, exactly as before overrides existed).
+fn load_scenario(
+    file: &std::path::Path,
+    sets: &[crate::overrides::Set],
+) -> Result<scenario::Scenario, CliError> {
+    if sets.is_empty() {
+        Ok(scenario::load(file)?)
+    } else {
+        crate::overrides::load(file, sets).map_err(CliError::Source)
     }
 }
 
@@ -522,4 +829,27 @@ fn denied(warnings: &[crate::warning::Warning], when: &str) -> CliError {
         m.push_str(&w.to_string());
     }
     CliError::Warnings(m)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it,
+/// then one rename. A directory at `path` is bad input (exit 2).
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::Source(format!(
+            "--out {}: is a directory; give a file name such as compare.md",
+            path.display()
+        )));
+    }
+    let err = |e: std::io::Error| CliError::Output {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(err)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
 }

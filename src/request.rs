@@ -69,4 +69,8 @@ pub trait RequestStream: Send {
     fn logged_outcomes(&self) -> Option<LoggedOutcomes> {
         None
     }
+    /// Notes about what the trace held, for the user (printed by `run`).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

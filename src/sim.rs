@@ -152,6 +152,11 @@ impl ArrivalStream {
             .collect()
     }
 
+    /// Notes about what the traces held, per function.
+    pub fn trace_notes(&self) -> Vec<Vec<String>> {
+        self.feeds.iter().map(|s| s.requests.notes()).collect()
+    }
+
     /// Fills `buf` from the front; returns how many were written (0 at the end).
     pub fn fill(&mut self, buf: &mut [Arrival]) -> Result<usize, TraceError> {
         let mut n = 0;
@@ -206,6 +211,9 @@ pub struct RunResult {
     /// Access logs: throttled and failed requests among those replayed, per
     /// function.
     pub logged_outcomes: Vec<Option<crate::request::LoggedOutcomes>>,
+    /// Notes about what the traces held (e.g. missing CloudWatch periods),
+    /// per function.
+    pub trace_notes: Vec<Vec<String>>,
 }
 
 impl RunResult {
@@ -263,6 +271,17 @@ pub fn run(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError>
     run_threads(sc, platforms, 1)
 }
 
+/// Like [`run_threads`], publishing how far the simulation has got to
+/// `progress` (one relaxed store per chunk of arrivals).
+pub fn run_with_progress(
+    sc: &Scenario,
+    platforms: Platforms,
+    threads: usize,
+    progress: &crate::progress::RunProgress,
+) -> Result<RunResult, TraceError> {
+    run_impl(sc, platforms, threads, Some(progress))
+}
+
 /// Like [`run`]; with `threads` ≥ 2 and both platforms, LMI and default Lambda
 /// run on two threads at once. Each thread generates the arrivals and work
 /// itself from the same seed, so the results are byte-identical to one thread's
@@ -272,12 +291,21 @@ pub fn run_threads(
     platforms: Platforms,
     threads: usize,
 ) -> Result<RunResult, TraceError> {
+    run_impl(sc, platforms, threads, None)
+}
+
+fn run_impl(
+    sc: &Scenario,
+    platforms: Platforms,
+    threads: usize,
+    progress: Option<&crate::progress::RunProgress>,
+) -> Result<RunResult, TraceError> {
     if threads < 2 || platforms != Platforms::Both {
-        return drive(sc, platforms);
+        return drive(sc, platforms, progress);
     }
     let (l, d) = std::thread::scope(|s| {
-        let lmi = s.spawn(|| drive(sc, Platforms::Lmi));
-        let def = drive(sc, Platforms::Default);
+        let lmi = s.spawn(|| drive(sc, Platforms::Lmi, progress));
+        let def = drive(sc, Platforms::Default, progress);
         // A panic on the LMI thread is a bug: it goes on to the caller (the
         // CLI reports it as an internal error), never as a trace error.
         let lmi = lmi.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -337,7 +365,21 @@ pub mod test_hooks {
 }
 
 /// One pass over the arrivals, feeding the chosen platforms.
-fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
+fn drive(
+    sc: &Scenario,
+    platforms: Platforms,
+    progress: Option<&crate::progress::RunProgress>,
+) -> Result<RunResult, TraceError> {
+    let reach = |at: u64| {
+        if let Some(p) = progress {
+            if platforms.lmi() {
+                p.reach(0, at);
+            }
+            if platforms.default() {
+                p.reach(1, at);
+            }
+        }
+    };
     if platforms.lmi() && test_hooks::PANIC_IN_LMI.load(std::sync::atomic::Ordering::Relaxed) {
         panic!("test hook: panic in the LMI driver");
     }
@@ -379,6 +421,7 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
         if let Some(p) = def.as_mut() {
             p.feed(chunk);
         }
+        reach(chunk[n - 1].at.0);
     }
     // What was offered is what the first platform's feed loop checksummed
     // (each loop computes its own; a second platform's must agree).
@@ -387,13 +430,17 @@ fn drive(sc: &Scenario, platforms: Platforms) -> Result<RunResult, TraceError> {
         .map(|p| p.checksum)
         .or(def.as_ref().map(|p| p.checksum))
         .unwrap_or(FNV_OFFSET);
+    let lmi = lmi.map(|p| p.finish(horizon));
+    let default = def.map(|p| p.finish(horizon));
+    reach(horizon.0);
     Ok(RunResult {
         skipped_rows: arrivals.skipped_rows(),
         inferred_intervals: arrivals.inferred_intervals(),
         logged_outcomes: arrivals.logged_outcomes(),
-        lmi: lmi.map(|p| p.finish(horizon)),
-        default: def.map(|p| p.finish(horizon)),
+        lmi,
+        default,
         offered,
         intervals: clock.bounds(),
+        trace_notes: arrivals.trace_notes(),
     })
 }

@@ -147,6 +147,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
         },
         pricing: default_pricing(),
         notes: Vec::new(),
+        slo: Vec::new(),
     }
 }
 

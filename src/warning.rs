@@ -30,9 +30,11 @@ pub const NO_COST_VERDICT: &str = "no_cost_verdict";
 pub const OVERSIZED_INSTANCE_TYPE: &str = "oversized_instance_type";
 /// Malformed trace rows were skipped (`--skip-bad-rows`).
 pub const SKIPPED_TRACE_ROWS: &str = "skipped_trace_rows";
+/// A `lambda-logs` trace written at another Memory Size than the function's `MemorySize`.
+pub const LOG_MEMORY_SIZE_MISMATCH: &str = "log_memory_size_mismatch";
 
 /// Every code, in the order the README table lists them.
-pub const CODES: [&str; 10] = [
+pub const CODES: [&str; 11] = [
     WARM_EES_BELOW_MIN,
     BARE_SECONDS_IN_WORK,
     SHARED_CPU_TARGET,
@@ -43,6 +45,7 @@ pub const CODES: [&str; 10] = [
     NO_COST_VERDICT,
     OVERSIZED_INSTANCE_TYPE,
     SKIPPED_TRACE_ROWS,
+    LOG_MEMORY_SIZE_MISMATCH,
 ];
 
 /// Throttle rate above which a platform gets a [`HIGH_THROTTLE_RATE`] warning

@@ -44,11 +44,13 @@ fn cases() -> Vec<PathBuf> {
     out
 }
 
-/// The scenario text with its horizon cut to [`MAX_HORIZON_S`] and relative
-/// data paths made absolute (the copy runs from a temporary directory).
+/// The scenario text with its horizon cut to [`MAX_HORIZON_S`]. Relative
+/// data paths (`"../data/…"`) stay as written: the copy runs from a
+/// temporary directory beside a link to the repository's `data/` (see
+/// [`run_case`]), so no output (`report.html` holds the scenario text)
+/// depends on where the repository is checked out.
 fn shortened(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    let dir = path.parent().unwrap();
     let mut out = String::new();
     for line in text.lines() {
         let key = line.split('#').next().unwrap_or("").trim();
@@ -64,7 +66,6 @@ fn shortened(path: &Path) -> String {
                 continue;
             }
         }
-        let line = line.replace("\"../", &format!("\"{}/../", dir.display()));
         writeln!(out, "{line}").unwrap();
     }
     out
@@ -103,7 +104,15 @@ fn record(name: &str, bytes: &[u8]) -> Record {
 
 /// Runs one case on `threads` threads; returns its outputs by file name.
 fn run_case(case: &str, text: &str, threads: usize, tmp: &Path) -> BTreeMap<String, Vec<u8>> {
-    let file = tmp.join(format!("{case}.toml"));
+    // `tmp/cases/CASE.toml` beside `tmp/data` → the repository's `data/`:
+    // a scenario's "../data/…" resolves as it does from `scenarios/`.
+    let cases = tmp.join("cases");
+    std::fs::create_dir_all(&cases).unwrap();
+    let data = tmp.join("data");
+    if !data.exists() {
+        std::os::unix::fs::symlink(repo().join("data"), &data).unwrap();
+    }
+    let file = cases.join(format!("{case}.toml"));
     std::fs::write(&file, text).unwrap();
     let out = tmp.join(format!("out-{threads}"));
     let o = Command::new(env!("CARGO_BIN_EXE_lmi-sim"))

@@ -97,13 +97,15 @@ shape = "constant"
 rate = 50
 "#;
 
-const RUN_FILES: [&str; 8] = [
+const RUN_FILES: [&str; 10] = [
     ".lmi-sim",
     "cost.png",
     "decisions.csv",
     "latency.png",
     "lmi-capacity.png",
+    "report.html",
     "summary.json",
+    "summary.md",
     "throttles.png",
     "timeseries.csv",
 ];
@@ -574,10 +576,12 @@ fn files_lmi_sim_did_not_write_are_never_deleted_or_moved() {
         vec![
             ".lmi-sim",
             "README.txt",
+            "report.html",
             "results.csv",
             "results.fnv64",
             "shard-0-of-2",
-            "summary.json"
+            "summary.json",
+            "summary.md"
         ]
     );
 }

@@ -283,6 +283,7 @@ impl Lmi {
         inst.ees.push(id);
         let az = inst.az as usize;
         let func = &mut self.funcs[f.index()];
+        func.gauges.live_vcpus.add(self.clock.now, vcpus as i64);
         func.ees.push(id);
         func.az_count[az] += 1;
         let live = func.ees.len() as u32;
@@ -377,6 +378,7 @@ impl Lmi {
         let mib = self.funcs[fi].shape.memory_mib;
         self.refresh_route(id);
         let f = &mut self.funcs[fi];
+        f.gauges.live_vcpus.add(self.clock.now, -(vcpus as i64));
         if let Some(p) = f.ees.iter().position(|&x| x == id) {
             f.ees.swap_remove(p);
         }

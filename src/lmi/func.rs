@@ -122,6 +122,9 @@ pub(super) struct Gauges {
     pub(super) ready_cap: Gauge,
     /// Invocations in flight.
     pub(super) inflight: Count,
+    /// vCPUs of its live EEs, from creation (Initializing) to Stopped: the
+    /// EE vCPU-time that splits the provider's EC2 bill between functions.
+    pub(super) live_vcpus: Count,
 }
 
 impl Gauges {

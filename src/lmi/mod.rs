@@ -155,6 +155,7 @@ impl Stepper for Lmi {
             f.totals.ee_area = f.gauges.ready_ees.area_at(horizon);
             f.totals.busy_vcpu_area = f.gauges.busy.area_at(horizon);
             f.totals.ready_vcpu_area = f.gauges.ready_vcpus.area_at(horizon);
+            f.totals.ee_vcpu_area = f.gauges.live_vcpus.exact_area_at(horizon) as f64;
             f.totals.instance_choice = f.choice;
             f.totals.launches = std::mem::take(&mut f.launches);
             in_flight.push(f.gauges.inflight.value() as u32);

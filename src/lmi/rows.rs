@@ -173,6 +173,10 @@ pub struct LmiFunctionTotals {
     pub ee_area: f64,
     pub busy_vcpu_area: f64,
     pub ready_vcpu_area: f64,
+    /// EE vCPU-time held: vCPUs × time of its EEs from creation to stop,
+    /// Initializing and Draining included [vCPU·µs]. Splits the provider's
+    /// EC2 and management fee between functions (`report::function_cost`).
+    pub ee_vcpu_area: f64,
     /// EEs Ready at t = 0 (a warm start's fleet; 0 with a publish start).
     pub start_ees: u32,
     /// The instance type chosen for its largest fleet, and why.
@@ -192,6 +196,7 @@ impl LmiFunctionTotals {
             ee_area: 0.0,
             busy_vcpu_area: 0.0,
             ready_vcpu_area: 0.0,
+            ee_vcpu_area: 0.0,
             start_ees: 0,
             instance_choice: None,
             launches: Vec::new(),

@@ -3,8 +3,10 @@
 //! `decisions.csv` and the terminal table. Exporters never decide where bytes go.
 //!
 //! Layout: this file holds the `Summary` types, `summarize` and `summary.json`;
-//! `csv` writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal
-//! table and `fmt_usd`.
+//! `function_cost` splits each platform's bill between its functions; `csv`
+//! writes `timeseries.csv` and `decisions.csv`; `terminal` the terminal table
+//! (a block per function, the SLO gates) and `fmt_usd`; `tables` the tables
+//! that `markdown` (`summary.md`) and `html` (`report.html`) render.
 
 use crate::catalog::InstanceType;
 use crate::cost::{self, DefaultCost, DefaultUsage, LmiCost};
@@ -22,11 +24,18 @@ use std::collections::BTreeMap;
 
 mod csv;
 mod diagnose;
+mod function_cost;
+pub mod html;
+pub mod markdown;
+pub mod tables;
 mod terminal;
 
 pub use csv::{
     TIMESERIES_COLUMNS, decisions_csv, timeseries_csv, write_decisions_csv, write_timeseries_csv,
 };
+pub use function_cost::{DefaultFunctionCost, LmiFunctionCost, apportion_cents};
+pub use html::html;
+pub use markdown::markdown;
 pub use terminal::{fmt_usd, terminal};
 
 /// Version of the `summary.json` layout.
@@ -226,6 +235,11 @@ pub struct FunctionSummary {
     pub default: Option<PlatformFigures>,
     pub lmi_sources: Option<EventSourceFigures>,
     pub default_sources: Option<EventSourceFigures>,
+    /// Its share of the LMI bill (whole cents; the functions' figures sum to
+    /// `lmi.cost`'s, each rounded to the cent).
+    pub lmi_cost: Option<LmiFunctionCost>,
+    /// Its default-Lambda bill (whole cents; they sum to `default.cost`'s).
+    pub default_cost: Option<DefaultFunctionCost>,
     /// Access-log traces: requests replayed, and those the log shows
     /// throttled (429) or failed (5xx, no response), which stay arrivals.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -315,6 +329,10 @@ pub struct Summary {
     pub scenario: String,
     pub description: String,
     pub seed: u64,
+    /// The `--set KEY=VALUE` overrides applied to the scenario file, in order
+    /// (values as TOML); absent when there were none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     pub horizon_s: f64,
     pub report_interval_s: f64,
     pub platforms: Platforms,
@@ -329,6 +347,9 @@ pub struct Summary {
     pub comparison: Option<Comparison>,
     /// The scenario's and the run's warnings (README.md, "Warnings").
     pub warnings: Vec<Warning>,
+    /// SLO gates (the scenario's `[slo]`, then `--check`s), each with its
+    /// measured value and verdict; empty when there are none.
+    pub slo: Vec<crate::slo::GateResult>,
 }
 
 fn rate(n: u64, d: u64) -> f64 {
@@ -521,11 +542,21 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         cost: default_cost_of(sc, r),
         sources: source_figures(run.default_sources(), &all, every_s),
     });
+    let lmi_costs = match (run.lmi(), &lmi) {
+        (Some(r), Some(l)) => Some(function_cost::lmi_function_costs(r, &l.cost)),
+        _ => None,
+    };
+    let default_costs = match (run.default(), &default) {
+        (Some(r), Some(d)) => Some(function_cost::default_function_costs(sc, r, &d.cost)),
+        _ => None,
+    };
     let functions: Vec<FunctionSummary> = sc
         .functions
         .iter()
         .enumerate()
         .map(|(i, f)| FunctionSummary {
+            lmi_cost: lmi_costs.as_ref().map(|c| c[i].clone()),
+            default_cost: default_costs.as_ref().map(|c| c[i].clone()),
             name: f.name.clone(),
             arrivals: run.offered.total[i],
             lmi: run.lmi().map(|r| lmi_figures(r, Some(i))),
@@ -552,12 +583,13 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         }
         _ => None,
     };
-    Summary {
+    let mut s = Summary {
         schema: SCHEMA,
         lmi_sim_version: VERSION,
         scenario: sc.name.clone(),
         description: sc.description.clone(),
         seed: sc.seed,
+        overrides: Vec::new(),
         horizon_s: sc.horizon.as_secs_f64(),
         report_interval_s: sc.report_interval.as_secs_f64(),
         platforms,
@@ -569,7 +601,10 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         default,
         comparison,
         warnings,
-    }
+        slo: Vec::new(),
+    };
+    s.slo = crate::slo::evaluate(&sc.slo, &s);
+    s
 }
 
 /// `summary.json` bytes.
@@ -578,4 +613,19 @@ pub fn summary_json(s: &Summary) -> String {
         serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     out.push('\n');
     out
+}
+
+/// `summary.md` and `report.html` of a run, by file name. `scenario` is the
+/// scenario file's name and text, for the page's copy; `missing` says why
+/// `pngs` is empty, if it is.
+pub fn reports(
+    s: &Summary,
+    pngs: &[(String, Vec<u8>)],
+    scenario: Option<(&str, &str)>,
+    missing: &str,
+) -> [(&'static str, String); 2] {
+    [
+        ("summary.md", markdown(s)),
+        ("report.html", html(s, pngs, scenario, Some(missing))),
+    ]
 }

@@ -2,7 +2,7 @@
 //! the dollar format it shares with the charts. Formats only; must not compute
 //! figures (they come from the `Summary`) nor print.
 
-use super::{EventSourceFigures, PlatformFigures, Summary};
+use super::{EventSourceFigures, FunctionSummary, PlatformFigures, Summary};
 use crate::invocation::ThrottleReason;
 use std::fmt::Write as _;
 
@@ -52,6 +52,10 @@ pub fn terminal(s: &Summary) -> String {
         s.horizon_s / 3600.0,
         s.arrivals
     );
+    if !s.overrides.is_empty() {
+        let sets: Vec<String> = s.overrides.iter().map(|o| format!("--set {o}")).collect();
+        let _ = writeln!(o, "  with {}", sets.join(" "));
+    }
     let l = s.lmi.as_ref();
     let d = s.default.as_ref();
     let row = |o: &mut String, name: &str, a: String, b: String| {
@@ -256,11 +260,139 @@ pub fn terminal(s: &Summary) -> String {
         }
         let _ = writeln!(o, "    (compares the {})", c.compares);
     }
+    if s.functions.len() >= 2 {
+        per_function(&mut o, s, &row);
+    }
     if !s.warnings.is_empty() {
         let _ = writeln!(o, "  warnings ({})", s.warnings.len());
         for w in &s.warnings {
             let _ = writeln!(o, "    {w}");
         }
     }
+    slo_block(&mut o, s);
     o
+}
+
+/// One block per function (with two functions or more; with one, the
+/// platform figures above are that function's).
+fn per_function(o: &mut String, s: &Summary, row: &dyn Fn(&mut String, &str, String, String)) {
+    let _ = writeln!(
+        o,
+        "  per function (costs in whole cents; they add up to the totals above)"
+    );
+    for f in &s.functions {
+        let _ = writeln!(o, "  {}", f.name);
+        let fig = |f: &FunctionSummary, c: &dyn Fn(&PlatformFigures) -> String| {
+            columns(f.lmi.as_ref(), f.default.as_ref(), c)
+        };
+        let (a, b) = fig(f, &|x| x.invocations.to_string());
+        row(o, "  invocations", a, b);
+        let (a, b) = fig(f, &|x| {
+            format!("{} ({:.3}%)", x.throttled, x.throttle_rate * 100.0)
+        });
+        row(o, "  throttled", a, b);
+        for (pl, reasons) in [
+            (true, &ThrottleReason::LMI[..]),
+            (false, &ThrottleReason::DEFAULT[..]),
+        ] {
+            let fx = if pl {
+                f.lmi.as_ref()
+            } else {
+                f.default.as_ref()
+            };
+            for r in reasons {
+                if let Some(x) = fx
+                    && x.throttles.get(r.name()).copied().unwrap_or(0) > 0
+                {
+                    let n = x.throttles[r.name()].to_string();
+                    let (a, b) = if pl {
+                        (n, String::new())
+                    } else {
+                        (String::new(), n)
+                    };
+                    row(o, &format!("    {}", r.name()), a, b);
+                }
+            }
+        }
+        let (a, b) = fig(f, &|x| ms(x.latency.p50_ms));
+        row(o, "  latency p50", a, b);
+        let (a, b) = fig(f, &|x| ms(x.latency.p90_ms));
+        row(o, "  latency p90", a, b);
+        let (a, b) = fig(f, &|x| ms(x.latency.p99_ms));
+        row(o, "  latency p99", a, b);
+        let (a, b) = fig(f, &|x| {
+            format!("{} ({:.3}%)", x.cold_starts, x.cold_start_rate * 100.0)
+        });
+        row(o, "  cold starts", a, b);
+        let (ls, ds) = (f.lmi_sources.as_ref(), f.default_sources.as_ref());
+        if ls.is_some() || ds.is_some() {
+            let (a, b) = columns(ls, ds, &|x: &EventSourceFigures| ms(x.end_to_end.p99_ms));
+            row(o, "  end-to-end delay p99", a, b);
+            let (a, b) = columns(ls, ds, &|x: &EventSourceFigures| {
+                format!("{:.1} s", x.peak_oldest_age_s)
+            });
+            row(o, "  oldest message, at worst", a, b);
+        }
+        if let Some(c) = &f.lmi_cost {
+            row(
+                o,
+                "  EE vCPU-hours (share)",
+                format!("{:.1} ({:.1}%)", c.ee_vcpu_hours, c.ee_vcpu_share * 100.0),
+                String::new(),
+            );
+        }
+        let (a, b) = (
+            f.lmi_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.total_usd)),
+            f.default_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.total_usd)),
+        );
+        row(o, "  cost for the horizon", a, b);
+        let (a, b) = (
+            f.lmi_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
+            f.default_cost
+                .as_ref()
+                .map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
+        );
+        row(o, "  per 730-hour month", a, b);
+    }
+}
+
+/// The SLO gates, k6-style: ✓ or ✗, the gate, the measured value.
+fn slo_block(o: &mut String, s: &Summary) {
+    if s.slo.is_empty() {
+        return;
+    }
+    let passed = s.slo.iter().filter(|g| g.pass).count();
+    let _ = writeln!(o, "  SLO gates: {passed} of {} passed", s.slo.len());
+    let width = s
+        .slo
+        .iter()
+        .map(|g| g.gate.chars().count())
+        .max()
+        .unwrap_or(0);
+    for g in &s.slo {
+        let mark = if g.pass { "✓" } else { "✗" };
+        // A gate without a platform gives one line per platform: say which.
+        let named = crate::slo::parse_check(&g.gate).is_ok_and(|x| x.platform.is_some());
+        let on = if named {
+            String::new()
+        } else {
+            format!(" on {}", g.platform)
+        };
+        let measured = g.value.map_or_else(
+            || "no value (nothing served)".into(),
+            |v| crate::slo::show(g.metric, v),
+        );
+        let pad = width.saturating_sub(g.gate.chars().count());
+        let _ = writeln!(
+            o,
+            "    {mark} {}{:pad$}  measured {measured}{on}",
+            g.gate, ""
+        );
+    }
 }

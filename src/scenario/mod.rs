@@ -275,6 +275,15 @@ pub struct ScalingChange {
     pub max_ees: u32,
 }
 
+/// Default `model.runtime_init` per runtime [ms], indexed by
+/// `Runtime::index` (docs/model.md, "EE init"). [community]
+pub const RUNTIME_INIT_DEFAULT_MS: [u64; 5] = [90, 140, 240, 250, 20];
+
+/// The default `model.runtime_init` of `r`.
+pub fn default_runtime_init(r: Runtime) -> SimDuration {
+    SimDuration::from_millis(RUNTIME_INIT_DEFAULT_MS[r.index()])
+}
+
 /// Default `model.scaler_interval` (docs/model.md, "Scaler"). [our choice,
 /// fitted to the aws-samples burst and the doubling rule]
 pub const SCALER_INTERVAL: SimDuration = SimDuration::from_secs(120);
@@ -468,6 +477,8 @@ pub struct Scenario {
     /// number of seconds in `[functions.work]`); [`Scenario::warnings`] adds
     /// those the validated values show.
     pub notes: Vec<Warning>,
+    /// SLO gates of its `[slo]` table (README.md, "SLO gates"), in file order.
+    pub slo: Vec<crate::slo::Gate>,
 }
 
 impl Scenario {

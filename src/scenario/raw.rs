@@ -83,6 +83,11 @@ pub struct RawScenario {
     pub default_lambda: RawDefaultLambda,
     #[serde(default)]
     pub pricing: RawPricing,
+    /// `[recommend]`: read by `lmi-sim recommend` (src/recommend), ignored
+    /// by `run`.
+    pub recommend: Option<toml::Value>,
+    /// `[slo]`: SLO gates, parsed by hand (`validate/slo_spec.rs`).
+    pub slo: Option<toml::Value>,
 }
 
 /// `[capacity_provider]`.

@@ -31,10 +31,13 @@ use std::fmt::Display;
 use std::path::Path;
 use toml::{Table, Value};
 
+mod cloudwatch_spec;
 mod cx;
 mod event_source_spec;
 mod function_spec;
+mod lambda_logs_spec;
 mod provider_spec;
+mod slo_spec;
 mod traffic_spec;
 mod warm_spec;
 
@@ -133,7 +136,7 @@ const NAME_RULE: &str =
     "a non-empty name of at most 128 letters, digits, `_`, `.` and `-` (not `.` or `..`)";
 const RUNTIME_FORMS: &str = "an AWS runtime id: python3.N (e.g. \"python3.13\"), nodejsNN.x (e.g. \"nodejs22.x\"), javaNN (e.g. \"java21\"), dotnetN (e.g. \"dotnet8\"), \"provided.al2023\" or \"provided.al2\" (Rust); or a family name: \"python\", \"nodejs\", \"java\", \"dotnet\", \"rust\"";
 const METRIC: &str = "LambdaCapacityProviderAverageCPUUtilization";
-const TRACE_SOURCES: &str = "\"azure2019\", \"azure2021\", \"csv\", \"apigateway\", \"alb\"";
+const TRACE_SOURCES: &str = "\"azure2019\", \"azure2021\", \"csv\", \"cloudwatch\", \"lambda-logs\", \"apigateway\", \"alb\"";
 
 /// Parses and validates a scenario. `file` names the file in messages;
 /// `base_dir` is where relative paths in the file resolve (trace files in
@@ -396,8 +399,10 @@ impl Cx<'_> {
         let mut functions: Vec<FunctionSpec> = Vec::with_capacity(raw.functions.len());
         // Name → index: checking uniqueness stays linear in the functions.
         let mut by_name: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut log_notes = Vec::new();
         for (i, rf) in raw.functions.iter().enumerate() {
-            let f = self.function(i, rf, &default_lambda)?;
+            let mut f = self.function(i, rf, &default_lambda)?;
+            log_notes.extend(self.apply_lambda_logs(i, rf, &mut f, &model)?);
             if let Some(&j) = by_name.get(&f.name) {
                 return Err(self.bad(
                     format!("functions[{i}].name"),
@@ -480,7 +485,9 @@ impl Cx<'_> {
             .iter()
             .enumerate()
             .flat_map(|(i, f)| function_spec::bare_work_seconds(i, f))
+            .chain(log_notes)
             .collect();
+        let slo = self.slo(raw.slo.as_ref(), &functions)?;
 
         Ok(Scenario {
             name,
@@ -497,6 +504,7 @@ impl Cx<'_> {
             default_lambda,
             pricing,
             notes,
+            slo,
         })
     }
 }

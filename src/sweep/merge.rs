@@ -58,7 +58,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
             Some((f, fd)) => {
                 if f.fingerprint != s.fingerprint || f.sweep != s.sweep {
                     return Err(SweepError::input(format!(
-                        "{} and {} are not shards of the same sweep: sweep `{}` fingerprint {} (lmi-sim {}) vs sweep `{}` fingerprint {} (lmi-sim {}); the sweep file, its base scenario and the lmi-sim version must all match",
+                        "{} and {} are not shards of the same sweep: sweep `{}` fingerprint {} (lmi-sim {}) vs sweep `{}` fingerprint {} (lmi-sim {}); the sweep file, its base scenario, the --set overrides and the lmi-sim version must all match",
                         fd.display(),
                         d.display(),
                         f.sweep,
@@ -103,6 +103,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
         let parsed = results::parse_csv(
             &text,
             &f.axis_keys(),
+            &f.functions,
             &rp.display().to_string(),
             Some(&verify),
         )

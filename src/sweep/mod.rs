@@ -14,7 +14,7 @@
 //!
 //! The sweep itself: `shard` picks a machine's slice of the points;
 //! `runner` runs them; `summary` holds `summary.json` and its analyses;
-//! `outputs` writes the files; `merge` joins shards; `terminal` prints.
+//! `report` formats `summary.md` and `report.html`; `outputs` writes the files; `merge` joins shards; `terminal` prints.
 
 pub mod charts;
 pub mod path;
@@ -23,10 +23,11 @@ pub mod spec;
 pub mod stats;
 
 pub use results::{Crossover, PointResult, crossover, goal_pick, pareto};
-pub use spec::{Combine, Goal, Sweep, load};
+pub use spec::{Combine, Goal, Sweep, load, load_with};
 
 mod merge;
 mod outputs;
+pub mod report;
 mod runner;
 mod shard;
 mod summary;

@@ -1,10 +1,10 @@
 //! What a sweep (or a merge) writes: the `Outcome`, the charts, `summary.json`,
-//! `results.csv` and its per-row checksums, staged and moved into place
+//! `results.csv` and its per-row checksums, `summary.md` and `report.html`, staged and moved into place
 //! together (see [`crate::output::Staging::commit_into`]), so the directory
 //! holds one run's files, never a mix. Writes only; must not run points or
 //! compute figures.
 
-use super::{PointResult, SweepError, SweepSummary, charts, results};
+use super::{PointResult, SweepError, SweepSummary, charts, report, results};
 use crate::output::{OutputError, Staging};
 use std::path::{Path, PathBuf};
 
@@ -35,7 +35,8 @@ pub(super) fn output_err(dir: &Path, e: OutputError) -> SweepError {
     }
 }
 
-/// Writes charts, `summary.json`, `results.csv` and `results.fnv64` into
+/// Writes charts, `summary.json`, `results.csv`, `results.fnv64`,
+/// `summary.md` and `report.html` into
 /// `dir`; removes `done_with` (the sweep's progress directory) in the same step.
 pub(super) fn finish(
     dir: &Path,
@@ -59,11 +60,33 @@ pub(super) fn finish(
     files.push(("summary.json".into(), summary.json().into_bytes()));
     files.push((
         "results.csv".into(),
-        results::csv_bytes(&summary.axis_keys(), rows),
+        results::csv_bytes(&summary.axis_keys(), &summary.functions, rows),
     ));
     files.push((
         results::CHECKSUMS.into(),
-        results::checksums(&summary.fingerprint, &summary.axis_keys(), rows),
+        results::checksums(
+            &summary.fingerprint,
+            &summary.axis_keys(),
+            &summary.functions,
+            rows,
+        ),
+    ));
+    // The reports, from the same summary and rows (a merge's equal one
+    // machine's); the page embeds the charts drawn above.
+    let labelled: Vec<(PointResult, Vec<String>)> = rows.to_vec();
+    let pngs: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".png"))
+        .cloned()
+        .collect();
+    let chart_notes: Vec<String> = if with_charts { notes.clone() } else { vec![] };
+    files.push((
+        "summary.md".into(),
+        report::markdown(summary, &labelled).into_bytes(),
+    ));
+    files.push((
+        "report.html".into(),
+        report::html(summary, &labelled, &pngs, &chart_notes).into_bytes(),
     ));
     // Charts of an earlier run that this one did not draw are removed by the
     // commit (they are in the directory's marker, and not in this write).

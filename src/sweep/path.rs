@@ -2,7 +2,11 @@
 //! `capacity_provider.CapacityProviderScalingConfig.ScalingPolicies[0].TargetValue`.
 //!
 //! A path is a list of segments separated by `.`; each segment is a key
-//! (letters, digits, `_`, `-`) followed by any number of `[n]` array indices.
+//! (letters, digits, `_`, `-`) followed by any number of `[…]` selectors into
+//! an array: `[n]`, an index, or `[name]`, the one element (a table) whose
+//! `name` key is that string (`functions[checkout-api]`). A selector of digits
+//! only is an index; quote it to select by name (`functions["007"]`,
+//! `functions['007']`); quotes also allow any character but the quote.
 //! [`set`] writes a value at a path in a `toml::Value`, creating the leaf key
 //! (and missing tables on the way) but never arrays or array elements.
 
@@ -14,6 +18,8 @@ use toml::{Table, Value};
 pub enum Step {
     Key(String),
     Index(usize),
+    /// The element of an array of tables whose `name` is this string.
+    Name(String),
 }
 
 /// A parsed key path.
@@ -41,26 +47,48 @@ pub fn prefix_text(steps: &[Step], upto: usize) -> String {
                 s.push_str(k);
             }
             Step::Index(i) => s.push_str(&format!("[{i}]")),
+            Step::Name(n) => s.push_str(&name_selector(n)),
         }
     }
     s
+}
+
+/// `[name]`, quoted when the bare form would read as an index or not parse.
+fn name_selector(n: &str) -> String {
+    if !n.is_empty() && !n.bytes().all(|b| b.is_ascii_digit()) && n.chars().all(bare_name_char) {
+        format!("[{n}]")
+    } else if n.contains('"') {
+        format!("['{n}']")
+    } else {
+        format!("[\"{n}\"]")
+    }
+}
+
+/// Characters of an unquoted `[name]` selector: those of a function name.
+fn bare_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'
 }
 
 /// Renders one step alone (`traffic` or `functions[3]` for an index step).
 fn step_text(steps: &[Step], at: usize) -> String {
     match &steps[at] {
         Step::Key(k) => k.clone(),
-        Step::Index(i) => {
-            // Name the array the index is into: `functions[3]`.
+        Step::Index(_) | Step::Name(_) => {
+            // Name the array the selector is into: `functions[3]`.
             let key = steps[..at]
                 .iter()
                 .rev()
                 .find_map(|s| match s {
                     Step::Key(k) => Some(k.as_str()),
-                    Step::Index(_) => None,
+                    Step::Index(_) | Step::Name(_) => None,
                 })
                 .unwrap_or("");
-            format!("{key}[{i}]")
+            let sel = match &steps[at] {
+                Step::Index(i) => format!("[{i}]"),
+                Step::Name(n) => name_selector(n),
+                Step::Key(_) => unreachable!("matched above"),
+            };
+            format!("{key}{sel}")
         }
     }
 }
@@ -69,18 +97,18 @@ impl KeyPath {
     pub fn parse(text: &str) -> Result<KeyPath, String> {
         let bad = |why: &str| {
             Err(format!(
-                "malformed key path `{text}`: {why} (expected keys separated by `.`, each with optional `[n]` indices, e.g. `functions[0].traffic.rate`)"
+                "malformed key path `{text}`: {why} (expected keys separated by `.`, each with optional `[n]` indices or `[name]` selectors, e.g. `functions[0].traffic.rate` or `functions[checkout-api].MemorySize`)"
             ))
         };
         if text.trim().is_empty() {
             return bad("empty");
         }
         let mut steps = Vec::new();
-        for seg in text.split('.') {
-            let (key, mut rest) = match seg.find('[') {
-                Some(i) => (&seg[..i], &seg[i..]),
-                None => (seg, ""),
-            };
+        let mut rest = text;
+        loop {
+            // A key, up to `.`, `[` or the end.
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            let key = &rest[..end];
             if key.is_empty() {
                 return bad("empty key");
             }
@@ -91,19 +119,55 @@ impl KeyPath {
                 return bad(&format!("`{key}` is not a bare key"));
             }
             steps.push(Step::Key(key.to_string()));
-            while !rest.is_empty() {
-                let Some(close) = rest.find(']') else {
-                    return bad("unclosed `[`");
+            rest = &rest[end..];
+            // Its selectors.
+            while let Some(inner) = rest.strip_prefix('[') {
+                let (step, after) = match inner.chars().next() {
+                    Some(q @ ('"' | '\'')) => {
+                        let Some(close) = inner[1..].find(q) else {
+                            return bad(&format!("unclosed {q}"));
+                        };
+                        let name = &inner[1..1 + close];
+                        let after = &inner[1 + close + 1..];
+                        let Some(after) = after.strip_prefix(']') else {
+                            return bad("expected `]` after the quoted name");
+                        };
+                        if name.is_empty() {
+                            return bad("empty name in `[]`");
+                        }
+                        (Step::Name(name.to_string()), after)
+                    }
+                    _ => {
+                        let Some(close) = inner.find(']') else {
+                            return bad("unclosed `[`");
+                        };
+                        let sel = &inner[..close];
+                        let step = if sel.is_empty() {
+                            return bad("empty `[]`");
+                        } else if sel.bytes().all(|b| b.is_ascii_digit()) {
+                            match sel.parse() {
+                                Ok(n) => Step::Index(n),
+                                Err(_) => return bad(&format!("index `{sel}` is too large")),
+                            }
+                        } else if sel.chars().all(bare_name_char) {
+                            Step::Name(sel.to_string())
+                        } else {
+                            return bad(&format!(
+                                "`{sel}` is neither an index nor a name (a name of letters, digits, `_`, `.` and `-`, or quoted: [\"…\"])"
+                            ));
+                        };
+                        (step, &inner[close + 1..])
+                    }
                 };
-                if !rest.starts_with('[') {
-                    return bad("text after `]`");
-                }
-                let n: usize = match rest[1..close].parse() {
-                    Ok(n) => n,
-                    Err(_) => return bad(&format!("`{}` is not an index", &rest[1..close])),
-                };
-                steps.push(Step::Index(n));
-                rest = &rest[close + 1..];
+                steps.push(step);
+                rest = after;
+            }
+            if rest.is_empty() {
+                break;
+            }
+            match rest.strip_prefix('.') {
+                Some(r) => rest = r,
+                None => return bad("text after `]`"),
             }
         }
         Ok(KeyPath {
@@ -121,6 +185,19 @@ pub struct PathError {
     /// The path up to and including that segment.
     pub at: String,
     pub why: String,
+    /// The segment is a `[name]` that more than one element has (it exists, twice).
+    pub ambiguous: bool,
+}
+
+impl PathError {
+    /// "`functions[3]` does not exist (why)" or "`functions[api]` is ambiguous (why)".
+    pub fn describe(&self) -> String {
+        if self.ambiguous {
+            format!("`{}` is ambiguous ({})", self.missing, self.why)
+        } else {
+            format!("`{}` does not exist ({})", self.missing, self.why)
+        }
+    }
 }
 
 /// What [`set`] did.
@@ -129,10 +206,73 @@ pub struct SetOutcome {
     /// Index of the first step that did not exist before (a created table or
     /// leaf), if any.
     pub created_from: Option<usize>,
+    /// The path's steps with every `[name]` replaced by its element's index.
+    pub resolved: Vec<Step>,
+}
+
+impl SetOutcome {
+    /// The path with indices for names: `functions[0].MemorySize`.
+    pub fn resolved_text(&self) -> String {
+        if self.resolved.is_empty() {
+            String::new()
+        } else {
+            prefix_text(&self.resolved, self.resolved.len() - 1)
+        }
+    }
+}
+
+/// The index of the one element of `a` (an array of tables) whose `name` is
+/// `name`; otherwise why not (and whether because more than one is).
+fn find_named(a: &[Value], name: &str, array: &str) -> Result<usize, (String, bool)> {
+    let named = |v: &Value| match v {
+        Value::Table(t) => match t.get("name") {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let hits: Vec<usize> = (0..a.len())
+        .filter(|&i| named(&a[i]).as_deref() == Some(name))
+        .collect();
+    match hits.as_slice() {
+        [i] => Ok(*i),
+        [] => {
+            let names: Vec<String> = a
+                .iter()
+                .filter_map(named)
+                .map(|n| format!("{n:?}"))
+                .collect();
+            Err((
+                if names.is_empty() {
+                    format!(
+                        "no element of `{array}` has name = {name:?}: its {} element(s) have no `name`; select by index, `{array}[0]`",
+                        a.len()
+                    )
+                } else {
+                    format!(
+                        "no element of `{array}` has name = {name:?}; the names are {}",
+                        names.join(", ")
+                    )
+                },
+                false,
+            ))
+        }
+        many => {
+            let at: Vec<String> = many.iter().map(|i| format!("`{array}[{i}]`")).collect();
+            Err((
+                format!(
+                    "{} all have name = {name:?}; select one by index",
+                    at.join(", ")
+                ),
+                true,
+            ))
+        }
+    }
 }
 
 /// Writes `new` at `path` in `root`. Missing keys in tables are created (as
-/// tables on the way, as the value at the end); array indices must exist.
+/// tables on the way, as the value at the end); array elements must exist
+/// (an index in range, a name exactly one element has).
 pub fn set(root: &mut Value, path: &KeyPath, new: Value) -> Result<SetOutcome, PathError> {
     let steps = &path.steps;
     let mut cur = root;
@@ -143,9 +283,11 @@ pub fn set(root: &mut Value, path: &KeyPath, new: Value) -> Result<SetOutcome, P
             missing: step_text(steps, i),
             at: prefix_text(steps, i),
             why,
+            ambiguous: false,
         };
         match st {
             Step::Key(k) => {
+                out.resolved.push(st.clone());
                 let Value::Table(t) = cur else {
                     return Err(err(format!(
                         "`{}` is {}, not a table",
@@ -158,7 +300,7 @@ pub fn set(root: &mut Value, path: &KeyPath, new: Value) -> Result<SetOutcome, P
                     )));
                 };
                 if !t.contains_key(k) {
-                    if matches!(steps.get(i + 1), Some(Step::Index(_))) {
+                    if matches!(steps.get(i + 1), Some(Step::Index(_) | Step::Name(_))) {
                         return Err(err(format!(
                             "`{}` does not exist (arrays are not created; add it to the base or [overrides])",
                             prefix_text(steps, i)
@@ -181,7 +323,7 @@ pub fn set(root: &mut Value, path: &KeyPath, new: Value) -> Result<SetOutcome, P
                 }
                 cur = next;
             }
-            Step::Index(n) => {
+            Step::Index(_) | Step::Name(_) => {
                 let Value::Array(a) = cur else {
                     return Err(err(format!(
                         "`{}` is {}, not an array",
@@ -190,12 +332,24 @@ pub fn set(root: &mut Value, path: &KeyPath, new: Value) -> Result<SetOutcome, P
                     )));
                 };
                 let len = a.len();
-                let Some(next) = a.get_mut(*n) else {
-                    return Err(err(format!(
-                        "`{}` has {len} element(s), indices 0..{len}",
-                        prefix_text(steps, i - 1)
-                    )));
+                let n = match st {
+                    Step::Index(n) if *n < len => *n,
+                    Step::Index(_) => {
+                        return Err(err(format!(
+                            "`{}` has {len} element(s), indices 0..{len}",
+                            prefix_text(steps, i - 1)
+                        )));
+                    }
+                    Step::Name(name) => find_named(a, name, &prefix_text(steps, i - 1)).map_err(
+                        |(why, ambiguous)| PathError {
+                            ambiguous,
+                            ..err(why)
+                        },
+                    )?,
+                    Step::Key(_) => unreachable!("matched above"),
                 };
+                out.resolved.push(Step::Index(n));
+                let next = &mut a[n];
                 if last {
                     *next = new;
                     return Ok(out);
@@ -218,6 +372,7 @@ pub fn merge(root: &mut Value, path: &KeyPath, over: &Value) -> Result<(), PathE
                 missing: k.clone(),
                 at: format!("{}.{k}", path.text),
                 why,
+                ambiguous: false,
             })?;
             merge(root, &sub, v)?;
         }
@@ -233,6 +388,7 @@ pub fn get<'a>(root: &'a Value, path: &KeyPath) -> Option<&'a Value> {
         cur = match (st, cur) {
             (Step::Key(k), Value::Table(t)) => t.get(k)?,
             (Step::Index(n), Value::Array(a)) => a.get(*n)?,
+            (Step::Name(name), Value::Array(a)) => a.get(find_named(a, name, "").ok()?)?,
             _ => return None,
         };
     }
@@ -324,7 +480,9 @@ mod tests {
             ]
         );
         assert!(KeyPath::parse("a..b").is_err());
-        assert!(KeyPath::parse("a[x]").is_err());
+        assert!(KeyPath::parse("a[x y]").is_err());
+        assert!(KeyPath::parse("a[]").is_err());
+        assert!(KeyPath::parse("a[0]b").is_err());
         assert!(KeyPath::parse("a[0").is_err());
         assert!(KeyPath::parse("").is_err());
     }
@@ -361,6 +519,60 @@ mod tests {
         let p = KeyPath::parse("name.x").unwrap();
         let e = set(&mut d, &p, Value::Float(5.0)).unwrap_err();
         assert_eq!(e.missing, "x");
+    }
+
+    #[test]
+    fn names_select_elements() {
+        let p = KeyPath::parse("functions[checkout-api].traffic.rate").unwrap();
+        assert_eq!(p.steps[1], Step::Name("checkout-api".into()));
+        // Digits are an index; quoted digits a name; quotes allow dots.
+        let p = KeyPath::parse("functions[007]").unwrap();
+        assert_eq!(p.steps[1], Step::Index(7));
+        let p = KeyPath::parse("functions[\"007\"].MemorySize").unwrap();
+        assert_eq!(p.steps[1], Step::Name("007".into()));
+        let p = KeyPath::parse("functions['api.v2'].MemorySize").unwrap();
+        assert_eq!(p.steps[1], Step::Name("api.v2".into()));
+        assert_eq!(p.steps[2], Step::Key("MemorySize".into()));
+        let p = KeyPath::parse("functions[api.v2].MemorySize").unwrap();
+        assert_eq!(p.steps[1], Step::Name("api.v2".into()));
+        assert!(KeyPath::parse("functions[\"007].x").is_err());
+
+        let mut d = toml::from_str::<Value>(
+            "[[functions]]\nname = \"a\"\n[[functions]]\nname = \"007\"\n[[functions]]\nname = \"b\"\n[[functions]]\nname = \"b\"\n",
+        )
+        .unwrap();
+        let p = KeyPath::parse("functions[\"007\"].MemorySize").unwrap();
+        let o = set(&mut d, &p, Value::Integer(4096)).unwrap();
+        assert_eq!(o.resolved_text(), "functions[1].MemorySize");
+        assert_eq!(
+            get(&d, &KeyPath::parse("functions[1].MemorySize").unwrap()),
+            Some(&Value::Integer(4096))
+        );
+        let e = set(
+            &mut d,
+            &KeyPath::parse("functions[c].MemorySize").unwrap(),
+            Value::Integer(1),
+        )
+        .unwrap_err();
+        assert_eq!(e.missing, "functions[c]");
+        assert!(!e.ambiguous);
+        assert!(e.why.contains(r#""a", "007", "b", "b""#), "{}", e.why);
+        let e = set(
+            &mut d,
+            &KeyPath::parse("functions[b].MemorySize").unwrap(),
+            Value::Integer(1),
+        )
+        .unwrap_err();
+        assert!(e.ambiguous);
+        assert!(
+            e.describe()
+                .contains("`functions[2]`, `functions[3]` all have name = \"b\""),
+            "{}",
+            e.describe()
+        );
+        // Rendering quotes a name that would read as an index.
+        let p = KeyPath::parse("functions[\"007\"].x").unwrap();
+        assert_eq!(prefix_text(&p.steps, 1), "functions[\"007\"]");
     }
 
     #[test]

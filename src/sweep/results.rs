@@ -18,18 +18,58 @@ pub struct RepFigures {
     pub peak_instances: Option<f64>,
 }
 
+/// One function's figures on one platform from one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FnFigures {
+    pub throttle_rate: f64,
+    pub p99_ms: Option<f64>,
+    /// Its share of the platform's monthly cost (`summary.json`'s
+    /// `functions[].lmi_cost` / `default_cost`).
+    pub monthly_usd: f64,
+}
+
+/// One function's figures on both platforms from one run.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FnRep {
+    pub lmi: Option<FnFigures>,
+    pub default: Option<FnFigures>,
+}
+
 /// Both platforms' figures from one run.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct RepResult {
     pub lmi: Option<RepFigures>,
     pub default: Option<RepFigures>,
+    /// Per function, in scenario order; empty with one function (its figures
+    /// are the platform's).
+    pub functions: Vec<FnRep>,
 }
 
 impl RepResult {
     pub fn of(sc: &Scenario, s: &Summary) -> RepResult {
         let months = crate::cost::months(sc.horizon, &sc.pricing);
         let per_month = |n: u64| if months > 0.0 { n as f64 / months } else { 0.0 };
+        let functions = if s.functions.len() < 2 {
+            Vec::new()
+        } else {
+            s.functions
+                .iter()
+                .map(|f| FnRep {
+                    lmi: f.lmi.as_ref().map(|x| FnFigures {
+                        throttle_rate: x.throttle_rate,
+                        p99_ms: x.latency.p99_ms,
+                        monthly_usd: f.lmi_cost.as_ref().map_or(0.0, |c| c.monthly_usd),
+                    }),
+                    default: f.default.as_ref().map(|x| FnFigures {
+                        throttle_rate: x.throttle_rate,
+                        p99_ms: x.latency.p99_ms,
+                        monthly_usd: f.default_cost.as_ref().map_or(0.0, |c| c.monthly_usd),
+                    }),
+                })
+                .collect()
+        };
         RepResult {
+            functions,
             lmi: s.lmi.as_ref().map(|l| RepFigures {
                 throttle_rate: l.figures.throttle_rate,
                 p99_ms: l.figures.latency.p99_ms,
@@ -133,22 +173,84 @@ const METRICS: [&str; 6] = [
     "monthly_invocations",
 ];
 
+/// One function's figures on one platform at one point, over replications.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FnStats {
+    pub throttle_rate: Stat,
+    pub p99_ms: Stat,
+    pub monthly_usd: Stat,
+}
+
+/// Per-function metric names, in column order (`fn.<name>.<platform>_<metric>_mean`).
+const FN_METRICS: [&str; 3] = ["throttle_rate", "p99_ms", "monthly_usd"];
+
+impl FnStats {
+    fn of(reps: &[&FnFigures]) -> FnStats {
+        let col = |f: &dyn Fn(&FnFigures) -> Option<f64>| -> Stat {
+            let xs: Vec<f64> = reps.iter().filter_map(|r| f(r)).collect();
+            Stat::of(&xs)
+        };
+        FnStats {
+            throttle_rate: col(&|r| Some(r.throttle_rate)),
+            p99_ms: col(&|r| r.p99_ms),
+            monthly_usd: col(&|r| Some(r.monthly_usd)),
+        }
+    }
+    fn stats(&self) -> [&Stat; 3] {
+        [&self.throttle_rate, &self.p99_ms, &self.monthly_usd]
+    }
+    fn stats_mut(&mut self) -> [&mut Stat; 3] {
+        [
+            &mut self.throttle_rate,
+            &mut self.p99_ms,
+            &mut self.monthly_usd,
+        ]
+    }
+}
+
+/// One function's figures at one point.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FnPoint {
+    pub lmi: Option<FnStats>,
+    pub default: Option<FnStats>,
+}
+
 /// One point's results.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PointResult {
     pub point: usize,
     pub lmi: Option<PlatformStats>,
     pub default: Option<PlatformStats>,
+    /// Per function, in scenario order (empty with one function).
+    pub functions: Vec<FnPoint>,
 }
 
 impl PointResult {
     pub fn of(point: usize, reps: &[RepResult]) -> PointResult {
         let l: Vec<&RepFigures> = reps.iter().filter_map(|r| r.lmi.as_ref()).collect();
         let d: Vec<&RepFigures> = reps.iter().filter_map(|r| r.default.as_ref()).collect();
+        let nf = reps.iter().map(|r| r.functions.len()).max().unwrap_or(0);
+        let functions = (0..nf)
+            .map(|i| {
+                let l: Vec<&FnFigures> = reps
+                    .iter()
+                    .filter_map(|r| r.functions.get(i)?.lmi.as_ref())
+                    .collect();
+                let d: Vec<&FnFigures> = reps
+                    .iter()
+                    .filter_map(|r| r.functions.get(i)?.default.as_ref())
+                    .collect();
+                FnPoint {
+                    lmi: (!l.is_empty()).then(|| FnStats::of(&l)),
+                    default: (!d.is_empty()).then(|| FnStats::of(&d)),
+                }
+            })
+            .collect();
         PointResult {
             point,
             lmi: (!l.is_empty()).then(|| PlatformStats::of(&l)),
             default: (!d.is_empty()).then(|| PlatformStats::of(&d)),
+            functions,
         }
     }
 
@@ -157,6 +259,16 @@ impl PointResult {
             self.lmi.as_ref()
         } else {
             self.default.as_ref()
+        }
+    }
+
+    /// Function `i`'s figures on platform `name`.
+    pub fn function(&self, i: usize, name: &str) -> Option<&FnStats> {
+        let f = self.functions.get(i)?;
+        if name == "lmi" {
+            f.lmi.as_ref()
+        } else {
+            f.default.as_ref()
         }
     }
 
@@ -174,8 +286,10 @@ fn has_metric(platform: &str, m: &str) -> bool {
     !(platform == "default" && m == "peak_instances")
 }
 
-/// The header of `results.csv`.
-pub fn header(axis_keys: &[String]) -> Vec<String> {
+/// The header of `results.csv`: the point, the axes, each platform's
+/// metrics, then (with two functions or more) each function's
+/// (`fn.<name>.lmi_p99_ms_mean`, …; `functions` are their names).
+pub fn header(axis_keys: &[String], functions: &[String]) -> Vec<String> {
     let mut h = vec!["point".to_string()];
     h.extend(axis_keys.iter().cloned());
     for p in ["lmi", "default"] {
@@ -186,6 +300,14 @@ pub fn header(axis_keys: &[String]) -> Vec<String> {
             }
         }
     }
+    for f in functions {
+        for p in ["lmi", "default"] {
+            for m in FN_METRICS {
+                h.push(format!("fn.{f}.{p}_{m}_mean"));
+                h.push(format!("fn.{f}.{p}_{m}_ci95"));
+            }
+        }
+    }
     h
 }
 
@@ -193,8 +315,9 @@ fn cell(x: Option<f64>) -> String {
     x.map(|v| format!("{v}")).unwrap_or_default()
 }
 
-/// One row of `results.csv`.
-pub fn row(r: &PointResult, labels: &[String]) -> Vec<String> {
+/// One row of `results.csv` (`functions`: how many function column groups
+/// the header has).
+pub fn row(r: &PointResult, labels: &[String], functions: usize) -> Vec<String> {
     let mut out = vec![r.point.to_string()];
     out.extend(labels.iter().cloned());
     for (name, p) in [("lmi", &r.lmi), ("default", &r.default)] {
@@ -202,6 +325,16 @@ pub fn row(r: &PointResult, labels: &[String]) -> Vec<String> {
         let s = p.as_ref().unwrap_or(&blank);
         for (m, st) in METRICS.iter().zip(s.stats()) {
             if has_metric(name, m) {
+                out.push(cell(st.mean));
+                out.push(cell(st.ci95));
+            }
+        }
+    }
+    for i in 0..functions {
+        for p in ["lmi", "default"] {
+            let blank = FnStats::default();
+            let s = r.function(i, p).unwrap_or(&blank);
+            for st in s.stats() {
                 out.push(cell(st.mean));
                 out.push(cell(st.ci95));
             }
@@ -221,10 +354,14 @@ pub fn record_bytes(fields: &[String]) -> Vec<u8> {
 }
 
 /// The whole `results.csv`, rows in the order given.
-pub fn csv_bytes(axis_keys: &[String], rows: &[(PointResult, Vec<String>)]) -> Vec<u8> {
-    let mut out = record_bytes(&header(axis_keys));
+pub fn csv_bytes(
+    axis_keys: &[String],
+    functions: &[String],
+    rows: &[(PointResult, Vec<String>)],
+) -> Vec<u8> {
+    let mut out = record_bytes(&header(axis_keys, functions));
     for (r, labels) in rows {
-        out.extend(record_bytes(&row(r, labels)));
+        out.extend(record_bytes(&row(r, labels, functions.len())));
     }
     out
 }
@@ -247,13 +384,17 @@ pub fn record_checksum(fingerprint: &str, fields: &[String]) -> String {
 pub fn checksums(
     fingerprint: &str,
     axis_keys: &[String],
+    functions: &[String],
     rows: &[(PointResult, Vec<String>)],
 ) -> Vec<u8> {
     let mut out = String::new();
-    out.push_str(&record_checksum(fingerprint, &header(axis_keys)));
+    out.push_str(&record_checksum(fingerprint, &header(axis_keys, functions)));
     out.push('\n');
     for (r, labels) in rows {
-        out.push_str(&record_checksum(fingerprint, &row(r, labels)));
+        out.push_str(&record_checksum(
+            fingerprint,
+            &row(r, labels, functions.len()),
+        ));
         out.push('\n');
     }
     out.into_bytes()
@@ -274,6 +415,7 @@ pub struct Verify<'a> {
 pub fn parse_csv(
     text: &str,
     axis_keys: &[String],
+    functions: &[String],
     what: &str,
     verify: Option<&Verify>,
 ) -> Result<Vec<(PointResult, Vec<String>)>, String> {
@@ -281,7 +423,7 @@ pub fn parse_csv(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let want = header(axis_keys);
+    let want = header(axis_keys, functions);
     let check = |index: usize, line: u64, fields: &[String]| -> Result<(), String> {
         let Some(v) = verify else {
             return Ok(());
@@ -372,6 +514,27 @@ pub fn parse_csv(
                 }
             }
         }
+        for _ in functions {
+            let mut fp = FnPoint::default();
+            for name in ["lmi", "default"] {
+                let mut s = FnStats::default();
+                let mut any = false;
+                for st in s.stats_mut() {
+                    st.mean = num(col)?;
+                    st.ci95 = num(col + 1)?;
+                    any |= st.mean.is_some();
+                    col += 2;
+                }
+                if any {
+                    if name == "lmi" {
+                        fp.lmi = Some(s);
+                    } else {
+                        fp.default = Some(s);
+                    }
+                }
+            }
+            r.functions.push(fp);
+        }
         // Numbers first (a NaN is named as such), then the row as a whole.
         let fields: Vec<String> = rec.iter().map(String::from).collect();
         check(ri + 1, line, &fields)?;
@@ -392,7 +555,21 @@ pub fn parse_csv(
 
 // ---------------------------------------------------------------- analyses
 
-/// Whether a point meets the goal on its platform.
+/// The throttle rate and p99 a goal limits at a point: its function's when it
+/// names one (`goal.function_index`), else its platform's.
+pub fn goal_figures(r: &PointResult, goal: &super::spec::Goal) -> Option<(Stat, Stat)> {
+    match goal.function_index {
+        Some(i) => r
+            .function(i, &goal.platform)
+            .map(|f| (f.throttle_rate, f.p99_ms)),
+        None => r
+            .platform(&goal.platform)
+            .map(|p| (p.throttle_rate, p.p99_ms)),
+    }
+}
+
+/// Whether a point meets the goal on its platform (the limits on its function
+/// when it names one; the cost is always the platform's whole bill).
 pub fn feasible(r: &PointResult, goal: &super::spec::Goal) -> bool {
     let Some(p) = r.platform(&goal.platform) else {
         return false;
@@ -403,13 +580,16 @@ pub fn feasible(r: &PointResult, goal: &super::spec::Goal) -> bool {
     if !cost.is_finite() {
         return false;
     }
+    let Some((throttle, p99)) = goal_figures(r, goal) else {
+        return false;
+    };
     if let Some(max) = goal.max_throttle_rate
-        && p.throttle_rate.mean.is_none_or(|t| t > max)
+        && throttle.mean.is_none_or(|t| t > max)
     {
         return false;
     }
     if let Some(max) = goal.max_p99_ms
-        && p.p99_ms.mean.is_none_or(|t| t > max)
+        && p99.mean.is_none_or(|t| t > max)
     {
         return false;
     }
@@ -570,6 +750,7 @@ mod tests {
                     peak_instances: Some(3.0),
                 }),
                 default: None,
+                functions: vec![],
             },
             RepResult {
                 lmi: Some(RepFigures {
@@ -581,31 +762,32 @@ mod tests {
                     peak_instances: Some(4.0),
                 }),
                 default: None,
+                functions: vec![],
             },
         ];
         let r = PointResult::of(7, &reps);
         let keys = vec!["a.b".to_string()];
-        let bytes = csv_bytes(&keys, &[(r.clone(), vec!["x,y".into()])]);
+        let bytes = csv_bytes(&keys, &[], &[(r.clone(), vec!["x,y".into()])]);
         let text = String::from_utf8(bytes.clone()).unwrap();
-        let back = parse_csv(&text, &keys, "t", None).unwrap();
-        let sums = String::from_utf8(checksums("fp", &keys, &back)).unwrap();
+        let back = parse_csv(&text, &keys, &[], "t", None).unwrap();
+        let sums = String::from_utf8(checksums("fp", &keys, &[], &back)).unwrap();
         let v = Verify {
             fingerprint: "fp",
             sums: sums.lines().collect(),
             what: "s",
         };
-        assert!(parse_csv(&text, &keys, "t", Some(&v)).is_ok());
+        assert!(parse_csv(&text, &keys, &[], "t", Some(&v)).is_ok());
         // An edited number, NaN and inf are refused with file:line.
         let edited = text.replacen("205.062", "105.062", 1);
         assert_ne!(edited, text);
-        let e = parse_csv(&edited, &keys, "t", Some(&v)).unwrap_err();
+        let e = parse_csv(&edited, &keys, &[], "t", Some(&v)).unwrap_err();
         assert!(e.starts_with("t:2: this row does not match"), "{e}");
         for bad in ["NaN", "inf"] {
             let t = text.replacen("205.062", bad, 1);
-            let e = parse_csv(&t, &keys, "t", None).unwrap_err();
+            let e = parse_csv(&t, &keys, &[], "t", None).unwrap_err();
             assert!(e.starts_with("t:2: column `lmi_monthly_usd_mean`"), "{e}");
         }
         assert_eq!(back[0].0, r);
-        assert_eq!(csv_bytes(&keys, &back), bytes);
+        assert_eq!(csv_bytes(&keys, &[], &back), bytes);
     }
 }

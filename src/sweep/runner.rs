@@ -12,9 +12,8 @@ use super::results::{self, RepResult};
 use super::{PointResult, Shard, ShardSummary, Sweep, SweepError, SweepSummary};
 use crate::report;
 use crate::sim;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -86,7 +85,7 @@ fn read_partial(
     };
     if info != want {
         return Err(SweepError::input(format!(
-            "--resume: {} belongs to another sweep (fingerprint {}, shard {:?}; this sweep: fingerprint {}, shard {:?}): the sweep file, its base scenario or the lmi-sim version changed; run without --resume to start over",
+            "--resume: {} belongs to another sweep (fingerprint {}, shard {:?}; this sweep: fingerprint {}, shard {:?}): the sweep file, its base scenario, its --set overrides or the lmi-sim version changed; run without --resume to start over",
             pdir.display(),
             info.fingerprint,
             info.shard.map(|s| s.dir_name()),
@@ -108,9 +107,14 @@ fn read_partial(
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = results::parse_csv(&text, keys, &cp.display().to_string(), None).map_err(|m| {
-        SweepError::input(format!("--resume: {m}; run without --resume to start over"))
-    })?;
+    let rows = results::parse_csv(
+        &text,
+        keys,
+        &sw.function_columns(),
+        &cp.display().to_string(),
+        None,
+    )
+    .map_err(|m| SweepError::input(format!("--resume: {m}; run without --resume to start over")))?;
     let mut out: Vec<PointResult> = Vec::with_capacity(rows.len());
     for (r, labels) in rows {
         let p = r.point;
@@ -161,6 +165,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         )));
     }
     let keys: Vec<String> = sw.axes.iter().map(|a| a.path.text.clone()).collect();
+    let fn_cols = sw.function_columns();
     let labels = |p: usize| -> Vec<String> {
         sw.axes
             .iter()
@@ -198,7 +203,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         let mut f = f;
         std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0)).map_err(|e| out_err(&pdir, e))?;
         if len == 0 {
-            f.write_all(&results::record_bytes(&results::header(&keys)))
+            f.write_all(&results::record_bytes(&results::header(&keys, &fn_cols)))
                 .map_err(|e| out_err(&pdir, e))?;
         }
         f
@@ -223,7 +228,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             crate::output::claim(&pdir, PARTIAL_INFO).map_err(pe)?;
             crate::output::claim(&pdir, PARTIAL_CSV).map_err(pe)?;
             let mut f = std::fs::File::create(&partial_path).map_err(|e| out_err(&pdir, e))?;
-            f.write_all(&results::record_bytes(&results::header(&keys)))
+            f.write_all(&results::record_bytes(&results::header(&keys, &fn_cols)))
                 .and_then(|_| f.flush())
                 .map_err(|e| out_err(&pdir, e))?;
             Ok::<_, SweepError>(f)
@@ -256,18 +261,15 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         best: None,
     });
 
-    let bar = if o.progress && std::io::stderr().is_terminal() {
-        let b =
-            ProgressBar::with_draw_target(Some(mine.len() as u64), ProgressDrawTarget::stderr());
-        if let Ok(st) = ProgressStyle::with_template(
-            "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} points · {per_sec} · ETA {eta} {wide_msg}",
-        ) {
-            b.set_style(st.progress_chars("=> "));
-        }
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    // One unit of work per replication: the ETA follows the mean pace of
+    // finished replications, and the best point so far has a line of its own.
+    let bar = Mutex::new(crate::progress::WorkBar::new(
+        mine.len() as u64 * u64::from(reps),
+        u64::from(reps),
+        "points",
+        o.progress,
+        sw.goal.is_some(),
+    ));
 
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(j) = o.jobs {
@@ -282,7 +284,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         let st = state.lock().unwrap_or_else(|e| e.into_inner());
         st.done.iter().map(Option::is_some).collect()
     };
-    bar.inc(resumed as u64);
+    lock(&bar).add(resumed as u64 * u64::from(reps));
     let work: Vec<(usize, u32)> = (0..mine.len())
         .filter(|&k| !skip[k])
         .flat_map(|k| (0..reps).map(move |r| (k, r)))
@@ -311,7 +313,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             if st.remaining[k] == 0 {
                 let rs: Vec<RepResult> = st.reps[k].iter_mut().filter_map(Option::take).collect();
                 let pr = PointResult::of(p, &rs);
-                let line = results::record_bytes(&results::row(&pr, &labels(p)));
+                let line = results::record_bytes(&results::row(&pr, &labels(p), fn_cols.len()));
                 // A whole line or none: an interrupt waits for the write.
                 let w = crate::output::uninterrupted(|| {
                     st.partial.write_all(&line).and_then(|_| st.partial.flush())
@@ -325,18 +327,15 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
                     && st.best.is_none_or(|(bc, bp)| c < bc || (c == bc && p < bp))
                 {
                     st.best = Some((c, p));
-                    bar.set_message(format!(
-                        "best: #{p} ${c:.2}/month ({})",
-                        describe_short(sw, p)
-                    ));
+                    lock(&bar).set_best(format!("#{p} ${c:.2}/month ({})", describe_short(sw, p)));
                 }
                 st.done[k] = Some(pr);
-                bar.inc(1);
             }
+            lock(&bar).add(1);
             Ok::<(), SweepError>(())
         })
     });
-    bar.finish_and_clear();
+    lock(&bar).finish();
     result?;
     let st = state.into_inner().unwrap_or_else(|e| e.into_inner());
     if let Some(e) = st.partial_error {
@@ -370,6 +369,10 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         ));
     }
     Ok(out)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `key = value, …` of a point, for messages.

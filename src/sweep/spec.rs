@@ -31,6 +31,14 @@ pub struct Goal {
     pub platform: String,
     pub max_throttle_rate: Option<f64>,
     pub max_p99_ms: Option<f64>,
+    /// The function whose throttle rate and p99 the limits apply to (by
+    /// name; `None`: the platform's, all functions together). The cost
+    /// minimised is the platform's whole bill either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// Its index in the scenario (set with `function`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_index: Option<usize>,
 }
 
 impl Goal {
@@ -47,10 +55,17 @@ impl Goal {
         } else {
             "default Lambda"
         };
+        let of = match &self.function {
+            Some(f) if !parts.is_empty() => format!(" for function `{f}`"),
+            _ => String::new(),
+        };
         if parts.is_empty() {
             format!("cheapest {name} configuration")
         } else {
-            format!("cheapest {name} configuration with {}", parts.join(" and "))
+            format!(
+                "cheapest {name} configuration with {}{of}",
+                parts.join(" and ")
+            )
         }
     }
 }
@@ -76,8 +91,11 @@ pub struct Sweep {
     pub shards: Option<u32>,
     pub axes: Vec<Axis>,
     pub goal: Option<Goal>,
-    /// Hash of the sweep file, the base file and the lmi-sim version.
+    /// Hash of the sweep file, the base file, the `--set` overrides (when
+    /// there are any) and the lmi-sim version.
     pub fingerprint: String,
+    /// The `--set` overrides of the base, as recorded (`KEY=VALUE`, values as TOML).
+    pub overrides: Vec<String>,
     /// Every point's scenario, validated, in point order.
     pub points: Vec<Scenario>,
     /// Every point's axis-value indices, in point order.
@@ -85,6 +103,17 @@ pub struct Sweep {
 }
 
 impl Sweep {
+    /// The functions with columns of their own in `results.csv`: every
+    /// function's name with two functions or more, none with one.
+    pub fn function_columns(&self) -> Vec<String> {
+        match self.points.first() {
+            Some(sc) if sc.functions.len() >= 2 => {
+                sc.functions.iter().map(|f| f.name.clone()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The seed of replication `rep` of `point`.
     pub fn run_seed(&self, point: usize, rep: u32) -> u64 {
         derive_seed(derive_seed(self.seed, point as u64), rep as u64)
@@ -131,6 +160,7 @@ struct RawGoal {
     max_throttle_rate: Option<f64>,
     max_p99_ms: Option<f64>,
     platform: Option<String>,
+    function: Option<String>,
 }
 
 /// FNV-1a over bytes, 64 bits.
@@ -150,13 +180,19 @@ pub fn fnv64(parts: &[&[u8]]) -> u64 {
 
 /// Reads and validates a sweep file.
 pub fn load(file: &Path) -> Result<Sweep, SweepError> {
+    load_with(file, &[])
+}
+
+/// Reads and validates a sweep file, with `--set` overrides of its base
+/// (applied after its `[overrides]`, before the axes).
+pub fn load_with(file: &Path, sets: &[crate::overrides::Set]) -> Result<Sweep, SweepError> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         SweepError::input(format!(
             "{}: cannot read the sweep file: {e}",
             file.display()
         ))
     })?;
-    from_str(&text, &file.display().to_string(), file.parent())
+    from_str_with(&text, &file.display().to_string(), file.parent(), sets)
 }
 
 fn num(v: &Value) -> Option<f64> {
@@ -255,6 +291,16 @@ fn name_ok(s: &str) -> bool {
 
 /// Parses a sweep from text. `file` names it in messages; `dir` resolves `base`.
 pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, SweepError> {
+    from_str_with(text, file, dir, &[])
+}
+
+/// [`from_str`] with `--set` overrides of the base.
+pub fn from_str_with(
+    text: &str,
+    file: &str,
+    dir: Option<&Path>,
+    sets: &[crate::overrides::Set],
+) -> Result<Sweep, SweepError> {
     let e = |m: String| SweepError::input(format!("{file}: {m}"));
     let de = toml::Deserializer::parse(text).map_err(|x| {
         e(crate::scenario::elide::elide_snippet(
@@ -346,6 +392,9 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
                 platform,
                 max_throttle_rate: g.max_throttle_rate,
                 max_p99_ms: g.max_p99_ms,
+                // Checked against the base scenario's functions below.
+                function: g.function.clone(),
+                function_index: None,
             })
         }
     };
@@ -391,22 +440,26 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
                 )));
             }
         };
-    let fingerprint = format!(
-        "{:016x}",
-        fnv64(&[
-            crate::report::VERSION.as_bytes(),
-            text.as_bytes(),
-            base_text.as_bytes()
-        ])
-    );
+    let overrides = crate::overrides::records(sets);
+    let joined = overrides.join("\n");
+    let mut parts: Vec<&[u8]> = vec![
+        crate::report::VERSION.as_bytes(),
+        text.as_bytes(),
+        base_text.as_bytes(),
+    ];
+    // Only with overrides, so that a sweep without keeps its fingerprint.
+    if !sets.is_empty() {
+        parts.push(joined.as_bytes());
+    }
+    let fingerprint = format!("{:016x}", fnv64(&parts));
 
     if let Some(ov) = &raw.overrides {
         for (k, v) in ov {
             let p = KeyPath::parse(k).map_err(|m| e(format!("overrides: {m}")))?;
             path::merge(&mut base, &p, v).map_err(|pe| {
                 e(format!(
-                    "overrides.{k}: unknown key path `{k}`: `{}` does not exist: {}",
-                    pe.missing, pe.why
+                    "overrides.{k}: unknown key path `{k}`: {}",
+                    pe.describe()
                 ))
             })?;
         }
@@ -416,6 +469,24 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
                 "overrides: the base with the overrides is not a valid scenario: {m}"
             ))
         })?;
+    }
+
+    if !sets.is_empty() {
+        let before = base.clone();
+        let resolved =
+            crate::overrides::apply(&mut base, sets, &base_label).map_err(SweepError::input)?;
+        if let Some(m) = crate::overrides::blame(
+            &before,
+            &base,
+            sets,
+            &resolved,
+            &base_label,
+            base_dir.as_deref(),
+        ) {
+            return Err(e(format!(
+                "the base with the --set overrides is not a valid scenario: {m}"
+            )));
+        }
     }
 
     // What the base alone says (so that its own problems are not blamed on an axis).
@@ -462,8 +533,9 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
         let mut probe = base.clone();
         let outcome = path::set(&mut probe, &p, values[0].clone()).map_err(|pe| {
             e(format!(
-                "{label}: unknown key path `{key}`: `{}` does not exist ({}; at `{}`)",
-                pe.missing, pe.why, pe.at
+                "{label}: unknown key path `{key}`: {} at `{}`",
+                pe.describe(),
+                pe.at
             ))
         })?;
         if let Some(from) = outcome.created_from
@@ -521,6 +593,35 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
             })?;
         points.push(sc);
     }
+    let names =
+        |sc: &Scenario| -> Vec<String> { sc.functions.iter().map(|f| f.name.clone()).collect() };
+    let functions = points.first().map(names).unwrap_or_default();
+    if let Some(pi) = points.iter().position(|p| names(p) != functions) {
+        return Err(e(format!(
+            "point {pi} has other functions ({}) than point 0 ({}): results.csv has per-function columns, so an axis must not change the functions' names or number",
+            names(&points[pi]).join(", "),
+            functions.join(", ")
+        )));
+    }
+    let mut goal = goal;
+    if let Some(g) = &mut goal
+        && let Some(f) = &g.function
+    {
+        match functions.iter().position(|n| n == f) {
+            // With one function its figures are the platform's.
+            Some(i) => g.function_index = (functions.len() >= 2).then_some(i),
+            None => {
+                return Err(e(format!(
+                    "goal.function = {f:?}: the name of a function of the base scenario: {}",
+                    functions
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+    }
 
     Ok(Sweep {
         name,
@@ -533,6 +634,7 @@ pub fn from_str(text: &str, file: &str, dir: Option<&Path>) -> Result<Sweep, Swe
         axes,
         goal,
         fingerprint,
+        overrides,
         points,
         coords,
     })

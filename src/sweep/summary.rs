@@ -65,6 +65,9 @@ pub struct SweepSummary {
     pub description: String,
     /// Hash of the sweep file, its base scenario file and the lmi-sim version.
     pub fingerprint: String,
+    /// The `--set KEY=VALUE` overrides of the base, in order; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<String>,
     pub seed: u64,
     pub replications: u32,
     /// "both", "lmi" or "default".
@@ -73,6 +76,10 @@ pub struct SweepSummary {
     /// Points in the whole sweep.
     pub points: usize,
     pub axes: Vec<AxisSummary>,
+    /// Functions with columns of their own in `results.csv` (two or more;
+    /// absent with one function).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub functions: Vec<String>,
     /// Set in a shard's summary; `null` for a whole (or merged) sweep.
     pub shard: Option<ShardSummary>,
     pub goal: Option<GoalSummary>,
@@ -92,6 +99,7 @@ impl SweepSummary {
             sweep: sw.name.clone(),
             description: sw.description.clone(),
             fingerprint: sw.fingerprint.clone(),
+            overrides: sw.overrides.clone(),
             seed: sw.seed,
             replications: sw.replications,
             platforms: platforms_name(sw.platforms).into(),
@@ -105,6 +113,7 @@ impl SweepSummary {
                     values: a.labels.clone(),
                 })
                 .collect(),
+            functions: sw.function_columns(),
             shard,
             goal: sw.goal.clone().map(|spec| GoalSummary {
                 spec,
@@ -148,6 +157,7 @@ impl SweepSummary {
             g.feasible_points = n;
             g.pick = pick.map(|r| {
                 let p = r.platform(&g.spec.platform);
+                let limited = super::results::goal_figures(r, &g.spec);
                 Pick {
                     point: r.point,
                     values: self
@@ -160,8 +170,8 @@ impl SweepSummary {
                         })
                         .collect(),
                     monthly_usd: p.and_then(|p| p.monthly_usd.mean),
-                    throttle_rate: p.and_then(|p| p.throttle_rate.mean),
-                    p99_ms: p.and_then(|p| p.p99_ms.mean),
+                    throttle_rate: limited.and_then(|l| l.0.mean),
+                    p99_ms: limited.and_then(|l| l.1.mean),
                 }
             });
             self.goal = Some(g);

@@ -37,6 +37,10 @@ pub fn terminal(o: &Outcome) -> String {
         s.replications,
         if s.replications == 1 { "" } else { "s" }
     ));
+    if !s.overrides.is_empty() {
+        let sets: Vec<String> = s.overrides.iter().map(|o| format!("--set {o}")).collect();
+        out.push_str(&format!("  with {}\n", sets.join(" ")));
+    }
     if let Some(c) = &s.crossover {
         out.push_str(&format!(
             "  crossover: LMI and default Lambda cost the same at ≈ {} invocations/month (≈ ${:.2}/month), between points {} and {}; {} is cheaper above{}\n",

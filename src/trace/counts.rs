@@ -31,6 +31,10 @@ pub trait Intervals: Send {
     fn inferred_interval(&self) -> Option<u64> {
         None
     }
+    /// Notes for the user about what was read (printed by `run`).
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The count formats' replay.
@@ -221,6 +225,10 @@ impl Replay for CountReplay {
 
     fn inferred_interval(&self) -> Option<u64> {
         self.src.inferred_interval()
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.src.notes()
     }
 }
 

@@ -8,7 +8,7 @@
 use super::access_logs::{self, LogCounts, LogRows};
 use super::requests::{RequestReplay, RequestRows};
 use super::units::{fmt_num, show_time};
-use super::{TraceFormat, TraceSpec, azure2019, counts::CsvCounts};
+use super::{TraceFormat, TraceSpec, azure2019, cloudwatch, counts::CsvCounts};
 use crate::request::TraceError;
 use crate::rng::stream;
 use crate::time::SimTime;
@@ -52,9 +52,9 @@ pub struct TraceReport {
     pub skipped: u64,
     /// Azure 2019: functions summed into the series.
     pub functions: Option<u64>,
-    /// Format-specific lines, printed last (access logs: statuses,
-    /// durations, target groups).
-    pub extra: Vec<String>,
+    /// Format-specific lines (CloudWatch: the results found, the one
+    /// selected, missing periods).
+    pub details: Vec<String>,
 }
 
 /// Reads `spec`'s whole trace and reports what it holds; the errors are the
@@ -79,7 +79,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: None,
                 skipped: s.skipped,
                 functions: Some(o.functions),
-                extra: Vec::new(),
+                details: Vec::new(),
             })
         }
         TraceFormat::CsvCounts { interval, .. } => {
@@ -104,9 +104,37 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: None,
                 skipped: st.skipped,
                 functions: None,
-                extra: Vec::new(),
+                details: Vec::new(),
             })
         }
+        TraceFormat::CloudWatch { .. } => {
+            let c = cloudwatch::CloudWatch::open(spec)?;
+            let st = &c.stats;
+            Ok(TraceReport {
+                path,
+                kind: st
+                    .kind
+                    .map_or("CloudWatch metrics", cloudwatch::FileKind::report_name),
+                rows: st.points,
+                first: st.first,
+                last: st.last,
+                interval: Some((
+                    st.interval,
+                    if st.inferred {
+                        IntervalSource::Inferred
+                    } else {
+                        IntervalSource::Given
+                    },
+                )),
+                invocations: st.total,
+                out_of_order: 0,
+                lateness: None,
+                skipped: st.skipped,
+                functions: None,
+                details: st.details(),
+            })
+        }
+        TraceFormat::LambdaLogs { .. } => super::lambda_logs::summary::inspect(spec),
         TraceFormat::Azure2021 | TraceFormat::CsvRequests { .. } => {
             let rows = RequestRows::open(spec)?;
             let replay =
@@ -138,7 +166,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: Some((st.max_late, spec.reorder_window.0)),
                 skipped,
                 functions: None,
-                extra: Vec::new(),
+                details: Vec::new(),
             })
         }
         TraceFormat::ApiGateway { .. } | TraceFormat::Alb { .. } => {
@@ -162,7 +190,7 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 lateness: Some((st.max_late, spec.reorder_window.0)),
                 skipped: rows.skipped,
                 functions: None,
-                extra: access_log_lines(spec, &rows.counts, st.rows),
+                details: access_log_lines(spec, &rows.counts, st.rows),
             })
         }
     }
@@ -269,6 +297,9 @@ impl fmt::Display for TraceReport {
             "    invocations: {}{sel} (before rate_multiplier, the window and the horizon)",
             thousands(self.invocations)
         )?;
+        for d in &self.details {
+            writeln!(f, "    {d}")?;
+        }
         match self.lateness {
             Some((late, window)) if self.out_of_order > 0 => write!(
                 f,
@@ -288,10 +319,6 @@ impl fmt::Display for TraceReport {
                     ""
                 }
             ),
-        }?;
-        for line in &self.extra {
-            write!(f, "\n    {line}")?;
         }
-        Ok(())
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! Two families of sources share the shaping rules (window, offset,
 //! multiplier, loops):
-//! - count formats (`azure2019`, `csv` with `format = "counts"`) yield
+//! - count formats (`azure2019`, `csv` with `format = "counts"`, `cloudwatch`) yield
 //!   intervals with a count of arrivals, spread inside the interval
 //!   ([`counts`]);
 //! - per-request formats (`azure2021`, `csv` with `format = "requests"`, the
@@ -25,9 +25,11 @@
 
 pub mod access_logs;
 pub mod azure2019;
+pub mod cloudwatch;
 pub mod counts;
 pub mod input;
 pub mod inspect;
+pub mod lambda_logs;
 pub mod requests;
 pub mod rfc3339;
 pub mod table;
@@ -72,6 +74,19 @@ pub enum TraceFormat {
         count_column: String,
         /// Interval length; `None`: inferred as the smallest gap between
         /// consecutive interval starts.
+        interval: Option<SimDuration>,
+    },
+    /// Lambda REPORT lines from CloudWatch Logs exports, one file or several
+    /// (pages) read in order ([`lambda_logs`]).
+    LambdaLogs { paths: Vec<PathBuf> },
+    /// CloudWatch metrics: `get-metric-data` or `get-metric-statistics`
+    /// JSON, or the console's CSV download ([`cloudwatch`]).
+    CloudWatch {
+        /// Every file (NextToken pages, adjacent exports); the first is
+        /// [`TraceSpec::path`].
+        paths: Vec<PathBuf>,
+        selector: cloudwatch::Selector,
+        /// The period; `None`: the smallest gap between datapoints.
         interval: Option<SimDuration>,
     },
 }
@@ -164,6 +179,9 @@ impl TraceSpec {
             // concatenated in name order interleave by up to that, plus a
             // request's own time.
             TraceFormat::Alb { .. } => SimDuration::from_secs(360),
+            // Lambda's longest timeout; a scenario sets it to what its logs
+            // need when it is loaded (docs/model.md, "Lambda REPORT logs").
+            TraceFormat::LambdaLogs { .. } => SimDuration::from_secs(900),
             _ => SimDuration::ZERO,
         };
         TraceSpec {
@@ -203,7 +221,8 @@ impl TraceSpec {
             TraceFormat::CsvRequests {
                 duration_column, ..
             } => self.use_durations && duration_column.is_some(),
-            TraceFormat::CsvCounts { .. } => false,
+            TraceFormat::CsvCounts { .. } | TraceFormat::CloudWatch { .. } => false,
+            TraceFormat::LambdaLogs { .. } => self.use_durations,
         }
     }
 
@@ -211,7 +230,9 @@ impl TraceSpec {
     pub fn is_counts(&self) -> bool {
         matches!(
             self.format,
-            TraceFormat::Azure2019 { .. } | TraceFormat::CsvCounts { .. }
+            TraceFormat::Azure2019 { .. }
+                | TraceFormat::CsvCounts { .. }
+                | TraceFormat::CloudWatch { .. }
         )
     }
 }
@@ -273,6 +294,10 @@ pub(crate) trait Replay: Send {
     fn logged(&self) -> Option<crate::request::LoggedOutcomes> {
         None
     }
+    /// Notes about what the trace held.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Wraps a replay with a short look-ahead buffer that gives the offered rate
@@ -330,6 +355,9 @@ impl<R: Replay> RequestStream for Primed<R> {
     fn logged_outcomes(&self) -> Option<crate::request::LoggedOutcomes> {
         self.inner.logged()
     }
+    fn notes(&self) -> Vec<String> {
+        self.inner.notes()
+    }
 }
 
 /// Opens a trace as a request source for function `function`.
@@ -357,6 +385,11 @@ pub fn open(
             let src = counts::CountReplay::new(spec, Box::new(rows), spread_rng, None, horizon)?;
             Ok(Box::new(Primed::new(src)?))
         }
+        TraceFormat::CloudWatch { .. } => {
+            let series = cloudwatch::CloudWatch::open(spec)?;
+            let src = counts::CountReplay::new(spec, Box::new(series), spread_rng, None, horizon)?;
+            Ok(Box::new(Primed::new(src)?))
+        }
         TraceFormat::Azure2021 | TraceFormat::CsvRequests { .. } => {
             let rows = requests::RequestRows::open(spec)?;
             let src = requests::RequestReplay::new(spec, rows, spread_rng, horizon);
@@ -365,6 +398,10 @@ pub fn open(
         TraceFormat::ApiGateway { .. } | TraceFormat::Alb { .. } => {
             let rows = access_logs::LogRows::open(spec, stream(seed, "trace_jitter", fi))?;
             let src = requests::RequestReplay::new(spec, rows, spread_rng, horizon);
+            Ok(Box::new(Primed::new(src)?))
+        }
+        TraceFormat::LambdaLogs { .. } => {
+            let src = lambda_logs::replay::LogReplay::open(spec, spread_rng, horizon)?;
             Ok(Box::new(Primed::new(src)?))
         }
     }

@@ -39,7 +39,7 @@ impl Cx<'_> {
             |x| (0.0..=8.0).contains(&x),
             "a number of GiB in [0, 8]",
         )?;
-        let defaults = [90u64, 140, 240, 250, 20];
+        let defaults = crate::scenario::RUNTIME_INIT_DEFAULT_MS;
         let ri = &m.runtime_init;
         let given = [&ri.python, &ri.nodejs, &ri.java, &ri.dotnet, &ri.rust];
         let mut runtime_init = [SimDuration::ZERO; 5];

@@ -245,7 +245,8 @@ impl Cx<'_> {
                 "select",
                 "spread",
             ],
-            "azure2021" => &["reorder_window", "use_durations", "time_origin"],
+            "azure2021" | "lambda-logs" => &["reorder_window", "use_durations", "time_origin"],
+            "cloudwatch" => &["metric_id", "label", "interval", "spread", "time_origin"],
             "apigateway" => &["reorder_window", "use_durations", "time_origin", "fields"],
             "alb" => &[
                 "reorder_window",
@@ -290,12 +291,25 @@ impl Cx<'_> {
         };
         self.check_keys(key, t, &allowed, &context)?;
 
-        let path = self.trace_path(key, t, "path")?.ok_or_else(|| {
-            self.missing(
-                k("path"),
-                "the trace file, relative to the scenario file's directory",
-            )
-        })?;
+        let log_paths = match source {
+            "lambda-logs" => self.log_paths(key, t)?,
+            _ => Vec::new(),
+        };
+        // CloudWatch: `path` may list several files (NextToken pages).
+        let cw_paths = if source == "cloudwatch" {
+            self.cloudwatch_paths(key, t)?
+        } else {
+            Vec::new()
+        };
+        let path = match log_paths.first().or(cw_paths.first()) {
+            Some(p) => p.clone(),
+            None => self.trace_path(key, t, "path")?.ok_or_else(|| {
+                self.missing(
+                    k("path"),
+                    "the trace file, relative to the scenario file's directory",
+                )
+            })?,
+        };
         let string = |name: &str, default: &str| -> Result<String> {
             match t.get(name) {
                 None => Ok(default.to_string()),
@@ -371,6 +385,8 @@ impl Cx<'_> {
                     }
                 },
             },
+            "lambda-logs" => TraceFormat::LambdaLogs { paths: log_paths },
+            "cloudwatch" => self.cloudwatch_format(key, t, cw_paths)?,
             _ if csv_format == "requests" => TraceFormat::CsvRequests {
                 timestamp_column: string("timestamp_column", "timestamp")?,
                 duration_column: match t.get("duration_column") {

@@ -11,7 +11,8 @@
 //! - `scenario`: the scenario parser and validator (`from_toml_str`).
 //! - `sweep`: the sweep parser (`sweep::spec::from_str`).
 //! - `azure2019`, `azure2019-durations`, `azure2019-memory`, `azure2021`,
-//!   `csv-requests`, `csv-counts`: a mutated trace file of that format behind a
+//!   `csv-requests`, `csv-counts`, `apigateway`, `alb`: a mutated trace file of
+//!   that format behind a
 //!   fixed scenario; what validates is read whole (`validate --deep`'s
 //!   `inspect`, then every arrival, capped) and one input in 16 is simulated.
 //! - `sim`: a mutated scenario that validates is simulated over a horizon
@@ -65,6 +66,8 @@ const TARGETS: &[&str] = &[
     "azure2021",
     "csv-requests",
     "csv-counts",
+    "apigateway",
+    "alb",
     "sim",
 ];
 
@@ -387,6 +390,30 @@ fn trace_seeds(target: &str) -> (Vec<Vec<u8>>, Vec<&'static str>) {
                 "source = \"csv\"\npath = \"t.csv\"\nformat = \"counts\"\ninterval_start_column = \"minute\"\ncount_column = \"n\"\nspread = \"uniform\"",
                 "source = \"csv\"\npath = \"t.csv\"\nformat = \"counts\"\ninterval = \"10s\"\nspread = \"start\"",
                 "source = \"csv\"\npath = \"t.csv\"\nformat = \"counts\"\norder = \"newest_first\"\ntimestamp_unit = \"s\"",
+            ],
+        ),
+        "apigateway" => (
+            vec![
+                b(
+                    "{\"requestTimeEpoch\":\"1764583200457\",\"status\":\"200\",\"integrationLatency\":\"66\",\"responseLatency\":\"71\"}\n{\"requestTime\":\"01/Dec/2025:10:00:01 +0000\",\"status\":429,\"integrationLatency\":\"-\"}\n{\"requestTimeEpoch\":1764583200100,\"status\":\"504\",\"integrationLatency\":30000}\n",
+                ),
+                b(
+                    "2025-12-01T10:00:02.679Z {\"t\":\"1764583202407\",\"code\":200,\"lat_ms\":\"104\",\"total_ms\":122,\"x\":{\"a\":[1,2]}}\n2025-12-01T10:00:02.707Z {\"t\":\"1764583202354\",\"code\":500,\"lat_ms\":\"1\\u0030\",\"total_ms\":203}\n",
+                ),
+            ],
+            vec![
+                "source = \"apigateway\"\npath = \"t.csv\"",
+                "source = \"apigateway\"\npath = \"t.csv\"\nrate_multiplier = 1.5\nloop_count = 2\n[functions.traffic.fields]\nt = \"$context.requestTimeEpoch\"\nlat_ms = \"$context.integrationLatency\"\ntotal_ms = \"$context.responseLatency\"\ncode = \"$context.status\"",
+            ],
+        ),
+        "alb" => (
+            vec![b(concat!(
+                "h2 2025-12-01T10:00:02.914427Z app/a/5 192.0.2.33:55652 - 0.001 0.108 0.000 200 200 638 1909 \"POST https://x:443/api HTTP/1.1\" \"Mozilla/5.0 (X11)\" TLS_AES_128_GCM_SHA256 TLSv1.3 arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/a/7 \"Root=1-d9\" \"x\" \"-\" 10 2025-12-01T10:00:02.805427Z \"forward\" \"-\" \"-\" \"-\" \"200\" \"-\" \"-\" TID_a9\n",
+                "https 2025-12-01T10:00:03.5Z app/a/5 192.0.2.1:1 10.0.0.1:80 -1 -1 -1 502 - 0 0 \"GET https://x:443/ HTTP/1.1\" \"a \\\"b\\\"\" - - arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/b/8 \"Root=1-e0\" \"-\" \"-\" 20 2025-12-01T10:00:01.000000Z \"forward\" \"-\" \"LambdaConnectionError\" \"-\" \"-\" \"-\" \"-\" TID_b0 \"h\" \"/u\" \"-\"\n",
+            ))],
+            vec![
+                "source = \"alb\"\npath = \"t.csv\"",
+                "source = \"alb\"\npath = \"t.csv\"\ntarget_group_arn = \"arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/a/7\"\nreorder_window = \"5s\"",
             ],
         ),
         _ => (Vec::new(), Vec::new()),

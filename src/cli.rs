@@ -762,6 +762,11 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 eprintln!("warning: {n}");
             }
             if !quiet {
+                for (i, l) in run.logged_outcomes.iter().enumerate() {
+                    if let Some(l) = l {
+                        eprintln!("note: functions[{i}] `{}`: {}", sc.functions[i].name, l);
+                    }
+                }
                 for (i, d) in run.inferred_intervals.iter().enumerate() {
                     if let Some(d) = d {
                         eprintln!(

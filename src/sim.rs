@@ -135,6 +135,15 @@ impl ArrivalStream {
             .collect()
     }
 
+    /// Access logs: what the log says became of the requests replayed, per
+    /// function.
+    pub fn logged_outcomes(&self) -> Vec<Option<crate::request::LoggedOutcomes>> {
+        self.feeds
+            .iter()
+            .map(|s| s.requests.logged_outcomes())
+            .collect()
+    }
+
     /// Count traces' interval lengths inferred from their rows, per function.
     pub fn inferred_intervals(&self) -> Vec<Option<crate::time::SimDuration>> {
         self.feeds
@@ -199,6 +208,9 @@ pub struct RunResult {
     pub skipped_rows: Vec<u64>,
     /// Count traces' interval lengths inferred from their rows, per function.
     pub inferred_intervals: Vec<Option<crate::time::SimDuration>>,
+    /// Access logs: throttled and failed requests among those replayed, per
+    /// function.
+    pub logged_outcomes: Vec<Option<crate::request::LoggedOutcomes>>,
     /// Notes about what the traces held (e.g. missing CloudWatch periods),
     /// per function.
     pub trace_notes: Vec<Vec<String>>,
@@ -424,6 +436,7 @@ fn drive(
     Ok(RunResult {
         skipped_rows: arrivals.skipped_rows(),
         inferred_intervals: arrivals.inferred_intervals(),
+        logged_outcomes: arrivals.logged_outcomes(),
         lmi,
         default,
         offered,

@@ -240,6 +240,10 @@ pub struct FunctionSummary {
     pub lmi_cost: Option<LmiFunctionCost>,
     /// Its default-Lambda bill (whole cents; they sum to `default.cost`'s).
     pub default_cost: Option<DefaultFunctionCost>,
+    /// Access-log traces: requests replayed, and those the log shows
+    /// throttled (429) or failed (5xx, no response), which stay arrivals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<crate::request::LoggedOutcomes>,
 }
 
 /// A queue is "in backlog" when its oldest request has waited longer than this [s].
@@ -559,6 +563,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
             default: run.default().map(|r| default_figures(r, Some(i))),
             lmi_sources: source_figures(run.lmi_sources(), &[i], every_s),
             default_sources: source_figures(run.default_sources(), &[i], every_s),
+            access_log: run.logged_outcomes.get(i).copied().flatten(),
         })
         .collect();
     let skipped_trace_rows = run.skipped_rows.iter().sum();

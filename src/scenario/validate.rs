@@ -136,8 +136,7 @@ const NAME_RULE: &str =
     "a non-empty name of at most 128 letters, digits, `_`, `.` and `-` (not `.` or `..`)";
 const RUNTIME_FORMS: &str = "an AWS runtime id: python3.N (e.g. \"python3.13\"), nodejsNN.x (e.g. \"nodejs22.x\"), javaNN (e.g. \"java21\"), dotnetN (e.g. \"dotnet8\"), \"provided.al2023\" or \"provided.al2\" (Rust); or a family name: \"python\", \"nodejs\", \"java\", \"dotnet\", \"rust\"";
 const METRIC: &str = "LambdaCapacityProviderAverageCPUUtilization";
-const TRACE_SOURCES: &str =
-    "\"azure2019\", \"azure2021\", \"csv\", \"cloudwatch\", \"lambda-logs\"";
+const TRACE_SOURCES: &str = "\"azure2019\", \"azure2021\", \"csv\", \"cloudwatch\", \"lambda-logs\", \"apigateway\", \"alb\"";
 
 /// Parses and validates a scenario. `file` names the file in messages;
 /// `base_dir` is where relative paths in the file resolve (trace files in

@@ -5,6 +5,7 @@
 //! Memory stays as flat as in a replay: per-request rows pass through the
 //! bounded reordering window, counts are summed as they are read.
 
+use super::access_logs::{self, LogCounts, LogRows};
 use super::requests::{RequestReplay, RequestRows};
 use super::units::{fmt_num, show_time};
 use super::{TraceFormat, TraceSpec, azure2019, cloudwatch, counts::CsvCounts};
@@ -168,7 +169,65 @@ pub fn inspect(spec: &TraceSpec) -> Result<TraceReport, TraceError> {
                 details: Vec::new(),
             })
         }
+        TraceFormat::ApiGateway { .. } | TraceFormat::Alb { .. } => {
+            let rows = LogRows::open(spec, stream(0, "trace_jitter", 0))?;
+            let replay =
+                RequestReplay::new(spec, rows, stream(0, "trace_spread", 0), SimTime(u64::MAX));
+            let rows = replay.drain_rows()?;
+            let st = &rows.stats;
+            let (Some(first), Some(last)) = (st.first, st.last) else {
+                return Err(TraceError(format!("{path}: no request lines")));
+            };
+            Ok(TraceReport {
+                path,
+                kind: rows.kind(),
+                rows: st.rows,
+                first,
+                last,
+                interval: None,
+                invocations: st.rows,
+                out_of_order: st.out_of_order,
+                lateness: Some((st.max_late, spec.reorder_window.0)),
+                skipped: rows.skipped,
+                functions: None,
+                details: access_log_lines(spec, &rows.counts, st.rows),
+            })
+        }
     }
+}
+
+/// What `validate --deep` adds for an access log.
+fn access_log_lines(spec: &TraceSpec, c: &LogCounts, requests: u64) -> Vec<String> {
+    let mut v = vec![format!(
+        "statuses: {} throttled (429), {} failed (5xx or no response from the target); they stay arrivals, the traffic the function was offered",
+        thousands(c.throttled),
+        thousands(c.failed)
+    )];
+    let with = requests - c.no_duration;
+    v.push(if !spec.use_durations {
+        "durations: not used (use_durations = false): every request takes [functions.work]".into()
+    } else {
+        format!(
+            "durations: {} of {} requests carry the backend's time; {} have none (no integration ran, or the target did not respond) and take [functions.work] (zero work if it is omitted)",
+            thousands(with),
+            thousands(requests),
+            thousands(c.no_duration)
+        )
+    });
+    if let TraceFormat::Alb { target_group_arn } = &spec.format {
+        let which = match target_group_arn {
+            Some(t) => format!(
+                "replaying {t}; {} line(s) of other target groups skipped",
+                thousands(c.other_groups)
+            ),
+            None => "all replayed (set target_group_arn to replay one)".into(),
+        };
+        v.push(format!(
+            "target groups: {}; {which}",
+            access_logs::alb::group_list(c)
+        ));
+    }
+    v
 }
 
 /// 1234567 as "1,234,567".

@@ -11,7 +11,8 @@
 //! - count formats (`azure2019`, `csv` with `format = "counts"`, `cloudwatch`) yield
 //!   intervals with a count of arrivals, spread inside the interval
 //!   ([`counts`]);
-//! - per-request formats (`azure2021`, `csv` with `format = "requests"`) yield
+//! - per-request formats (`azure2021`, `csv` with `format = "requests"`, the
+//!   access logs `apigateway` and `alb` of [`access_logs`]) yield
 //!   one row per request, possibly slightly out of order, put back in order by
 //!   a bounded reordering window ([`requests`]).
 //!
@@ -22,6 +23,7 @@
 //! simulated time `τ − window_start + offset + k × period` in loop k, for
 //! `window_start <= τ < window_end`.
 
+pub mod access_logs;
 pub mod azure2019;
 pub mod cloudwatch;
 pub mod counts;
@@ -60,6 +62,12 @@ pub enum TraceFormat {
         /// Per-request durations in `duration_unit` (`None`: the function's work applies).
         duration_column: Option<String>,
     },
+    /// API Gateway access logs in a JSON format, one object a line.
+    ApiGateway {
+        fields: access_logs::apigateway::Fields,
+    },
+    /// ALB access logs, optionally one target group's lines only.
+    Alb { target_group_arn: Option<String> },
     /// A plain CSV of per-interval counts.
     CsvCounts {
         interval_start_column: String,
@@ -164,7 +172,13 @@ impl TraceSpec {
     /// A spec with the documented defaults for `format` and `path`.
     pub fn new(format: TraceFormat, path: impl Into<PathBuf>) -> Self {
         let reorder = match format {
-            TraceFormat::Azure2021 => SimDuration::from_secs(60),
+            // Logs are written as requests complete: API Gateway's
+            // integrations time out within 30 s.
+            TraceFormat::Azure2021 | TraceFormat::ApiGateway { .. } => SimDuration::from_secs(60),
+            // ALB writes one file per node every 5 minutes; files
+            // concatenated in name order interleave by up to that, plus a
+            // request's own time.
+            TraceFormat::Alb { .. } => SimDuration::from_secs(360),
             // Lambda's longest timeout; a scenario sets it to what its logs
             // need when it is loaded (docs/model.md, "Lambda REPORT logs").
             TraceFormat::LambdaLogs { .. } => SimDuration::from_secs(900),
@@ -195,7 +209,15 @@ impl TraceSpec {
     pub fn supplies_work(&self) -> bool {
         match &self.format {
             TraceFormat::Azure2019 { durations_path, .. } => durations_path.is_some(),
-            TraceFormat::Azure2021 => self.use_durations,
+            TraceFormat::Azure2021 | TraceFormat::Alb { .. } => self.use_durations,
+            TraceFormat::ApiGateway { fields } => {
+                use access_logs::apigateway::Var;
+                self.use_durations
+                    && fields
+                        .keys
+                        .iter()
+                        .any(|k| matches!(k.1, Var::IntegrationLatency | Var::ResponseLatency))
+            }
             TraceFormat::CsvRequests {
                 duration_column, ..
             } => self.use_durations && duration_column.is_some(),
@@ -268,6 +290,10 @@ pub(crate) trait Replay: Send {
     fn inferred_interval(&self) -> Option<u64> {
         None
     }
+    /// Access logs: what became of the requests replayed so far.
+    fn logged(&self) -> Option<crate::request::LoggedOutcomes> {
+        None
+    }
     /// Notes about what the trace held.
     fn notes(&self) -> Vec<String> {
         Vec::new()
@@ -326,6 +352,9 @@ impl<R: Replay> RequestStream for Primed<R> {
     fn inferred_interval(&self) -> Option<SimDuration> {
         self.inner.inferred_interval().map(SimDuration)
     }
+    fn logged_outcomes(&self) -> Option<crate::request::LoggedOutcomes> {
+        self.inner.logged()
+    }
     fn notes(&self) -> Vec<String> {
         self.inner.notes()
     }
@@ -363,6 +392,11 @@ pub fn open(
         }
         TraceFormat::Azure2021 | TraceFormat::CsvRequests { .. } => {
             let rows = requests::RequestRows::open(spec)?;
+            let src = requests::RequestReplay::new(spec, rows, spread_rng, horizon);
+            Ok(Box::new(Primed::new(src)?))
+        }
+        TraceFormat::ApiGateway { .. } | TraceFormat::Alb { .. } => {
+            let rows = access_logs::LogRows::open(spec, stream(seed, "trace_jitter", fi))?;
             let src = requests::RequestReplay::new(spec, rows, spread_rng, horizon);
             Ok(Box::new(Primed::new(src)?))
         }

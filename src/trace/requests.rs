@@ -12,7 +12,7 @@ use super::table::Table;
 use super::units::{self, TimeUnit};
 use super::{Replay, TraceFormat, TraceSpec, split_work};
 use crate::dist::unit_f64;
-use crate::request::{Request, TraceError};
+use crate::request::{LoggedOutcomes, Request, TraceError};
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use std::cmp::Reverse;
@@ -20,11 +20,48 @@ use std::collections::BinaryHeap;
 
 /// One row: arrival [µs in trace units] and the traced duration [µs], if any.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Row {
-    at: i64,
+pub struct Row {
+    pub at: i64,
     /// File order, for ties.
-    seq: u64,
-    dur: Option<u64>,
+    pub seq: u64,
+    pub dur: Option<u64>,
+    /// What the log says became of the request (access logs; `Ok` otherwise).
+    pub outcome: Outcome,
+}
+
+/// What an access log says became of a request. Throttled and failed
+/// requests stay arrivals (the traffic the function was offered); they are
+/// only counted.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    Ok,
+    /// Status 429.
+    Throttled,
+    /// Status 5xx, or no response from the target.
+    Failed,
+}
+
+/// Unsorted per-request rows, as the reordering window reads them.
+pub trait RowSource: Send {
+    /// The next good row, unsorted (bad rows are rejected inside).
+    fn next_row(&mut self) -> Result<Option<Row>, TraceError>;
+    /// A bad row: `Err` (with the skip hint) unless skipping, when it is
+    /// counted and `Ok` is returned.
+    fn reject(&mut self, e: TraceError) -> Result<(), TraceError>;
+    /// `path:line` of the row last read.
+    fn here(&self) -> String;
+    /// How the arrival is found, for messages.
+    fn what(&self) -> &'static str;
+    /// Starts the file over (a new pass, file order counted from 0 again).
+    fn rewind(&mut self) -> Result<(), TraceError>;
+    /// Rows skipped as malformed (first pass).
+    fn skipped(&self) -> u64;
+    /// What the good rows of the first pass held.
+    fn stats(&self) -> &RowStats;
+    /// True when rows carry an [`Outcome`] worth counting (access logs).
+    fn has_outcomes(&self) -> bool {
+        false
+    }
 }
 
 enum Kind {
@@ -50,6 +87,21 @@ pub struct RowStats {
     pub out_of_order: u64,
     /// The most any row arrives before an earlier row [µs].
     pub max_late: u64,
+}
+
+impl RowStats {
+    /// Counts a good row arriving at `at`.
+    pub fn add(&mut self, at: i64) {
+        self.rows += 1;
+        if let Some(l) = self.last
+            && at < l
+        {
+            self.out_of_order += 1;
+            self.max_late = self.max_late.max((l - at) as u64);
+        }
+        self.first = Some(self.first.map_or(at, |f| f.min(at)));
+        self.last = Some(self.last.map_or(at, |l| l.max(at)));
+    }
 }
 
 /// The rows of a per-request file, unsorted.
@@ -169,7 +221,7 @@ impl RequestRows {
     }
 
     /// The next good row, unsorted.
-    fn next_row(&mut self) -> Result<Option<Row>, TraceError> {
+    fn read_row(&mut self) -> Result<Option<Row>, TraceError> {
         while self.t.advance()? {
             let r = match self.kind {
                 Kind::Azure2021 { end, dur } => {
@@ -200,22 +252,14 @@ impl RequestRows {
             match r {
                 Ok((at, dur)) => {
                     if self.t.pass == 0 {
-                        let st = &mut self.stats;
-                        st.rows += 1;
-                        if let Some(l) = st.last
-                            && at < l
-                        {
-                            st.out_of_order += 1;
-                            st.max_late = st.max_late.max((l - at) as u64);
-                        }
-                        st.first = Some(st.first.map_or(at, |f| f.min(at)));
-                        st.last = Some(st.last.map_or(at, |l| l.max(at)));
+                        self.stats.add(at);
                     }
                     self.seq += 1;
                     return Ok(Some(Row {
                         at,
                         seq: self.seq,
                         dur,
+                        outcome: Outcome::Ok,
                     }));
                 }
                 Err(e) => self.t.reject(e)?,
@@ -223,18 +267,39 @@ impl RequestRows {
         }
         Ok(None)
     }
+}
 
+impl RowSource for RequestRows {
+    fn next_row(&mut self) -> Result<Option<Row>, TraceError> {
+        self.read_row()
+    }
+    fn reject(&mut self, e: TraceError) -> Result<(), TraceError> {
+        self.t.reject(e)
+    }
+    fn here(&self) -> String {
+        format!("{}:{}", self.t.name, self.t.line())
+    }
     fn what(&self) -> &'static str {
         match self.kind {
             Kind::Azure2021 { .. } => "end_timestamp − duration",
             Kind::Csv { .. } => "timestamp",
         }
     }
+    fn rewind(&mut self) -> Result<(), TraceError> {
+        self.seq = 0;
+        self.t.rewind()
+    }
+    fn skipped(&self) -> u64 {
+        self.t.skipped
+    }
+    fn stats(&self) -> &RowStats {
+        &self.stats
+    }
 }
 
 /// The per-request formats' replay.
-pub struct RequestReplay {
-    rows: RequestRows,
+pub struct RequestReplay<S: RowSource = RequestRows> {
+    rows: S,
     heap: BinaryHeap<Reverse<Row>>,
     window: i64,
     max_seen: i64,
@@ -257,10 +322,13 @@ pub struct RequestReplay {
     pending: Option<(Request, u64)>,
     horizon: u64,
     done: bool,
+    /// Access logs: what became of the requests replayed so far.
+    logged: Option<LoggedOutcomes>,
 }
 
-impl RequestReplay {
-    pub fn new(spec: &TraceSpec, rows: RequestRows, rng: SimRng, horizon: SimTime) -> Self {
+impl<S: RowSource> RequestReplay<S> {
+    pub fn new(spec: &TraceSpec, rows: S, rng: SimRng, horizon: SimTime) -> Self {
+        let logged = rows.has_outcomes().then(LoggedOutcomes::default);
         RequestReplay {
             rows,
             heap: BinaryHeap::new(),
@@ -283,6 +351,7 @@ impl RequestReplay {
             pending: None,
             horizon: horizon.0,
             done: false,
+            logged,
         }
     }
 
@@ -308,9 +377,8 @@ impl RequestReplay {
                     {
                         let need = (self.max_seen - r.at) as f64 / 1e6;
                         let e = TraceError(format!(
-                            "{}:{}: arrival {} s ({}) is {} s earlier than an arrival already replayed ({} s): rows may be out of arrival order by at most reorder_window = {} s; set reorder_window to at least \"{}s\" in [functions.traffic]",
-                            self.rows.t.name,
-                            self.rows.t.line(),
+                            "{}: arrival {} s ({}) is {} s earlier than an arrival already replayed ({} s): rows may be out of arrival order by at most reorder_window = {} s; set reorder_window to at least \"{}s\" in [functions.traffic]",
+                            self.rows.here(),
                             r.at as f64 / 1e6,
                             self.rows.what(),
                             (le - r.at) as f64 / 1e6,
@@ -318,7 +386,7 @@ impl RequestReplay {
                             self.window as f64 / 1e6,
                             need.ceil().max(1.0)
                         ));
-                        self.rows.t.reject(e)?;
+                        self.rows.reject(e)?;
                         continue;
                     }
                     self.max_seen = self.max_seen.max(r.at);
@@ -330,9 +398,15 @@ impl RequestReplay {
 
     /// Reads the whole file through the reordering window (the same checks
     /// as a replay, no horizon); returns what the rows held and the rows skipped.
-    pub fn drain(mut self) -> Result<(RowStats, u64), TraceError> {
+    pub fn drain(self) -> Result<(RowStats, u64), TraceError> {
+        let rows = self.drain_rows()?;
+        Ok((rows.stats().clone(), rows.skipped()))
+    }
+
+    /// As [`Self::drain`], giving back the row source (and what it counted).
+    pub fn drain_rows(mut self) -> Result<S, TraceError> {
         while self.pop_sorted()?.is_some() {}
-        Ok((self.rows.stats.clone(), self.rows.t.skipped))
+        Ok(self.rows)
     }
 
     fn end_loop(&mut self) -> Result<(), TraceError> {
@@ -365,12 +439,11 @@ impl RequestReplay {
         self.eof = false;
         self.last_emitted = None;
         self.max_seen = i64::MIN;
-        self.rows.seq = 0;
-        self.rows.t.rewind()
+        self.rows.rewind()
     }
 }
 
-impl Replay for RequestReplay {
+impl<S: RowSource> Replay for RequestReplay<S> {
     fn next(&mut self) -> Result<Option<Request>, TraceError> {
         if let Some((r, more)) = &mut self.pending {
             let r = *r;
@@ -428,11 +501,26 @@ impl Replay for RequestReplay {
             if copies > 1 {
                 self.pending = Some((req, copies - 1));
             }
+            if let Some(l) = &mut self.logged {
+                l.requests += copies;
+                if work.is_none() {
+                    l.no_duration += copies;
+                }
+                match row.outcome {
+                    Outcome::Ok => {}
+                    Outcome::Throttled => l.throttled += copies,
+                    Outcome::Failed => l.failed += copies,
+                }
+            }
             return Ok(Some(req));
         }
     }
 
     fn skipped(&self) -> u64 {
-        self.rows.t.skipped
+        self.rows.skipped()
+    }
+
+    fn logged(&self) -> Option<LoggedOutcomes> {
+        self.logged
     }
 }

@@ -2,6 +2,7 @@
 //! hand-parsed tables of `[functions.work]` and `[functions.traffic]`.
 
 use super::*;
+use crate::trace::access_logs::apigateway::Fields as ApiFields;
 
 impl Cx<'_> {
     // ---------------------------------------------------------------- dists
@@ -246,6 +247,13 @@ impl Cx<'_> {
             ],
             "azure2021" | "lambda-logs" => &["reorder_window", "use_durations", "time_origin"],
             "cloudwatch" => &["metric_id", "label", "interval", "spread", "time_origin"],
+            "apigateway" => &["reorder_window", "use_durations", "time_origin", "fields"],
+            "alb" => &[
+                "reorder_window",
+                "use_durations",
+                "time_origin",
+                "target_group_arn",
+            ],
             "csv" if csv_format == "requests" => &[
                 "format",
                 "timestamp_column",
@@ -359,6 +367,24 @@ impl Cx<'_> {
                 }
             }
             "azure2021" => TraceFormat::Azure2021,
+            "apigateway" => TraceFormat::ApiGateway {
+                fields: self.apigateway_fields(key, t)?,
+            },
+            "alb" => TraceFormat::Alb {
+                target_group_arn: match t.get("target_group_arn") {
+                    None => None,
+                    Some(Value::String(s)) if s.trim().starts_with("arn:") => {
+                        Some(s.trim().to_string())
+                    }
+                    Some(o) => {
+                        return Err(self.bad(
+                            k("target_group_arn"),
+                            o,
+                            "a target group ARN as the log's target_group_arn field holds it, e.g. \"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/checkout/73e2d6bc24d8a067\"",
+                        ));
+                    }
+                },
+            },
             "lambda-logs" => TraceFormat::LambdaLogs { paths: log_paths },
             "cloudwatch" => self.cloudwatch_format(key, t, cw_paths)?,
             _ if csv_format == "requests" => TraceFormat::CsvRequests {
@@ -488,6 +514,65 @@ impl Cx<'_> {
             spec.time_origin = Some(r.map_err(|why| self.bad(k("time_origin"), v, allowed(why)))?);
         }
         Ok(spec)
+    }
+
+    /// `fields` of an API Gateway access log: JSON key = "$context.<variable>"
+    /// pairs, as in the access-log format; keys named after the variables when
+    /// omitted.
+    pub(super) fn apigateway_fields(&self, key: &str, t: &Table) -> Result<ApiFields> {
+        use crate::trace::access_logs::apigateway::{Var, known_list, variable};
+        let fkey = format!("{key}.fields");
+        let form = "a table of JSON key = \"$context.<variable>\" pairs, as in the stage's access-log format, e.g. [functions.traffic.fields] ts = \"$context.requestTimeEpoch\"";
+        let m = match t.get("fields") {
+            None => return Ok(ApiFields::default()),
+            Some(Value::Table(m)) => m,
+            Some(o) => return Err(self.bad(fkey, o, form)),
+        };
+        let mut keys: Vec<(String, Var)> = Vec::new();
+        for (jk, v) in m {
+            let bare = !jk.is_empty()
+                && jk
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            let ikey = if bare {
+                format!("{fkey}.{jk}")
+            } else {
+                format!("{fkey}.{jk:?}")
+            };
+            let Value::String(name) = v else {
+                return Err(self.bad(ikey, v, known_list()));
+            };
+            match variable(name) {
+                Ok(Some(var)) => {
+                    if let Some(other) = keys.iter().find(|k| k.1 == var)
+                        && var != Var::IntegrationLatency
+                    {
+                        return Err(self.bad(
+                            ikey,
+                            quoted(name),
+                            format!(
+                                "each variable at most once; key `{}` already holds it",
+                                other.0
+                            ),
+                        ));
+                    }
+                    keys.push((jk.clone(), var));
+                }
+                Ok(None) => {}
+                Err(why) => return Err(self.bad(ikey, quoted(name), why)),
+            }
+        }
+        if !keys
+            .iter()
+            .any(|k| matches!(k.1, Var::RequestTimeEpoch | Var::RequestTime))
+        {
+            return Err(self.bad(
+                fkey,
+                "(no arrival)",
+                "a key mapped to \"$context.requestTimeEpoch\" (the arrival in ms, preferred) or \"$context.requestTime\"",
+            ));
+        }
+        Ok(ApiFields { keys })
     }
 
     /// A trace file key: resolved against the scenario's directory and opened

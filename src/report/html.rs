@@ -317,10 +317,22 @@ pub fn html(
     if let Some((name, text)) = scenario {
         let _ = writeln!(
             b,
-            "<h2 id=\"scenario\">Scenario <code>{}</code></h2>\n<pre>{}</pre>",
-            escape(name),
-            escape(text)
+            "<h2 id=\"scenario\">Scenario <code>{}</code></h2>",
+            escape(name)
         );
+        if !s.overrides.is_empty() {
+            let sets: Vec<String> = s
+                .overrides
+                .iter()
+                .map(|o| format!("<code>--set {}</code>", escape(o)))
+                .collect();
+            let _ = writeln!(
+                b,
+                "<p><strong>Run with overrides</strong> on top of the file below: {}.</p>",
+                sets.join(" ")
+            );
+        }
+        let _ = writeln!(b, "<pre>{}</pre>", escape(text));
     }
     let _ = writeln!(
         b,

@@ -60,6 +60,10 @@ pub fn markdown(s: &Summary) -> String {
         let _ = writeln!(o, "{}\n", s.description.trim());
     }
     let _ = writeln!(o, "{}\n", tables::run_line(s));
+    if !s.overrides.is_empty() {
+        let sets: Vec<String> = s.overrides.iter().map(|x| format!("`--set {x}`")).collect();
+        let _ = writeln!(o, "Run with overrides: {}\n", sets.join(" "));
+    }
     if let Some((cheaper, text)) = tables::verdict(s) {
         let mark = if cheaper { "✅" } else { "⚠️" };
         let _ = writeln!(o, "> {mark} **{text}**");

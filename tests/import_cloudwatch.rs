@@ -418,7 +418,16 @@ fn partial_data_and_next_token_say_to_fetch_the_rest() {
 
 #[test]
 fn unknown_metric_id_or_label_lists_what_there_is() {
-    let d = sample_dir();
+    // A copy of the samples: the CLI check writes its scenario beside them.
+    let tmp = tempfile::tempdir().unwrap();
+    for f in [
+        "get-metric-data-page1.json",
+        "get-metric-data-page2.json",
+        "console-checkout-api.csv",
+    ] {
+        std::fs::copy(sample_dir().join(f), tmp.path().join(f)).unwrap();
+    }
+    let d = tmp.path().to_path_buf();
     both(
         &d,
         "path = [\"get-metric-data-page1.json\", \"get-metric-data-page2.json\"]\nmetric_id = \"invocatons\"",

@@ -13,7 +13,7 @@
 //! instance_types = ["c7i.2xlarge", "m7i.2xlarge"]   # each alone; or instance_families
 //! memory = [2048, 4096]
 //! gib_per_vcpu = [2, 4]
-//! per_ee_concurrency = [16, 32, 64]
+//! per_ee_concurrency = [16, 32, 64]   # 1..=1600, at most 64 × EE vCPUs
 //! cpu_target = [30, 45, 60]
 //! min_execution_environments = [3]
 //! max_vcpu = [400]
@@ -327,15 +327,17 @@ pub fn parse(raw: Option<&Value>, sc: &Scenario) -> Result<Spec, String> {
         Some(v) => v.clone(),
         None => {
             let c = f.max_concurrency as i64;
+            // Values above 64 × the EE's vCPUs are invalid candidates (the
+            // scenario's own check), not silently dropped.
             let mut v: Vec<i64> = [c / 2, c, c * 2]
                 .into_iter()
-                .filter(|x| (1..=64).contains(x))
+                .filter(|x| (1..=1600).contains(x))
                 .collect();
             v.dedup();
             v
         }
     };
-    ints("lmi.per_ee_concurrency", &conc, 1, 64)?;
+    ints("lmi.per_ee_concurrency", &conc, 1, 1600)?;
     lmi.push(knob_ints(
         "per_ee_concurrency",
         format!("{fp}.PerExecutionEnvironmentMaxConcurrency"),

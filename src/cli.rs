@@ -630,6 +630,9 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
                 sc.horizon,
                 sc.provider.instance_types.len()
             );
+            if sc.calendar.is_some() {
+                println!("  month: {}", crate::calendar::basis(&sc).basis);
+            }
             Ok(())
         }
         Command::Run {
@@ -693,8 +696,12 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             let run = run.map_err(|e| CliError::Source(e.to_string()))?;
             let sim_wall = t0.elapsed();
             let mut summary = report::summarize(&sc, &run, platforms);
+            // A calendar's special days, then the month they make.
+            let days = crate::calendar::run_special_days(&sc, platforms, threads, !quiet)
+                .map_err(CliError::Source)?;
+            crate::calendar::apply(&mut summary, &sc, &run, &days);
             summary.overrides = crate::overrides::records(&sets);
-            let checked = crate::slo::evaluate(&gates, &summary);
+            let checked = crate::calendar::gates(&gates, &summary, &days);
             summary.slo.extend(checked);
             let dir = crate::output::run_dir(&out, &sc.name);
             let out_err = |e: std::io::Error| CliError::Output {

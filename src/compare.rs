@@ -26,7 +26,11 @@ pub struct Side {
 
 impl Side {
     fn str(&self, key: &str) -> String {
-        match self.json.get(key) {
+        let mut v = Some(&self.json);
+        for k in key.split('.') {
+            v = v.and_then(|v| v.get(k));
+        }
+        match v {
             Some(Value::String(s)) => s.clone(),
             Some(v) => v.to_string(),
             None => "?".into(),
@@ -295,6 +299,16 @@ pub fn notes(a: &Side, b: &Side) -> Vec<String> {
             "different horizons ({} and {}): compare the monthly costs and rates, not counts or horizon costs",
             ha.map_or("?".into(), horizon),
             hb.map_or("?".into(), horizon)
+        ));
+    }
+    if a.str("month.basis") != b.str("month.basis")
+        && a.str("month.basis") != "?"
+        && b.str("month.basis") != "?"
+    {
+        n.push(format!(
+            "monthly figures on different bases: A {}; B {}",
+            a.str("month.basis"),
+            b.str("month.basis")
         ));
     }
     if a.str("arrivals_checksum") == b.str("arrivals_checksum") {

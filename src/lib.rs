@@ -7,6 +7,7 @@
 //! temporary file ([`rowlog`]), so memory does not grow with the horizon.
 //! Scenario parsing, reports, charts and the CLI sit around it.
 
+pub mod calendar;
 pub mod catalog;
 pub mod charts;
 pub mod cli;

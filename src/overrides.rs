@@ -97,7 +97,7 @@ fn related(set: &str, key: &str) -> bool {
 
 /// A scenario error without the TOML snippet of the text lmi-sim serialised
 /// (its line numbers are not the file's).
-fn without_snippet(e: &ConfigError) -> String {
+pub fn without_snippet(e: &ConfigError) -> String {
     match e {
         ConfigError::Toml { file, key, message } => {
             let kept: Vec<&str> = message

@@ -145,6 +145,17 @@ impl RunDisplay {
     /// Starts drawing `progress` against `horizon` on stderr, when stderr is
     /// a terminal and `enabled`; otherwise draws nothing.
     pub fn start(progress: Arc<RunProgress>, horizon: SimDuration, enabled: bool) -> RunDisplay {
+        Self::labelled(progress, horizon, enabled, String::new())
+    }
+
+    /// Like [`RunDisplay::start`], with `label` before the simulated time
+    /// (a calendar's special day: `black-friday (day 1 of 1): `).
+    pub fn labelled(
+        progress: Arc<RunProgress>,
+        horizon: SimDuration,
+        enabled: bool,
+        label: String,
+    ) -> RunDisplay {
         let stop = Arc::new(AtomicBool::new(false));
         if !enabled || !std::io::stderr().is_terminal() {
             return RunDisplay { stop, thread: None };
@@ -166,7 +177,10 @@ impl RunDisplay {
                     let r = progress.reached().min(horizon.0);
                     bar.set_prefix(fmt_wall(t0.elapsed()));
                     bar.set_position(r);
-                    bar.set_message(run_line(t0.elapsed(), SimDuration(r), horizon));
+                    bar.set_message(format!(
+                        "{label}{}",
+                        run_line(t0.elapsed(), SimDuration(r), horizon)
+                    ));
                     bar.tick();
                     std::thread::park_timeout(TICK);
                 }

@@ -421,6 +421,10 @@ pub struct GateResult {
     /// for a p99), which fails the gate.
     pub value: Option<f64>,
     pub pass: bool,
+    /// A calendar's special day the gate was measured on (`[calendar]`);
+    /// absent: the run itself (the typical day, and the month's cost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
 }
 
 /// The measured value of `m` on figures `f`, sources `s`, monthly cost `cost`.
@@ -504,6 +508,7 @@ pub fn evaluate(gates: &[Gate], s: &Summary) -> Vec<GateResult> {
                 unit: g.metric.unit(),
                 value: v,
                 pass: v.is_some_and(|v| g.op.holds(v, g.threshold)),
+                day: None,
             });
         }
     }

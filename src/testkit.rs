@@ -148,6 +148,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
         pricing: default_pricing(),
         notes: Vec::new(),
         slo: Vec::new(),
+        calendar: None,
     }
 }
 

@@ -33,8 +33,11 @@ pub const SKIPPED_TRACE_ROWS: &str = "skipped_trace_rows";
 /// A `lambda-logs` trace written at another Memory Size than the function's `MemorySize`.
 pub const LOG_MEMORY_SIZE_MISMATCH: &str = "log_memory_size_mismatch";
 
+/// A calendar day (`[calendar]`) simulated on a horizon other than 24 h.
+pub const CALENDAR_DAY_SCALED: &str = "calendar_day_scaled";
+
 /// Every code, in the order the README table lists them.
-pub const CODES: [&str; 11] = [
+pub const CODES: [&str; 12] = [
     WARM_EES_BELOW_MIN,
     BARE_SECONDS_IN_WORK,
     SHARED_CPU_TARGET,
@@ -46,6 +49,7 @@ pub const CODES: [&str; 11] = [
     OVERSIZED_INSTANCE_TYPE,
     SKIPPED_TRACE_ROWS,
     LOG_MEMORY_SIZE_MISMATCH,
+    CALENDAR_DAY_SCALED,
 ];
 
 /// Throttle rate above which a platform gets a [`HIGH_THROTTLE_RATE`] warning

@@ -89,6 +89,11 @@ pub struct Figures {
     /// The oldest queued request's peak age [s] (functions with a queue).
     pub queue_age_s: Option<f64>,
     pub monthly_usd: f64,
+    /// With a `[calendar]`: the worst throttle rate of its special days
+    /// (`throttle_rate`, `p99_ms` and `queue_age_s` are then the worst of all
+    /// days, and `monthly_usd` the calendar month's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub special_days_throttle_rate: Option<f64>,
 }
 
 /// What happened to a candidate.
@@ -298,28 +303,53 @@ pub fn rung_horizons(
         .collect()
 }
 
+/// A candidate's figures: the run's, or with a calendar the worst of its
+/// days (throttle rate, p99, queue age) and the calendar month's cost.
 fn figures(sc: &Scenario, plat: Plat) -> Result<Figures, String> {
     let run = sim::run(sc, plat.platforms()).map_err(|e| e.0)?;
-    let s = crate::report::summarize(sc, &run, plat.platforms());
-    let (fig, cost, src) = match plat {
-        Plat::Lmi => {
-            let l = s.lmi.as_ref().ok_or("no LMI result")?;
-            (&l.figures, l.cost.monthly_usd, l.sources.as_ref())
-        }
-        Plat::DefaultLambda => {
-            let d = s.default.as_ref().ok_or("no default-Lambda result")?;
-            (&d.figures, d.cost.monthly_usd, d.sources.as_ref())
-        }
+    let mut s = crate::report::summarize(sc, &run, plat.platforms());
+    let days = crate::calendar::run_special_days(sc, plat.platforms(), 1, false)?;
+    crate::calendar::apply(&mut s, sc, &run, &days);
+    let pick = |s: &crate::report::Summary| -> Result<Figures, String> {
+        let (fig, cost, src) = match plat {
+            Plat::Lmi => {
+                let l = s.lmi.as_ref().ok_or("no LMI result")?;
+                (&l.figures, l.cost.monthly_usd, l.sources.as_ref())
+            }
+            Plat::DefaultLambda => {
+                let d = s.default.as_ref().ok_or("no default-Lambda result")?;
+                (&d.figures, d.cost.monthly_usd, d.sources.as_ref())
+            }
+        };
+        Ok(Figures {
+            horizon_s: s.horizon_s,
+            invocations: fig.invocations,
+            throttled: fig.throttled,
+            throttle_rate: fig.throttle_rate,
+            p99_ms: fig.latency.p99_ms,
+            queue_age_s: src.map(|x| x.peak_oldest_age_s),
+            monthly_usd: cost,
+            special_days_throttle_rate: None,
+        })
     };
-    Ok(Figures {
-        horizon_s: sc.horizon.as_secs_f64(),
-        invocations: fig.invocations,
-        throttled: fig.throttled,
-        throttle_rate: fig.throttle_rate,
-        p99_ms: fig.latency.p99_ms,
-        queue_age_s: src.map(|x| x.peak_oldest_age_s),
-        monthly_usd: cost,
-    })
+    let mut f = pick(&s)?;
+    for d in &days {
+        let g = pick(&d.summary)?;
+        f.throttle_rate = f.throttle_rate.max(g.throttle_rate);
+        f.special_days_throttle_rate = Some(
+            f.special_days_throttle_rate
+                .map_or(g.throttle_rate, |r| r.max(g.throttle_rate)),
+        );
+        f.p99_ms = match (f.p99_ms, g.p99_ms) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        f.queue_age_s = match (f.queue_age_s, g.queue_age_s) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(f)
 }
 
 fn pct(x: f64) -> String {
@@ -392,6 +422,7 @@ fn mean_figures(fs: &[Figures]) -> Figures {
         p99_ms: opt(&|f| f.p99_ms),
         queue_age_s: opt(&|f| f.queue_age_s),
         monthly_usd: m(&|f| f.monthly_usd),
+        special_days_throttle_rate: opt(&|f| f.special_days_throttle_rate),
     }
 }
 
@@ -491,6 +522,8 @@ pub fn search(
                     } else {
                         f.throttle_rate
                     };
+                    // Special days are judged on the rung's horizon as run.
+                    let tr = tr.max(f.special_days_throttle_rate.unwrap_or(0.0));
                     let m = misses(&f, tr, &spec.slos, false);
                     let worst = m.first().map_or(0.0, |x| x.0);
                     let plausible = worst <= PLAUSIBLE_SLACK;
@@ -508,7 +541,8 @@ pub fn search(
                 .as_ref()
                 .expect("ranked candidates have figures");
             let why = if implausible {
-                let tr = f.throttled as f64 / arrivals_full.max(1) as f64;
+                let tr = (f.throttled as f64 / arrivals_full.max(1) as f64)
+                    .max(f.special_days_throttle_rate.unwrap_or(0.0));
                 let m = misses(f, tr, &spec.slos, false);
                 format!(
                     "on the first {}: {}",

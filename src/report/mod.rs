@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 mod csv;
 mod diagnose;
-mod function_cost;
+pub mod function_cost;
 pub mod html;
 pub mod markdown;
 pub mod tables;
@@ -350,6 +350,12 @@ pub struct Summary {
     /// SLO gates (the scenario's `[slo]`, then `--check`s), each with its
     /// measured value and verdict; empty when there are none.
     pub slo: Vec<crate::slo::GateResult>,
+    /// What every monthly figure is made of: the horizon repeated, or the
+    /// scenario's calendar.
+    pub month: crate::calendar::MonthBasis,
+    /// The calendar month day by day (`[calendar]`); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<crate::calendar::CalendarSummary>,
 }
 
 fn rate(n: u64, d: u64) -> f64 {
@@ -602,6 +608,8 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         comparison,
         warnings,
         slo: Vec::new(),
+        month: crate::calendar::repeated_basis(sc),
+        calendar: None,
     };
     s.slo = crate::slo::evaluate(&sc.slo, &s);
     s

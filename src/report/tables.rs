@@ -277,7 +277,7 @@ fn sources(c: &Cols) -> Option<Table> {
     })
 }
 
-fn cost(c: &Cols, horizon_s: f64) -> Table {
+fn cost(c: &Cols, s: &Summary) -> Table {
     let lc = c.lmi.map(|x| &x.cost);
     let dc = c.default.map(|x| &x.cost);
     let usd = |x: Option<f64>| x.map(fmt_usd);
@@ -310,7 +310,7 @@ fn cost(c: &Cols, horizon_s: f64) -> Table {
     ));
     let highlight = Some(rows.len());
     rows.push(c.split(
-        "per 730-hour month",
+        &super::terminal::month_label(s),
         usd(lc.map(|c| c.monthly_usd)),
         usd(dc.map(|c| c.monthly_usd)),
     ));
@@ -323,12 +323,55 @@ fn cost(c: &Cols, horizon_s: f64) -> Table {
         title: "Cost".into(),
         columns: c.heads("USD"),
         rows,
-        note: Some(format!(
-            "The month is the {} simulated, repeated to fill 730 hours.",
-            horizon(horizon_s)
-        )),
+        note: Some(format!("Monthly figures: {}.", s.month.basis)),
         highlight,
         all_text: false,
+    }
+}
+
+/// A calendar month by kind of day: throttles, p99 and cost of each.
+fn calendar(c: &Cols, s: &Summary) -> Option<Table> {
+    let cal = s.calendar.as_ref()?;
+    let mut rows = Vec::new();
+    for e in &cal.entries {
+        let cell = |f: &dyn Fn(&crate::calendar::DayFigures) -> String| {
+            (e.lmi.as_ref().map(f), e.default.as_ref().map(f))
+        };
+        let head = format!(
+            "{} × {} ({} simulated)",
+            fmt_days(e.days),
+            e.name,
+            horizon(e.horizon_s)
+        );
+        rows.push(c.split(&head, Some(String::new()), Some(String::new())));
+        let (a, b) =
+            cell(&|x| format!("{} ({})", fmt_count(x.throttled), fmt_pct(x.throttle_rate)));
+        rows.push(c.split("↳ throttled", a, b));
+        let (a, b) = cell(&|x| fmt_ms(x.p99_ms));
+        rows.push(c.split("↳ latency p99", a, b));
+        let (a, b) = cell(&|x| fmt_usd(x.day_usd));
+        rows.push(c.split("↳ cost of one day", a, b));
+        let (a, b) = cell(&|x| fmt_usd(x.month_usd));
+        rows.push(c.split("↳ these days in the month", a, b));
+    }
+    Some(Table {
+        title: "Calendar month".into(),
+        columns: c.heads(""),
+        rows,
+        note: Some(format!(
+            "{}; the tables below are the typical day's.",
+            s.month.basis
+        )),
+        highlight: None,
+        all_text: false,
+    })
+}
+
+fn fmt_days(d: f64) -> String {
+    if (d - d.round()).abs() < 1e-9 {
+        format!("{d:.0}")
+    } else {
+        format!("{d:.2}")
     }
 }
 
@@ -351,7 +394,9 @@ pub fn run_tables(s: &Summary) -> Vec<Table> {
         lmi: s.lmi.as_ref(),
         default: s.default.as_ref(),
     };
-    let mut out = vec![cost(&c, s.horizon_s), requests(&c), latency(&c)];
+    let mut out = vec![cost(&c, s)];
+    out.extend(calendar(&c, s));
+    out.extend([requests(&c), latency(&c)]);
     if let Some(l) = c.lmi {
         out.push(fleet(l));
     }

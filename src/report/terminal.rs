@@ -232,7 +232,7 @@ pub fn terminal(s: &Summary) -> String {
     let (a, b) = pair(lc.map(|c| c.total_usd), dc.map(|c| c.total_usd));
     row(&mut o, "  total for the horizon", a, b);
     let (a, b) = pair(lc.map(|c| c.monthly_usd), dc.map(|c| c.monthly_usd));
-    row(&mut o, "  per 730-hour month", a, b);
+    row(&mut o, &format!("  {}", month_label(s)), a, b);
     let (a, b) = pair(
         lc.and_then(|c| c.per_million_invocations_usd),
         dc.and_then(|c| c.per_million_invocations_usd),
@@ -259,6 +259,10 @@ pub fn terminal(s: &Summary) -> String {
             }
         }
         let _ = writeln!(o, "    (compares the {})", c.compares);
+    }
+    let _ = writeln!(o, "  month: {}", s.month.basis);
+    if let Some(cal) = &s.calendar {
+        calendar_block(&mut o, cal, &row);
     }
     if s.functions.len() >= 2 {
         per_function(&mut o, s, &row);
@@ -358,7 +362,67 @@ fn per_function(o: &mut String, s: &Summary, row: &dyn Fn(&mut String, &str, Str
                 .as_ref()
                 .map_or("-".into(), |c| fmt_usd(c.monthly_usd)),
         );
-        row(o, "  per 730-hour month", a, b);
+        row(o, &format!("  {}", month_label(s)), a, b);
+    }
+}
+
+/// The row label of monthly figures: "per 730-hour month", or for a
+/// calendar "per calendar month (720 h)".
+pub fn month_label(s: &Summary) -> String {
+    if s.calendar.is_some() {
+        format!("per calendar month ({} h)", fmt_hours(s.month.hours))
+    } else {
+        format!("per {}-hour month", fmt_hours(s.month.hours))
+    }
+}
+
+fn fmt_hours(h: f64) -> String {
+    if (h - h.round()).abs() < 1e-9 {
+        format!("{h:.0}")
+    } else {
+        format!("{h:.1}")
+    }
+}
+
+/// A calendar month day by day: each kind of day's throttles, p99 and cost.
+fn calendar_block(
+    o: &mut String,
+    cal: &crate::calendar::CalendarSummary,
+    row: &dyn Fn(&mut String, &str, String, String),
+) {
+    let _ = writeln!(o, "  calendar month, by kind of day");
+    for e in &cal.entries {
+        let _ = writeln!(
+            o,
+            "  {} × {} ({} simulated)",
+            fmt_days(e.days),
+            e.name,
+            crate::time::SimDuration::from_secs_f64(e.horizon_s)
+        );
+        let col = |f: &dyn Fn(&crate::calendar::DayFigures) -> String| {
+            (
+                e.lmi.as_ref().map_or_else(|| "-".into(), f),
+                e.default.as_ref().map_or_else(|| "-".into(), f),
+            )
+        };
+        let (a, b) = col(&|x| x.invocations.to_string());
+        row(o, "  invocations", a, b);
+        let (a, b) = col(&|x| format!("{} ({:.3}%)", x.throttled, x.throttle_rate * 100.0));
+        row(o, "  throttled", a, b);
+        let (a, b) = col(&|x| ms(x.p99_ms));
+        row(o, "  latency p99", a, b);
+        let (a, b) = col(&|x| fmt_usd(x.day_usd));
+        row(o, "  cost of one day", a, b);
+        let (a, b) = col(&|x| fmt_usd(x.month_usd));
+        row(o, "  these days in the month", a, b);
+    }
+}
+
+fn fmt_days(d: f64) -> String {
+    if (d - d.round()).abs() < 1e-9 {
+        format!("{d:.0}")
+    } else {
+        format!("{d:.2}")
     }
 }
 
@@ -379,11 +443,14 @@ fn slo_block(o: &mut String, s: &Summary) {
         let mark = if g.pass { "✓" } else { "✗" };
         // A gate without a platform gives one line per platform: say which.
         let named = crate::slo::parse_check(&g.gate).is_ok_and(|x| x.platform.is_some());
-        let on = if named {
+        let mut on = if named {
             String::new()
         } else {
             format!(" on {}", g.platform)
         };
+        if let Some(d) = &g.day {
+            on.push_str(&format!(" ({d})"));
+        }
         let measured = g.value.map_or_else(
             || "no value (nothing served)".into(),
             |v| crate::slo::show(g.metric, v),

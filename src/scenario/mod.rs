@@ -479,6 +479,39 @@ pub struct Scenario {
     pub notes: Vec<Warning>,
     /// SLO gates of its `[slo]` table (README.md, "SLO gates"), in file order.
     pub slo: Vec<crate::slo::Gate>,
+    /// The month of its `[calendar]` table (README.md, "Month calendars"):
+    /// this scenario is the typical day; `None`: monthly figures repeat the
+    /// horizon to fill `pricing.month_hours`.
+    pub calendar: Option<Calendar>,
+}
+
+/// A month as typical days (the scenario itself) and special days (the
+/// scenario with edits), each simulated once and weighted by its count.
+#[derive(Clone, Debug)]
+pub struct Calendar {
+    /// Days like the scenario's own horizon (scaled to 24 h).
+    pub typical_days: f64,
+    pub special: Vec<SpecialDay>,
+}
+
+impl Calendar {
+    /// Days in the month.
+    pub fn days(&self) -> f64 {
+        self.typical_days + self.special.iter().map(|d| d.days).sum::<f64>()
+    }
+}
+
+/// One kind of special day of a [`Calendar`].
+#[derive(Clone, Debug)]
+pub struct SpecialDay {
+    pub name: String,
+    /// How many such days the month has.
+    pub days: f64,
+    /// Its edits of the scenario, as `KEY=VALUE` (values as TOML).
+    pub sets: Vec<String>,
+    /// The scenario with the edits applied (no calendar of its own; its
+    /// seed is the typical day's at run time).
+    pub scenario: Box<Scenario>,
 }
 
 impl Scenario {
@@ -496,6 +529,11 @@ impl Scenario {
         for f in &mut self.functions {
             if let Traffic::Trace(spec) = &mut f.traffic {
                 spec.skip_bad_rows = true;
+            }
+        }
+        if let Some(c) = &mut self.calendar {
+            for d in &mut c.special {
+                d.scenario.skip_bad_rows();
             }
         }
     }
@@ -551,7 +589,8 @@ impl Scenario {
             );
         }
         let horizon_s = self.horizon.as_secs_f64();
-        if horizon_s < warning::SHORT_HORIZON_S {
+        // A calendar scales each day to 24 h instead (`calendar_day_scaled`).
+        if horizon_s < warning::SHORT_HORIZON_S && self.calendar.is_none() {
             let month_s = self.pricing.month_hours * 3600.0;
             let factor = month_s / horizon_s;
             out.push(

@@ -88,6 +88,9 @@ pub struct RawScenario {
     pub recommend: Option<toml::Value>,
     /// `[slo]`: SLO gates, parsed by hand (`validate/slo_spec.rs`).
     pub slo: Option<toml::Value>,
+    /// `[calendar]`: the month as typical and special days, parsed by hand
+    /// (`validate/calendar_spec.rs`).
+    pub calendar: Option<toml::Value>,
 }
 
 /// `[capacity_provider]`.

@@ -31,6 +31,7 @@ use std::fmt::Display;
 use std::path::Path;
 use toml::{Table, Value};
 
+mod calendar_spec;
 mod cloudwatch_spec;
 mod cx;
 mod event_source_spec;
@@ -38,6 +39,7 @@ mod function_spec;
 mod lambda_logs_spec;
 mod provider_spec;
 mod slo_spec;
+pub use calendar_spec::MAX_MONTH_DAYS;
 mod traffic_spec;
 mod warm_spec;
 
@@ -142,8 +144,14 @@ const TRACE_SOURCES: &str = "\"azure2019\", \"azure2021\", \"csv\", \"cloudwatch
 /// `base_dir` is where relative paths in the file resolve (trace files in
 /// `[functions.traffic]`); `None`: the current directory.
 pub fn from_toml_str(text: &str, file: &str, base_dir: Option<&Path>) -> Result<Scenario> {
-    let raw = parse_raw(text, file)?;
-    Cx { file, base_dir }.scenario(raw)
+    let mut raw = parse_raw(text, file)?;
+    let calendar = raw.calendar.take();
+    let cx = Cx { file, base_dir };
+    let mut sc = cx.scenario(raw)?;
+    if let Some(v) = calendar {
+        sc.calendar = Some(cx.calendar(&v, text, &sc)?);
+    }
+    Ok(sc)
 }
 
 /// The first layer alone: TOML → raw structs (syntax, types, unknown keys).
@@ -505,6 +513,7 @@ impl Cx<'_> {
             pricing,
             notes,
             slo,
+            calendar: None,
         })
     }
 }

@@ -75,7 +75,8 @@ impl RepResult {
                 p99_ms: l.figures.latency.p99_ms,
                 cold_start_rate: l.figures.cold_start_rate,
                 monthly_usd: l.cost.monthly_usd,
-                monthly_invocations: per_month(l.figures.invocations),
+                monthly_invocations: crate::calendar::month_invocations(s, true)
+                    .unwrap_or_else(|| per_month(l.figures.invocations)),
                 peak_instances: Some(l.fleet.peak_instances as f64),
             }),
             default: s.default.as_ref().map(|d| RepFigures {
@@ -83,7 +84,8 @@ impl RepResult {
                 p99_ms: d.figures.latency.p99_ms,
                 cold_start_rate: d.figures.cold_start_rate,
                 monthly_usd: d.cost.monthly_usd,
-                monthly_invocations: per_month(d.figures.invocations),
+                monthly_invocations: crate::calendar::month_invocations(s, false)
+                    .unwrap_or_else(|| per_month(d.figures.invocations)),
                 peak_instances: None,
             }),
         }

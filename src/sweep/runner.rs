@@ -304,7 +304,15 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
                     describe(sw, p)
                 ))
             })?;
-            let summary = report::summarize(&sc, &run, sw.platforms);
+            let mut summary = report::summarize(&sc, &run, sw.platforms);
+            let days =
+                crate::calendar::run_special_days(&sc, sw.platforms, 1, false).map_err(|e| {
+                    SweepError::input(format!(
+                        "point {p} ({}), replication {rep}: {e}",
+                        describe(sw, p)
+                    ))
+                })?;
+            crate::calendar::apply(&mut summary, &sc, &run, &days);
             drop(run);
             let r = RepResult::of(&sc, &summary);
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());

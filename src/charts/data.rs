@@ -514,7 +514,19 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                 .map(|d| d.cost.monthly_usd)
                 .or(def_total.map(project)),
         ),
-        Selection::Function(_) => (lmi_total.map(project), def_total.map(project)),
+        // The function's share of the month (a calendar's month included).
+        Selection::Function(i) => (
+            summary.functions[i]
+                .lmi_cost
+                .as_ref()
+                .map(|c| c.monthly_usd)
+                .or(lmi_total.map(project)),
+            summary.functions[i]
+                .default_cost
+                .as_ref()
+                .map(|c| c.monthly_usd)
+                .or(def_total.map(project)),
+        ),
     };
 
     ChartData {

@@ -338,3 +338,76 @@ fn bad_calendars_exit_2_naming_the_key() {
         &["calendar.special[0].set", "required"],
     );
 }
+
+/// A sweep point of a calendar scenario is priced on the calendar month,
+/// exactly as `run` with the same edit prices it.
+#[test]
+fn sweep_points_are_priced_on_the_calendar_month() {
+    let c = case(&scenario("", &calendar()));
+    let dir = Path::new(&c.file).parent().unwrap();
+    let sweep = dir.join("sw.toml");
+    std::fs::write(
+        &sweep,
+        r#"
+name = "sw"
+seed = 5
+replications = 1
+platforms = "lmi"
+base = "cal.toml"
+[[axes]]
+key = "functions[api].MemorySize"
+values = [2048, 4096]
+"#,
+    )
+    .unwrap();
+    let out = dir.join("sweep-out");
+    let o = run(&[
+        "sweep",
+        &sweep.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "seed {SEED}: {}", text(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("sw/results.csv")).unwrap();
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = head
+        .iter()
+        .position(|h| *h == "lmi_monthly_usd_mean")
+        .unwrap_or_else(|| panic!("no lmi_monthly_usd_mean in {head:?}"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    for (row, mem) in rows.iter().zip(["2048", "4096"]) {
+        let s = ok_run(
+            &c,
+            &[
+                "--platform",
+                "lmi",
+                "--set",
+                &format!("functions[api].MemorySize={mem}"),
+            ],
+        );
+        let want = f(&s, "lmi.cost.monthly_usd");
+        let got: f64 = row[col].parse().unwrap();
+        // results.csv rounds to 4 significant digits.
+        assert!(
+            (got - want).abs() <= 5e-4 * want,
+            "seed {SEED}: MemorySize {mem}: sweep {got} != run {want}"
+        );
+        // Not the typical day repeated to 730 hours.
+        let plain = ok_run(
+            &case(&scenario("", "")),
+            &[
+                "--platform",
+                "lmi",
+                "--set",
+                &format!("functions[api].MemorySize={mem}"),
+            ],
+        );
+        let repeated = f(&plain, "lmi.cost.monthly_usd");
+        assert!(
+            (got - repeated).abs() > 0.005 * repeated,
+            "seed {SEED}: MemorySize {mem}: sweep {got} is the repeated day's {repeated}"
+        );
+    }
+}

@@ -266,6 +266,10 @@ pub enum CliError {
     /// A bug: a panic (on any thread) or a broken internal invariant.
     #[error("internal error (a bug in lmi-sim; please report it): {0}")]
     Internal(String),
+    /// stdout was closed by its reader (`| head`) while printing: not an
+    /// error (exit 0; files are written before anything is printed).
+    #[error("stdout closed")]
+    ClosedStdout,
 }
 
 impl CliError {
@@ -274,6 +278,7 @@ impl CliError {
             CliError::Config(_) | CliError::Source(_) | CliError::Warnings(_) => 2,
             CliError::Output { .. } | CliError::Internal(_) => 1,
             CliError::SloFailed(_) => crate::slo::SLO_FAILED_EXIT,
+            CliError::ClosedStdout => 0,
         }
     }
 }
@@ -288,6 +293,37 @@ impl From<crate::output::OutputError> for CliError {
             },
         }
     }
+}
+
+/// Writes `text` to stdout, ignoring a reader that has gone (`| head`).
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+/// Whether a panic is `print!` failing on a closed stdout (`lmi-sim … | head`).
+fn is_broken_pipe(text: &str) -> bool {
+    text.starts_with("failed printing to stdout") && text.contains("Broken pipe")
+}
+
+/// A reader that closed stdout early (`| head`) ends the printing quietly:
+/// everything lmi-sim writes to files is written before it prints, so the
+/// exit status is 0 and no panic message is shown. Other panics keep the
+/// default hook (their location, exit 1).
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if !is_broken_pipe(text) {
+            default(info);
+        }
+    }));
 }
 
 /// The text of a panic payload.
@@ -343,13 +379,20 @@ pub fn main() -> i32 {
     };
     crate::output::install_signal_handler();
     install_test_hooks();
+    quiet_broken_pipe();
     // A panic on any thread (the LMI thread, a sweep worker) reaches here and
     // is an internal error, exit status 1; the panic hook has already printed
     // where it happened.
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(cli.command)))
-        .unwrap_or_else(|p| Err(CliError::Internal(panic_text(p.as_ref()))));
+        .unwrap_or_else(|p| {
+            let t = panic_text(p.as_ref());
+            if is_broken_pipe(&t) {
+                return Err(CliError::ClosedStdout);
+            }
+            Err(CliError::Internal(t))
+        });
     match r {
-        Ok(()) => 0,
+        Ok(()) | Err(CliError::ClosedStdout) => 0,
         // With interrupts held off: when the failure comes from an interrupt
         // in progress (its handler removed the staging directory being
         // written), the handler's exit status and message win.
@@ -758,8 +801,14 @@ pub fn execute(cmd: Command) -> Result<(), CliError> {
             }
             staging.commit()?;
             if !quiet {
-                print!("{}", report::terminal(&summary));
-                println!("  outputs: {}/ ({} files)", dir.display(), n_files);
+                // A closed stdout (`| head`) must not hide an SLO failure's
+                // exit status below: write errors are ignored here.
+                say(&report::terminal(&summary));
+                say(&format!(
+                    "  outputs: {}/ ({} files)\n",
+                    dir.display(),
+                    n_files
+                ));
             } else {
                 for w in &summary.warnings {
                     eprintln!("warning: {w}");

@@ -527,3 +527,48 @@ fn bundled_sweeps_are_valid() {
         assert!(o.status.success(), "{f}: {}", stderr(&o));
     }
 }
+
+/// The fingerprint (what `--resume` and `merge` match) covers the trace
+/// files the points read: the same content in another directory gives the
+/// same fingerprint, changed content another one.
+#[test]
+fn the_fingerprint_covers_trace_contents() {
+    let fingerprint = |dir: &Path, rows: &str| -> String {
+        std::fs::write(dir.join("t.csv"), format!("timestamp\n{rows}")).unwrap();
+        let base = r#"name = "b"
+horizon = "1m"
+[capacity_provider.InstanceRequirements]
+AllowedInstanceTypes = ["c7i.2xlarge"]
+[[functions]]
+name = "api"
+Runtime = "python3.13"
+MemorySize = 2048
+[functions.work]
+cpu = "10ms"
+io = "50ms"
+[functions.traffic]
+source = "csv"
+path = "t.csv"
+"#;
+        write(dir, "b.toml", base);
+        let f = write(
+            dir,
+            "s.toml",
+            "name = \"s\"\nbase = \"b.toml\"\nplatforms = \"lmi\"\n[[axes]]\nkey = \"functions[0].MemorySize\"\nvalues = [2048, 4096]\n",
+        );
+        let out = dir.join("o");
+        let o = sweep(&f, &out, &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let md = std::fs::read_to_string(out.join("s/summary.md")).unwrap();
+        let at = md.find("fingerprint ").expect("fingerprint in summary.md") + 12;
+        md[at..at + 16].to_string()
+    };
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let one = fingerprint(a.path(), "0.5\n1.5\n2.5\n");
+    assert_eq!(one, fingerprint(b.path(), "0.5\n1.5\n2.5\n"));
+    assert_ne!(one, fingerprint(c.path(), "0.5\n1.5\n2.6\n"));
+}

@@ -164,6 +164,55 @@ struct RawGoal {
 }
 
 /// FNV-1a over bytes, 64 bits.
+/// Bytes hashed at each end of a trace file for its identity.
+const TRACE_ID_BYTES: u64 = 1 << 20;
+
+/// An identity of every trace file the points read, in path order: its
+/// name, length, and a hash of its first and last MiB (content, not times,
+/// so the fingerprint is the same in any checkout); `None` without traces.
+fn trace_identity(points: &[Scenario]) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut paths = std::collections::BTreeSet::new();
+    let mut add = |sc: &Scenario| {
+        for f in &sc.functions {
+            if let crate::traffic::Traffic::Trace(t) = &f.traffic {
+                paths.insert(t.path.clone());
+            }
+        }
+    };
+    for p in points {
+        add(p);
+        for d in p.calendar.iter().flat_map(|c| &c.special) {
+            add(&d.scenario);
+        }
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for p in &paths {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (len, head_tail) = match std::fs::File::open(p) {
+            Err(_) => (0, 0),
+            Ok(mut f) => {
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                let mut head = Vec::new();
+                let _ = (&mut f).take(TRACE_ID_BYTES).read_to_end(&mut head);
+                let mut tail = Vec::new();
+                if len > TRACE_ID_BYTES && f.seek(SeekFrom::Start(len - TRACE_ID_BYTES)).is_ok() {
+                    let _ = f.take(TRACE_ID_BYTES).read_to_end(&mut tail);
+                }
+                (len, fnv64(&[&head, &tail]))
+            }
+        };
+        out.push_str(&format!("{name}:{len}:{head_tail:016x}\n"));
+    }
+    Some(out)
+}
+
 pub fn fnv64(parts: &[&[u8]]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
@@ -603,6 +652,12 @@ pub fn from_str_with(
             functions.join(", ")
         )));
     }
+    // The trace files the points read (a calendar's days included): a sweep
+    // resumed or merged after a trace changed must not mix the two.
+    let fingerprint = match trace_identity(&points) {
+        None => fingerprint,
+        Some(id) => format!("{:016x}", fnv64(&[fingerprint.as_bytes(), id.as_bytes()])),
+    };
     let mut goal = goal;
     if let Some(g) = &mut goal
         && let Some(f) = &g.function

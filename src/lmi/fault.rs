@@ -212,7 +212,7 @@ impl Lmi {
             Ev::EeCrash { ee, epoch, idx } => {
                 let e = &self.ees[ee.index()];
                 if e.epoch == epoch && matches!(e.state, EeState::Ready | EeState::Draining) {
-                    self.occurrence(idx as usize, |m| (0, 1, m.crash_ee(ee)));
+                    self.occurrence(idx as usize, |m| (0, 1, m.crash_ee(ee, true)));
                 }
             }
             _ => {}
@@ -269,7 +269,7 @@ impl Lmi {
                     .filter(|&e| self.ees[e.index()].state == EeState::Ready)
                     .max_by_key(|&e| (self.ees[e.index()].inflight, std::cmp::Reverse(e)));
                 self.occurrence(idx, |m| match victim {
-                    Some(e) => (0, 1, m.crash_ee(e)),
+                    Some(e) => (0, 1, m.crash_ee(e, true)),
                     None => (0, 0, 0),
                 });
             }
@@ -384,8 +384,10 @@ impl Lmi {
     }
 
     /// EE `id` crashes: its in-flight invocations fail (their sources are
-    /// told), and it stops at once. Returns how many invocations failed.
-    pub(super) fn crash_ee(&mut self, id: EeId) -> u64 {
+    /// told), and it stops at once; with `restart` (an EE crash, not its
+    /// instance's) a new EE of its function starts in its place on the same
+    /// instance, with a new init. Returns how many invocations failed.
+    pub(super) fn crash_ee(&mut self, id: EeId, restart: bool) -> u64 {
         let now = self.clock.now;
         let e = &mut self.ees[id.index()];
         if e.state == EeState::Stopped {
@@ -427,6 +429,11 @@ impl Lmi {
         }
         func.gauges.inflight.add(now, -(lost as i64));
         func.ledger.fail(lost);
+        if restart && state == EeState::Ready {
+            // Started first: its instance, never empty, does not terminate.
+            let on = self.ees[id.index()].instance;
+            self.start_ee(f, on, None);
+        }
         self.stop_ee(id);
         // A rotation replacement lost before it took over: the EE it was
         // replacing drains, and the scaler restores the capacity.
@@ -498,7 +505,7 @@ impl Lmi {
         let ees = self.insts[ii.index()].ees.clone();
         let mut failed = 0;
         for &e in &ees {
-            failed += self.crash_ee(e);
+            failed += self.crash_ee(e, false);
         }
         let inst = &mut self.insts[ii.index()];
         if inst.state != InstState::Terminated {

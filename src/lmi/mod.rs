@@ -202,6 +202,9 @@ impl Lmi {
                         if self.ee_faults_armed(fi) {
                             self.arm_ee_faults(ee);
                         }
+                        if self.faults.recovering() {
+                            self.check_recovery();
+                        }
                     }
                 }
             }

@@ -242,17 +242,26 @@ rate = 1
 #[test]
 fn bad_fault_tables_name_the_key_the_value_and_what_is_allowed() {
     let m = bad("[[faults]]\ntype = \"meteor\"\nat = \"1m\"");
-    assert!(m.contains("faults[0].type") && m.contains("meteor") && m.contains("az_outage"), "{m}");
+    assert!(
+        m.contains("faults[0].type") && m.contains("meteor") && m.contains("az_outage"),
+        "{m}"
+    );
     let m = bad("[[faults]]\ntype = \"az_outage\"\nat = \"1m\"\naz = \"d\"\nduration = \"1m\"");
     assert!(m.contains("faults[0].az") && m.contains("\"c\""), "{m}");
     let m = bad("[[faults]]\ntype = \"az_outage\"\nat = \"2h\"\naz = 0\nduration = \"1m\"");
     assert!(m.contains("faults[0].at") && m.contains("horizon"), "{m}");
     let m = bad("[[faults]]\ntype = \"az_outage\"\nat = \"1m\"\naz = 0");
-    assert!(m.contains("faults[0].duration") && m.contains("missing"), "{m}");
+    assert!(
+        m.contains("faults[0].duration") && m.contains("missing"),
+        "{m}"
+    );
     let m = bad("[[faults]]\ntype = \"instance_failure\"\nat = \"1m\"\nmtbf = \"1h\"");
     assert!(m.contains("faults[0].mtbf") && m.contains("takes"), "{m}");
     let m = bad("[[faults]]\ntype = \"ee_crashes\"\nfunction = \"g\"\nmtbf = \"1h\"");
-    assert!(m.contains("faults[0].function") && m.contains("\"f\""), "{m}");
+    assert!(
+        m.contains("faults[0].function") && m.contains("\"f\""),
+        "{m}"
+    );
     let m = bad("[[faults]]\ntype = \"instance_failures\"\nmtbf = 0");
     assert!(m.contains("faults[0].mtbf") && m.contains("> 0"), "{m}");
     let m = bad("[[faults]]\ntype = \"ee_crash\"\nfunction = \"f\"\nat = \"1m\"\nwhen = 3");

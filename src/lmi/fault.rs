@@ -196,7 +196,8 @@ impl Lmi {
         match ev {
             Ev::FaultAt { idx } => self.fault_at(idx as usize),
             Ev::AzBack { idx } => {
-                if let FaultKind::AzOutage { az, .. } = self.faults.records[idx as usize].spec.kind {
+                if let FaultKind::AzOutage { az, .. } = self.faults.records[idx as usize].spec.kind
+                {
                     self.faults.down[az as usize] -= 1;
                 }
             }
@@ -401,8 +402,8 @@ impl Lmi {
         // Drained while initializing: a Ready EE that drains stops at its
         // last completion, so a Draining one with nothing in flight never
         // became Ready.
-        let initializing = state == EeState::Initializing
-            || (state == EeState::Draining && e.inflight == 0);
+        let initializing =
+            state == EeState::Initializing || (state == EeState::Draining && e.inflight == 0);
         let notices = &mut self.clock.notices;
         for j in &e.jobs {
             notices.failed(f, j.tag);

@@ -5,13 +5,12 @@
 //! happen is a typo, and a silent no-op would make a "resilient" verdict of a
 //! run in which nothing failed.
 
-use crate::scenario::raw::RawFault;
 use super::*;
 use crate::scenario::faults::az_name;
+use crate::scenario::raw::RawFault;
 use crate::scenario::{FaultKind, FaultSpec};
 
-pub(super) const FAULT_TYPES: &str =
-    "one of \"az_outage\", \"instance_failure\", \"instance_failures\", \"ee_crash\", \"ee_crashes\"";
+pub(super) const FAULT_TYPES: &str = "one of \"az_outage\", \"instance_failure\", \"instance_failures\", \"ee_crash\", \"ee_crashes\"";
 
 /// Longest run of `at` times one entry may list.
 const MAX_TIMES: usize = 10_000;
@@ -92,20 +91,15 @@ impl Cx<'_> {
             None => None,
         };
         let function = match &r.function {
-            Some(n) => Some(
-                functions
-                    .iter()
-                    .position(|f| &f.name == n)
-                    .ok_or_else(|| {
-                        let names: Vec<String> =
-                            functions.iter().take(20).map(|f| quoted(&f.name)).collect();
-                        self.bad(
-                            format!("{key}.function"),
-                            quoted(n),
-                            format!("the name of a function: {}", names.join(", ")),
-                        )
-                    })?,
-            ),
+            Some(n) => Some(functions.iter().position(|f| &f.name == n).ok_or_else(|| {
+                let names: Vec<String> =
+                    functions.iter().take(20).map(|f| quoted(&f.name)).collect();
+                self.bad(
+                    format!("{key}.function"),
+                    quoted(n),
+                    format!("the name of a function: {}", names.join(", ")),
+                )
+            })?),
             None => None,
         };
         let positive = |k: &str, d: &RawDuration| -> Result<SimDuration> {

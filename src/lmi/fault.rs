@@ -140,11 +140,10 @@ impl Faults {
         }
         occ.throttles_during_recovery = throttles - o.throttles_at;
         occ.recovery_launches = o.launched.len() as u32;
-        occ.recovery_cost_usd = o
-            .launched
-            .iter()
-            .map(|&(t, usd_h, _)| at.since(t).as_secs_f64() / 3600.0 * usd_h)
-            .sum();
+        // From +0.0: an empty float sum is -0.0.
+        occ.recovery_cost_usd = o.launched.iter().fold(0.0, |c, &(t, usd_h, _)| {
+            c + at.since(t).as_secs_f64() / 3600.0 * usd_h
+        });
         occ.recovery_launch_azs = o.launched.iter().map(|l| l.2).collect();
     }
 

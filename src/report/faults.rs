@@ -142,7 +142,7 @@ fn entry(r: &LmiResult, rec: &FaultRecord) -> FaultSummary {
         recovered: occ.iter().filter(|o| o.recovered_at.is_some()).count() as u64,
         time_to_recover_s: if occ.is_empty() { None } else { longest },
         recovery_launches: occ.iter().map(|o| o.recovery_launches as u64).sum(),
-        recovery_cost_usd: occ.iter().map(|o| o.recovery_cost_usd).sum(),
+        recovery_cost_usd: occ.iter().fold(0.0, |c, o| c + o.recovery_cost_usd),
     }
 }
 

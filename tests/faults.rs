@@ -288,3 +288,31 @@ fn bad_faults_exit_2_on_the_cli() {
     assert!(err.contains("faults[0].az"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_async_source_retries_what_a_fault_lost_and_sqs_redelivers_it() {
+    for (source, seed) in [("type = \"async\"", 21u64), ("type = \"sqs\"", 22)] {
+        let faults = format!(
+            "[functions.source]\n{source}\n\n[[faults]]\ntype = \"ee_crashes\"\nfunction = \"f\"\nmtbf = \"2m\""
+        );
+        let sc = micro(seed, &faults);
+        let r = lmi(&sc);
+        let l = r.lmi().unwrap();
+        conserved(&sc, l);
+        assert!(
+            l.functions[0].ledger.failed_by_fault > 0,
+            "seed {seed}: {source}: no invocation lost"
+        );
+        let t = r.lmi_sources().unwrap().totals[0].as_ref().unwrap();
+        // Lost invocations come back: async retries them, SQS redelivers.
+        assert!(
+            t.retries + t.redelivered > 0,
+            "seed {seed}: {source}: nothing retried: {t:?}"
+        );
+        assert_eq!(
+            t.requests,
+            t.completed + t.failed + t.dlq + t.queued_at_end + t.in_flight_at_end,
+            "seed {seed}: {source}: source conservation"
+        );
+    }
+}

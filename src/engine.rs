@@ -192,6 +192,21 @@ impl<E: Copy> EventQueue<E> {
         Some((SimTime(e.t), e.ev))
     }
 
+    /// Applies `f` to every queued event in place (times and order are kept).
+    /// A scan of the whole queue: for rare events only (a fault turns the
+    /// pending events of what it destroyed into no-ops), never per event.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut E)) {
+        let head = self.head;
+        for e in &mut self.b0[head..] {
+            f(&mut e.ev);
+        }
+        for b in &mut self.buckets {
+            for e in b.iter_mut() {
+                f(&mut e.ev);
+            }
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

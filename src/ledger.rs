@@ -19,6 +19,8 @@ pub struct LedgerTotals {
     pub throttles: ThrottleCounts,
     /// Latency of completed invocations [µs].
     pub latency: Sketch,
+    /// Invocations admitted but lost to a fault (docs/model.md, "Faults").
+    pub failed_by_fault: u64,
 }
 
 /// The columns every platform's interval row has.
@@ -108,6 +110,11 @@ impl<R: Record> Ledger<R> {
         self.totals.served += 1;
         // Whole-run latencies are merged from the interval sketch at each close.
         self.cur_latency.record(latency_us);
+    }
+
+    /// `n` admitted invocations were lost to a fault.
+    pub fn fail(&mut self, n: u64) {
+        self.totals.failed_by_fault += n;
     }
 
     pub fn totals(&self) -> &LedgerTotals {

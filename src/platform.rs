@@ -44,6 +44,9 @@ pub struct Completion {
     pub function: FunctionId,
     /// The arrival's tag, handed back unchanged.
     pub tag: u32,
+    /// It did not complete: a fault (docs/model.md, "Faults") destroyed
+    /// the EE it ran on, and its source treats it as a function error.
+    pub failed: bool,
 }
 
 /// A platform model.
@@ -94,7 +97,22 @@ impl Notices {
     #[inline]
     pub fn completed(&mut self, function: FunctionId, tag: u32) {
         if self.wanted[function.index()] {
-            self.done.push(Completion { function, tag });
+            self.done.push(Completion {
+                function,
+                tag,
+                failed: false,
+            });
+        }
+    }
+
+    /// Records a lost invocation (a fault) if its function asked for notices.
+    pub fn failed(&mut self, function: FunctionId, tag: u32) {
+        if self.wanted[function.index()] {
+            self.done.push(Completion {
+                function,
+                tag,
+                failed: true,
+            });
         }
     }
 

@@ -149,6 +149,7 @@ pub fn scenario(types: &[&str], functions: Vec<FunctionSpec>, horizon: SimDurati
         notes: Vec::new(),
         slo: Vec::new(),
         calendar: None,
+        faults: Vec::new(),
     }
 }
 

@@ -430,9 +430,11 @@ fn every_bundled_scenario_runs_and_renders() {
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let s = summarize(&sc, &r, Platforms::Both);
         let l = s.lmi.as_ref().unwrap();
+        // Invocations lost to a `[[faults]]` entry are failed (az-outage.toml).
+        let failed = l.faults.as_ref().map_or(0, |f| f.invocations_failed);
         assert_eq!(
             l.figures.invocations,
-            l.figures.served + l.figures.throttled + l.figures.in_flight_at_end,
+            l.figures.served + l.figures.throttled + failed + l.figures.in_flight_at_end,
             "{}",
             path.display()
         );

@@ -106,6 +106,10 @@ pub struct LmiSeries {
     pub cum_ec2: Vec<f64>,
     pub cum_fee: Vec<f64>,
     pub cum_requests: Vec<f64>,
+    /// Fault occurrences (docs/model.md, "Faults"), in the time unit:
+    /// (fault, end of its recovery or the horizon, recovered); empty
+    /// without faults.
+    pub faults: Vec<(f64, f64, bool)>,
 }
 
 /// Series of default Lambda, one value per bucket.
@@ -472,6 +476,15 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
             cum_ec2: cum(&raw.l_ec2),
             cum_fee: cum(&raw.l_fee),
             cum_requests: cum(&raw.l_req),
+            faults: r
+                .faults
+                .iter()
+                .flat_map(|f| &f.occurrences)
+                .map(|o| {
+                    let end = o.recovered_at.map_or(horizon_s, |t| t.as_secs_f64());
+                    (o.at.as_secs_f64() / us, end / us, o.recovered_at.is_some())
+                })
+                .collect(),
         }
     });
     let default = run.default().map(|_| {

@@ -92,6 +92,10 @@ pub mod colors {
     pub const DEFAULT_P50: (u8, u8, u8) = (0xfd, 0xae, 0x6b);
     pub const DEFAULT_P99: (u8, u8, u8) = (0xa6, 0x36, 0x03);
     pub const COLD_STARTS: (u8, u8, u8) = (0xe6, 0x55, 0x0d);
+    /// A fault's recovery window (shaded in `lmi-capacity.png`).
+    pub const FAULT: (u8, u8, u8) = (0xfc, 0xbb, 0xa1);
+    /// The fault instant (a line in `lmi-capacity.png`).
+    pub const FAULT_LINE: (u8, u8, u8) = (0xcb, 0x18, 0x1d);
 }
 
 /// Which chart failed, and why.

@@ -377,7 +377,7 @@ impl<P: Platform> EventSources<P> {
             }
             let mut done = std::mem::take(&mut self.scratch);
             for c in &done {
-                self.on_complete(c.function, c.tag, now);
+                self.on_complete(c.function, c.tag, now, c.failed);
             }
             done.clear();
             self.scratch = done;
@@ -414,13 +414,19 @@ impl<P: Platform> EventSources<P> {
         }
     }
 
-    /// An invocation of a source that asked for notices completed.
-    fn on_complete(&mut self, f: FunctionId, tag: u32, now: SimTime) {
+    /// An invocation of a source that asked for notices completed, or was
+    /// lost to a fault (`failed`), which the source treats as a function
+    /// error: async retries it, SQS redelivers the batch, a caller with
+    /// retries gives up on it.
+    fn on_complete(&mut self, f: FunctionId, tag: u32, now: SimTime, failed: bool) {
         let k = self.clock.index(now);
         // One draw per completion, whatever the source (it decides errors).
         let u = unit_f64(&mut self.rng);
+        // Below every error rate, 0 included: the error branch.
+        let u = if failed { -1.0 } else { u };
         match &self.sources[f.index()].kind {
             Kind::Sync => {}
+            Kind::Retry { .. } if failed => self.retry_lost(f, tag, k),
             Kind::Retry { .. } | Kind::Async { .. } => self.retry_completed(f, tag, now, k, u),
             Kind::Sqs(_) => self.batch_completed(f, tag, now, k, u),
         }

@@ -122,6 +122,16 @@ impl<P: Platform> EventSources<P> {
     }
 
     /// An attempt completed; `u` decides a function error (async).
+    /// A caller's request was lost to a fault: an error the caller does not
+    /// retry (its retries are for throttles).
+    pub(super) fn retry_lost(&mut self, f: FunctionId, tag: u32, k: usize) {
+        let s = &mut self.sources[f.index()];
+        s.in_flight -= 1;
+        s.totals.failed += 1;
+        s.rows.at(k).failed += 1;
+        s.release(tag);
+    }
+
     pub(super) fn retry_completed(
         &mut self,
         f: FunctionId,

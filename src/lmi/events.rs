@@ -48,11 +48,34 @@ pub(super) enum Ev {
         ee: EeId,
         epoch: u32,
     },
+    /// The scenario's fault number `idx` happens now (one of its `at` times).
+    FaultAt {
+        idx: u32,
+    },
+    /// The AZ outage of fault number `idx` is over.
+    AzBack {
+        idx: u32,
+    },
+    /// Instance `inst` fails (fault number `idx`, a failure rate).
+    InstanceFail {
+        inst: InstanceId,
+        tag: u32,
+        idx: u32,
+    },
+    /// EE `ee` crashes (fault number `idx`, a crash rate).
+    EeCrash {
+        ee: EeId,
+        epoch: u32,
+        idx: u32,
+    },
+    /// An event a fault cancelled (the I/O completion of a lost invocation).
+    Lost,
 }
 
 /// An [`Ev`] in 16 bytes (queue entries move as a whole, and the enum takes
 /// 24): `c` is the arrival time of an I/O completion (µs, far below 2^62), or
-/// `OTHER` plus the kind of any other event. Ids are stored raw.
+/// `OTHER` plus the kind of any other event. Ids are stored raw. Kind 0 holds
+/// the fault events: their sub-kind in bits 3..6 and the fault's index above.
 #[derive(Copy, Clone, Debug)]
 struct PackedEv {
     a: u32,
@@ -61,6 +84,7 @@ struct PackedEv {
 }
 
 const OTHER: u64 = 1 << 62;
+const FAULT_SHIFT: u32 = 6;
 
 impl Ev {
     #[inline]
@@ -77,12 +101,28 @@ impl Ev {
             Ev::Schedule { idx } => (idx, 0, OTHER | 5),
             Ev::EeLimit { ee, epoch } => (ee.0, epoch, OTHER | 7),
             Ev::EeRetire { ee, epoch } => (ee.0, epoch, OTHER | 6),
+            Ev::FaultAt { idx } => (0, 0, fault(0, idx)),
+            Ev::AzBack { idx } => (0, 0, fault(1, idx)),
+            Ev::InstanceFail { inst, tag, idx } => (inst.0, tag, fault(2, idx)),
+            Ev::EeCrash { ee, epoch, idx } => (ee.0, epoch, fault(3, idx)),
+            Ev::Lost => (0, 0, fault(4, 0)),
         };
         PackedEv { a, b, c }
     }
 }
 
+/// The packed kind of a fault event: sub-kind `sub`, fault number `idx`.
+const fn fault(sub: u64, idx: u32) -> u64 {
+    OTHER | ((idx as u64) << FAULT_SHIFT) | (sub << 3)
+}
+
 impl PackedEv {
+    /// The EE of an I/O completion, if this is one.
+    #[inline]
+    fn io_done_ee(&self) -> Option<(EeId, u32)> {
+        (self.c < OTHER).then_some((EeId(self.a), self.b))
+    }
+
     #[inline]
     fn unpack(self) -> Ev {
         let PackedEv { a, b, c } = self;
@@ -106,6 +146,24 @@ impl PackedEv {
                 inst: InstanceId(a),
                 tag: b,
             },
+            0 => {
+                let idx = ((c & (OTHER - 1)) >> FAULT_SHIFT) as u32;
+                match (c >> 3) & 7 {
+                    0 => Ev::FaultAt { idx },
+                    1 => Ev::AzBack { idx },
+                    2 => Ev::InstanceFail {
+                        inst: InstanceId(a),
+                        tag: b,
+                        idx,
+                    },
+                    3 => Ev::EeCrash {
+                        ee: EeId(a),
+                        epoch: b,
+                        idx,
+                    },
+                    _ => Ev::Lost,
+                }
+            }
             4 => Ev::ScalerTick,
             6 => Ev::EeRetire {
                 ee: EeId(a),
@@ -141,6 +199,20 @@ impl EvQueue {
     }
     pub(super) fn popped(&self) -> u64 {
         self.q.popped
+    }
+    /// Turns every queued I/O completion on EE `ee` into [`Ev::Lost`] and
+    /// calls `lost` with each one's invocation tag (a scan of the queue: at
+    /// fault events only).
+    pub(super) fn cancel_io(&mut self, ee: EeId, mut lost: impl FnMut(u32)) {
+        let gone = Ev::Lost.pack();
+        self.q.for_each_mut(|p| {
+            if let Some((e, tag)) = p.io_done_ee()
+                && e == ee
+            {
+                lost(tag);
+                *p = gone;
+            }
+        });
     }
 }
 
@@ -179,6 +251,19 @@ mod tests {
             },
             Ev::ScalerTick,
             Ev::Schedule { idx: 12 },
+            Ev::FaultAt { idx: 3 },
+            Ev::AzBack { idx: 70_000 },
+            Ev::InstanceFail {
+                inst: InstanceId(9),
+                tag: 4,
+                idx: 1,
+            },
+            Ev::EeCrash {
+                ee: EeId(11),
+                epoch: u32::MAX,
+                idx: 2,
+            },
+            Ev::Lost,
             Ev::EeLimit {
                 ee: EeId(6),
                 epoch: 3,

@@ -39,9 +39,14 @@ impl Lmi {
         let mut chosen_ty = None;
         'each: for _ in 0..n {
             // AZ with the fewest EEs of this function (ties: lowest index).
-            let az = (0..self.provider.azs as usize)
+            // AZs out (docs/model.md, "Faults") are skipped; with all out,
+            // nothing is placed.
+            let Some(az) = (0..self.provider.azs as usize)
+                .filter(|&a| !self.faults.is_down(a))
                 .min_by_key(|&a| (self.funcs[fi].az_count[a], a))
-                .unwrap_or(0);
+            else {
+                break;
+            };
             // 1. A Running, non-retiring instance in that AZ with room.
             let mut target = None;
             for (i, inst) in self.insts.iter().enumerate() {
@@ -149,6 +154,11 @@ impl Lmi {
             }
         };
         self.books.launched(now, &self.insts[id.index()], vcpus);
+        if self.faults.recovering() {
+            let i = &self.insts[id.index()];
+            let usd_h = i.eff_usd_h + i.od_usd_h * self.provider.fee_rate();
+            self.faults.launched(now, usd_h, az as u32);
+        }
         let delay = self.provider.launch_delay.sample(&mut self.rng_launch);
         let tag = self.insts[id.index()].tag;
         self.q
@@ -186,6 +196,9 @@ impl Lmi {
         let replaces = inst.replaces;
         let retire_at = now + self.provider.lifetime;
         self.q.push(retire_at, Ev::Retire { inst: id, tag });
+        if self.instance_faults_armed() {
+            self.arm_instance_faults(id);
+        }
         for (f, count) in reservations {
             for _ in 0..count {
                 // The reservation already holds the room: release, then start.

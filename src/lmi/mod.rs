@@ -25,6 +25,7 @@
 
 mod ee;
 mod events;
+mod fault;
 mod fleet;
 mod func;
 mod instance;
@@ -38,6 +39,7 @@ mod setup;
 mod timers;
 
 pub use ee::{EeId, EeState};
+pub use fault::{FaultOccurrence, FaultRecord};
 pub use instance::{InstState, InstanceId};
 pub use policy::{FleetNeed, FleetPlan, InstanceChoice, ScalerAction};
 pub use provider::effective_rate;
@@ -53,6 +55,7 @@ use crate::rng::SimRng;
 use crate::time::SimTime;
 use ee::Ee;
 use events::{Ev, EvQueue};
+use fault::Faults;
 use func::Func;
 use instance::Instance;
 use policy::ScalerPolicy;
@@ -83,6 +86,8 @@ pub struct Lmi {
     scaler: Scaler,
     rng_init: SimRng,
     rng_launch: SimRng,
+    /// The scenario's `[[faults]]` and what they did (inert without any).
+    faults: Faults,
     /// The model's time, next report boundary and completion notices.
     clock: ModelClock,
     /// The event queue's next time as `next_event` last read it (for `step`,
@@ -149,6 +154,7 @@ impl Stepper for Lmi {
         let mut rows = Vec::new();
         let mut in_flight = Vec::new();
         self.books.finish(horizon, &FleetBusy(&self.funcs));
+        let faults = self.fault_records(horizon);
         for mut f in self.funcs {
             let (ledger, log) = f.ledger.finish();
             f.totals.ledger = ledger;
@@ -172,6 +178,7 @@ impl Stepper for Lmi {
             instance_types: self.provider.types,
             in_flight_at_end: in_flight,
             events: self.q.popped() + self.cpu_fired,
+            faults,
         }
     }
 }
@@ -191,6 +198,13 @@ impl Lmi {
                     if self.ees[ee.index()].state == EeState::Ready {
                         let at = self.clock.now + self.provider.ee_lifetime;
                         self.q.push(at, Ev::EeRetire { ee, epoch });
+                        let fi = self.ees[ee.index()].function.index();
+                        if self.ee_faults_armed(fi) {
+                            self.arm_ee_faults(ee);
+                        }
+                        if self.faults.recovering() {
+                            self.check_recovery();
+                        }
                     }
                 }
             }
@@ -226,6 +240,11 @@ impl Lmi {
                 let (f, min, max) = (FunctionId::of(c.function), c.min_ees, c.max_ees);
                 self.apply_config(f, min, max);
             }
+            Ev::FaultAt { .. }
+            | Ev::AzBack { .. }
+            | Ev::InstanceFail { .. }
+            | Ev::EeCrash { .. }
+            | Ev::Lost => self.fault_event(ev),
         }
     }
 }

@@ -60,6 +60,11 @@ pub(super) struct ProviderSpec {
 }
 
 impl ProviderSpec {
+    /// Management fee as a fraction of the on-demand price.
+    pub(super) fn fee_rate(&self) -> f64 {
+        self.fee_rate
+    }
+
     pub(super) fn new(sc: &Scenario) -> Self {
         let types = sc.provider.instance_types.clone();
         let eff_price = types

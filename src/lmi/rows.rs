@@ -238,6 +238,9 @@ pub struct LmiResult {
     pub instance_types: Vec<InstanceType>,
     pub in_flight_at_end: Vec<u32>,
     pub events: u64,
+    /// Per `[[faults]]` entry: its occurrences and recoveries (empty
+    /// without faults).
+    pub faults: Vec<super::FaultRecord>,
 }
 
 impl Lmi {

@@ -8,6 +8,7 @@
 use super::Lmi;
 use super::ee::{EeId, EeState};
 use super::events::{Ev, EvQueue};
+use super::fault::Faults;
 use super::func::Func;
 use super::instance::{InstState, InstanceId};
 use super::provider::{ProviderBooks, ProviderSpec};
@@ -41,6 +42,7 @@ impl Lmi {
             scaler: Scaler::new(sc),
             rng_init: stream(sc.seed, "lmi_ee_init", 0),
             rng_launch: stream(sc.seed, "lmi_instance_launch", 0),
+            faults: Faults::new(sc),
             clock: ModelClock::new(sc.report_clock().boundaries(), sc.functions.len()),
             next_queued: SimTime::MAX,
         };
@@ -48,6 +50,7 @@ impl Lmi {
             m.q.push(c.at, Ev::Schedule { idx: i as u32 });
         }
         m.q.push(SimTime::ZERO + m.scaler.interval, Ev::ScalerTick);
+        m.schedule_faults(sc);
         match sc.start_state {
             StartState::Warm => m.warm_start(sc, initial_rates),
             StartState::Publish => m.publish_start(),
@@ -152,6 +155,9 @@ impl Lmi {
             let epoch = ee.epoch;
             self.q
                 .push(SimTime(life - age), Ev::EeRetire { ee: e, epoch });
+            if self.ee_faults_armed(fi) {
+                self.arm_ee_faults(e);
+            }
         }
         // The InstanceRunning events of those instances are no-ops (state check).
         // A warm fleet was never seen launching or initializing.

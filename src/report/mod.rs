@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 
 mod csv;
 mod diagnose;
+pub mod faults;
 pub mod function_cost;
 pub mod html;
 pub mod markdown;
@@ -217,6 +218,9 @@ pub struct LmiSummary {
     pub cost: LmiCost,
     /// Present when a function has a queue or retries.
     pub sources: Option<EventSourceFigures>,
+    /// The scenario's `[[faults]]` and what they did; absent without any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faults: Option<faults::FaultsSummary>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -541,6 +545,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
             },
             cost: lmi_cost_of(sc, r),
             sources: source_figures(run.lmi_sources(), &all, every_s),
+            faults: faults::summarize(r),
         }
     });
     let default = run.default().map(|r| DefaultSummary {

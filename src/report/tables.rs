@@ -402,6 +402,11 @@ pub fn run_tables(s: &Summary) -> Vec<Table> {
     }
     out.extend(c.lmi.and_then(choices));
     out.extend(sources(&c));
+    out.extend(
+        c.lmi
+            .and_then(|l| l.faults.as_ref())
+            .map(super::faults::table),
+    );
     // Per-function blocks go here: one `Table` per entry of `s.functions`.
     out
 }

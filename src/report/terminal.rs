@@ -264,6 +264,9 @@ pub fn terminal(s: &Summary) -> String {
     if let Some(cal) = &s.calendar {
         calendar_block(&mut o, cal, &row);
     }
+    if let Some(f) = l.and_then(|x| x.faults.as_ref()) {
+        super::faults::terminal_block(&mut o, f);
+    }
     if s.functions.len() >= 2 {
         per_function(&mut o, s, &row);
     }

@@ -8,6 +8,7 @@
 //! [`load`], which reads the file.
 
 pub mod elide;
+pub mod faults;
 pub mod raw;
 pub mod validate;
 
@@ -18,6 +19,7 @@ use crate::traffic::Traffic;
 use crate::warning::{self, Warning};
 use std::path::Path;
 
+pub use faults::{FaultKind, FaultSpec};
 pub use validate::ConfigError;
 
 pub use crate::catalog::Architecture;
@@ -483,6 +485,9 @@ pub struct Scenario {
     /// this scenario is the typical day; `None`: monthly figures repeat the
     /// horizon to fill `pricing.month_hours`.
     pub calendar: Option<Calendar>,
+    /// Its `[[faults]]` (README.md, "Failure injection"), in file order;
+    /// empty: nothing fails and the run is as without the feature.
+    pub faults: Vec<FaultSpec>,
 }
 
 /// A month as typical days (the scenario itself) and special days (the

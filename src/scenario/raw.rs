@@ -78,6 +78,8 @@ pub struct RawScenario {
     #[serde(default)]
     pub scaling_schedule: Vec<RawScheduleEntry>,
     #[serde(default)]
+    pub faults: Vec<RawFault>,
+    #[serde(default)]
     pub model: RawModel,
     #[serde(default)]
     pub default_lambda: RawDefaultLambda,
@@ -215,6 +217,22 @@ pub struct RawScheduleEntry {
     pub min_ees: Option<i64>,
     #[serde(rename = "MaxExecutionEnvironments")]
     pub max_ees: Option<i64>,
+}
+
+/// `[[faults]]`: the keys of every fault type (which ones a type takes is
+/// checked in `validate`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// A duration, or a list of them.
+    pub at: Option<toml::Value>,
+    /// An AZ index or name ("a", "b", ...).
+    pub az: Option<toml::Value>,
+    pub duration: Option<RawDuration>,
+    pub mtbf: Option<RawDuration>,
+    pub function: Option<String>,
 }
 
 /// `[model]`.

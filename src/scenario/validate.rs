@@ -35,6 +35,7 @@ mod calendar_spec;
 mod cloudwatch_spec;
 mod cx;
 mod event_source_spec;
+mod fault_spec;
 mod function_spec;
 mod lambda_logs_spec;
 mod provider_spec;
@@ -224,6 +225,9 @@ fn hint(path: &str) -> Option<String> {
         "functions" => "an array of tables: [[functions]]",
         "scaling_schedule" => "an array of tables: [[scaling_schedule]]",
         "scaling_schedule.function" => "the name of a function",
+        "faults" => "an array of tables: [[faults]]",
+        "faults.type" => fault_spec::FAULT_TYPES,
+        "faults.function" => "the name of a function",
         "capacity_provider.availability_zones" => "an integer in 1..=16",
         "capacity_provider.warm" => {
             "a table: [capacity_provider.warm] instances = { \"c6i.2xlarge\" = 3 }"
@@ -496,6 +500,7 @@ impl Cx<'_> {
             .chain(log_notes)
             .collect();
         let slo = self.slo(raw.slo.as_ref(), &functions)?;
+        let faults = self.faults(&raw.faults, horizon, &provider, &functions)?;
 
         Ok(Scenario {
             name,
@@ -514,6 +519,7 @@ impl Cx<'_> {
             notes,
             slo,
             calendar: None,
+            faults,
         })
     }
 }

@@ -110,6 +110,21 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
             // lines when the two happen to scale alike.
             .set_secondary_coord(x.clone(), 0.0..top(y2max) * 1.5);
         mesh!(chart, d, false, "execution environments", &yfmt);
+        // Faults: the recovery shaded, the fault instant a line.
+        let top_ees = top(ymax);
+        chart
+            .draw_series(l.faults.iter().map(|&(a, b, _)| {
+                Rectangle::new([(a, 0.0), (b.max(a), top_ees)], c(colors::FAULT).filled())
+            }))
+            .de()?;
+        for &(a, _, _) in &l.faults {
+            chart
+                .draw_series(LineSeries::new(
+                    [(a, 0.0), (a, top_ees)],
+                    line(colors::FAULT_LINE, 2),
+                ))
+                .de()?;
+        }
         chart
             .configure_secondary_axes()
             .y_labels(6)
@@ -151,6 +166,22 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
         } else {
             "EEs · instances"
         };
+        let mut notes = vec![(level_note.clone(), false), (starting_note, false)];
+        if !l.faults.is_empty() {
+            let never = l.faults.iter().filter(|f| !f.2).count();
+            notes.push((
+                format!(
+                    "shaded: {} fault(s), to recovery{}",
+                    l.faults.len(),
+                    if never > 0 {
+                        format!(" ({never} not by the end)")
+                    } else {
+                        String::new()
+                    }
+                ),
+                true,
+            ));
+        }
         legend(
             leg,
             heading,
@@ -172,7 +203,7 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
                     Swatch::Dashed,
                 ),
             ],
-            &[(level_note.clone(), false), (starting_note, false)],
+            &notes,
         )?;
     }
 

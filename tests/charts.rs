@@ -432,6 +432,7 @@ fn every_bundled_scenario_runs_and_renders() {
         let l = s.lmi.as_ref().unwrap();
         // Invocations lost to a `[[faults]]` entry are failed (az-outage.toml).
         let failed = l.faults.as_ref().map_or(0, |f| f.invocations_failed);
+        assert_eq!(l.figures.failed, failed, "{}", path.display());
         assert_eq!(
             l.figures.invocations,
             l.figures.served + l.figures.throttled + failed + l.figures.in_flight_at_end,

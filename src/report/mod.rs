@@ -68,6 +68,11 @@ impl Latency {
 pub struct PlatformFigures {
     pub invocations: u64,
     pub served: u64,
+    /// Invocations lost in flight to an injected fault (`[[faults]]`);
+    /// absent when none were: `invocations = served + failed + throttled +
+    /// in_flight_at_end`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed: u64,
     pub in_flight_at_end: u64,
     pub throttled: u64,
     pub throttles: BTreeMap<&'static str, u64>,
@@ -362,6 +367,10 @@ pub struct Summary {
     pub calendar: Option<crate::calendar::CalendarSummary>,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn rate(n: u64, d: u64) -> f64 {
     if d == 0 { 0.0 } else { n as f64 / d as f64 }
 }
@@ -385,6 +394,7 @@ fn figures<'a>(
     for c in counts {
         f.invocations += c.ledger.arrivals;
         f.served += c.ledger.served;
+        f.failed += c.ledger.failed_by_fault;
         f.in_flight_at_end += c.in_flight as u64;
         thr.add(&c.ledger.throttles);
         lat.merge(&c.ledger.latency);

@@ -92,9 +92,16 @@ fn requests(c: &Cols) -> Table {
     let mut rows = vec![
         c.figures("invocations", &|f| fmt_count(f.invocations)),
         c.figures("served", &|f| fmt_count(f.served)),
+    ];
+    if c.lmi.is_some_and(|l| l.figures.failed > 0)
+        || c.default.is_some_and(|d| d.figures.failed > 0)
+    {
+        rows.push(c.figures("failed (lost to a fault)", &|f| fmt_count(f.failed)));
+    }
+    rows.extend([
         c.figures("in flight at the end", &|f| fmt_count(f.in_flight_at_end)),
         c.figures("throttled", &|f| fmt_count(f.throttled)),
-    ];
+    ]);
     // Every reason with a throttle on its platform; the other platform's
     // cell is "-" (it has no such reason).
     for r in ThrottleReason::LMI {

@@ -69,6 +69,10 @@ pub fn terminal(s: &Summary) -> String {
     row(&mut o, "invocations", a, b);
     let (a, b) = both(&|f| f.served.to_string());
     row(&mut o, "served", a, b);
+    if lf.is_some_and(|f| f.failed > 0) || df.is_some_and(|f| f.failed > 0) {
+        let (a, b) = both(&|f| f.failed.to_string());
+        row(&mut o, "failed (lost to a fault)", a, b);
+    }
     let (a, b) = both(&|f| f.throttled.to_string());
     row(&mut o, "throttled", a, b);
     for r in ThrottleReason::LMI {

@@ -296,10 +296,8 @@ fn spill_block(
     for c in &sp.config {
         let _ = writeln!(
             o,
-            "  {}: throttles ({}) retried after {:.0} ms on default Lambda ({} MB{}{})",
+            "  {} → default Lambda ({} MB{}{}) after {:.0} ms",
             c.function,
-            c.reasons.join(", "),
-            c.delay_s * 1000.0,
             c.memory_mb,
             c.reserved_concurrency
                 .map(|r| format!(", reserved {r}"))
@@ -308,8 +306,10 @@ fn spill_block(
                 format!(", provisioned {}", c.provisioned_concurrency)
             } else {
                 String::new()
-            }
+            },
+            c.delay_s * 1000.0
         );
+        let _ = writeln!(o, "    spills {}", c.reasons.join(", "));
     }
     row(o, "invocations", b.invocations.to_string(), e());
     row(o, "served by LMI", f.served_by_lmi.to_string(), e());

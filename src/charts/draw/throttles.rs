@@ -123,12 +123,12 @@ pub(crate) fn throttles(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Resul
             ))
             .de()?;
         items.push(item(
-            "LMI + spill-over: retried on default Lambda",
+            "spilled to default Lambda",
             colors::SPILLED,
             Swatch::Line,
         ));
         items.push(item(
-            "  throttled by the fallback too",
+            "throttled there too",
             colors::FALLBACK_THROTTLES,
             Swatch::Line,
         ));

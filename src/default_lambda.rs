@@ -136,6 +136,9 @@ struct Func {
     tokens: u64,
     tokens_at: u64,
     g_busy: Count,
+    /// Added to each recorded latency [µs] (a spill-over fallback counts from
+    /// the request's first try); 0 otherwise.
+    latency_offset_us: u64,
     ledger: Ledger<DefaultInterval>,
     /// This model's own columns of the interval in progress.
     cur: DefaultInterval,
@@ -238,6 +241,7 @@ impl DefaultLambda {
                     tokens: k.scale_burst as u64,
                     tokens_at: 0,
                     g_busy: Count::default(),
+                    latency_offset_us: 0,
                     ledger: Ledger::default(),
                     cur: DefaultInterval::default(),
                     totals: DefaultFunctionTotals {
@@ -294,6 +298,13 @@ impl DefaultLambda {
             clock: ModelClock::new(sc.report_clock().boundaries(), sc.functions.len()),
             pc_alloc_mark: SimTime::ZERO,
         }
+    }
+
+    /// Adds `offset` to the latency recorded for function `f`'s invocations,
+    /// not to when they complete: a spill-over fallback's latency counts from
+    /// the request's first try on LMI (src/spill.rs).
+    pub fn offset_latency(&mut self, f: FunctionId, offset: SimDuration) {
+        self.funcs[f.index()].latency_offset_us = offset.0;
     }
 
     fn done(&mut self, d: Done) {
@@ -407,7 +418,7 @@ impl DefaultLambda {
             Done {
                 function_pc: a.function.0 | if provisioned { PC_BIT } else { 0 },
                 tag: a.tag,
-                latency_us: latency,
+                latency_us: latency + f.latency_offset_us,
             },
         );
         Admission::Accepted

@@ -2,7 +2,7 @@
 //! (LMI) against default AWS Lambda.
 //!
 //! The core (`engine`, `platform`, `lmi`, `default_lambda`, `event_source`,
-//! `ledger`, `clock`, `sketch`, `gauge`, `cost`, `sim`) is pure: no I/O, no clock, no printing, no global RNG, with one exception
+//! `ledger`, `clock`, `sketch`, `gauge`, `cost`, `sim`, `spill`) is pure: no I/O, no clock, no printing, no global RNG, with one exception
 //! for memory's sake: per-interval rows beyond one chunk go to an anonymous
 //! temporary file ([`rowlog`]), so memory does not grow with the horizon.
 //! Scenario parsing, reports, charts and the CLI sit around it.
@@ -37,6 +37,7 @@ pub mod scenario;
 pub mod sim;
 pub mod sketch;
 pub mod slo;
+pub mod spill;
 pub mod sweep;
 #[doc(hidden)]
 pub mod testkit;

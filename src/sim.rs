@@ -11,10 +11,11 @@ use crate::event_source::{EventSourceResult, EventSources};
 use crate::ids::FunctionId;
 use crate::invocation::Arrival;
 use crate::lmi::{Lmi, LmiResult};
-use crate::platform::Platform;
+use crate::platform::{Admission, Platform};
 use crate::request::{Request, RequestStream, TraceError};
 use crate::rng::{SimRng, stream};
 use crate::scenario::{FunctionSpec, Scenario};
+use crate::spill::Spill;
 use crate::time::SimTime;
 use crate::traffic::{ArrivalGen, Traffic};
 
@@ -214,6 +215,9 @@ pub struct RunResult {
     /// Notes about what the traces held (e.g. missing CloudWatch periods),
     /// per function.
     pub trace_notes: Vec<Vec<String>>,
+    /// LMI's throttles retried on default Lambda: present when LMI ran and a
+    /// function has `[functions.spill_over]`.
+    pub spill: Option<crate::spill::SpillRun>,
 }
 
 impl RunResult {
@@ -246,11 +250,15 @@ impl RunResult {
             .default()
             .into_iter()
             .flat_map(|r| r.rows.iter().map(|l| l.error()));
+        let fallback = self
+            .spill
+            .iter()
+            .flat_map(|s| s.fallback.rows.iter().map(|l| l.error()));
         let src = [self.lmi_sources(), self.default_sources()]
             .into_iter()
             .flatten()
             .flat_map(|s| s.rows.iter().flatten().map(|l| l.error()));
-        lmi.chain(def).chain(src).flatten().next()
+        lmi.chain(def).chain(fallback).chain(src).flatten().next()
     }
 }
 
@@ -345,6 +353,21 @@ impl<P: Platform> Fed<P> {
         }
     }
 
+    /// Like [`Fed::feed`], handing each throttle of a synchronous request to
+    /// the spill-over, which then takes the retries due.
+    fn feed_spill(&mut self, chunk: &[Arrival], spill: &mut Spill) {
+        for a in chunk {
+            self.checksum = mix(self.checksum, a);
+            self.sources.advance_to(a.at);
+            if let Some(Admission::Throttled(r)) = self.sources.offer_sync(a) {
+                spill.throttled(a, r);
+            }
+        }
+        if let Some(last) = chunk.last() {
+            spill.release(last.at);
+        }
+    }
+
     fn finish(self, horizon: SimTime) -> PlatformRun<P::Result> {
         let (result, sources) = self.sources.finish(horizon);
         PlatformRun {
@@ -397,6 +420,12 @@ fn drive(
             "default_source",
         )
     });
+    // Off the hot path when no function spills: the plain feed loop runs.
+    let mut spill = if platforms.lmi() {
+        Spill::new(sc)
+    } else {
+        None
+    };
     let mut buf = vec![Arrival::default(); CHUNK];
     let nf = sc.functions.len();
     let mut offered = Offered {
@@ -416,7 +445,10 @@ fn drive(
             offered.total[f] += 1;
         }
         if let Some(p) = lmi.as_mut() {
-            p.feed(chunk);
+            match spill.as_mut() {
+                None => p.feed(chunk),
+                Some(s) => p.feed_spill(chunk, s),
+            }
         }
         if let Some(p) = def.as_mut() {
             p.feed(chunk);
@@ -431,6 +463,7 @@ fn drive(
         .or(def.as_ref().map(|p| p.checksum))
         .unwrap_or(FNV_OFFSET);
     let lmi = lmi.map(|p| p.finish(horizon));
+    let spill = spill.map(|s| s.finish(sc));
     let default = def.map(|p| p.finish(horizon));
     reach(horizon.0);
     Ok(RunResult {
@@ -442,5 +475,6 @@ fn drive(
         offered,
         intervals: clock.bounds(),
         trace_notes: arrivals.trace_notes(),
+        spill,
     })
 }

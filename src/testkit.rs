@@ -107,6 +107,7 @@ pub fn function(name: &str, cpu: Dist, io: Dist, rate: f64) -> FunctionSpec {
             provisioned_concurrency: 0,
         },
         event_source: EventSourceSpec::Sync,
+        spill_over: None,
     }
 }
 

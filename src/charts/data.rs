@@ -125,6 +125,16 @@ pub struct DefaultSeries {
     pub cum_provisioned: Vec<f64>,
 }
 
+/// LMI's throttles that spilled to default Lambda, one value per bucket
+/// (present only with `[functions.spill_over]`).
+#[derive(Clone, Debug, Default)]
+pub struct SpillSeries {
+    /// By the interval of the LMI throttle.
+    pub spilled: Vec<f64>,
+    /// Spilled requests the fallback throttled in turn (by its own clock).
+    pub fallback_throttled: Vec<f64>,
+}
+
 /// Everything the charts of one selection draw.
 #[derive(Clone, Debug)]
 pub struct ChartData {
@@ -141,6 +151,7 @@ pub struct ChartData {
     pub offered: Vec<f64>,
     pub lmi: Option<LmiSeries>,
     pub default: Option<DefaultSeries>,
+    pub spill: Option<SpillSeries>,
     /// Monthly projections [USD] for the selection.
     pub lmi_monthly_usd: Option<f64>,
     pub default_monthly_usd: Option<f64>,
@@ -501,6 +512,24 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         }
     });
 
+    let spill = run.spill.as_ref().map(|sp| {
+        let per = |f: &dyn Fn(usize, usize) -> u64| -> Vec<f64> {
+            (0..n)
+                .map(|k| fns.iter().map(|&fi| f(fi, k)).sum::<u64>() as f64)
+                .collect()
+        };
+        let spilled = per(&|fi, k| sp.spilled_rows[fi].get(k).copied().unwrap_or(0));
+        let thr = per(&|fi, k| {
+            sp.fallback.rows[fi]
+                .get(k)
+                .map_or(0, |r| r.figures.throttles.total())
+        });
+        SpillSeries {
+            spilled: sum(&spilled),
+            fallback_throttled: sum(&thr),
+        }
+    });
+
     let months = crate::cost::months(sc.horizon, &sc.pricing);
     let project = |total: f64| if months > 0.0 { total / months } else { 0.0 };
     let lmi_total = lmi.as_ref().map(|l| {
@@ -552,6 +581,7 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
         offered: sum(&raw.offered),
         lmi,
         default,
+        spill,
         lmi_monthly_usd: lmi_monthly,
         default_monthly_usd: def_monthly,
         lmi_total_usd: lmi_total,

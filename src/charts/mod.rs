@@ -64,6 +64,10 @@ pub mod colors {
     pub const LMI_THROTTLES: (u8, u8, u8) = (0x21, 0x71, 0xb5);
     /// Default-Lambda throttles (bars in `throttles.png`).
     pub const DEFAULT_THROTTLES: (u8, u8, u8) = (0xe6, 0x55, 0x0d);
+    /// Spill-over: LMI throttles retried on default Lambda, and those the
+    /// fallback throttled too.
+    pub const SPILLED: (u8, u8, u8) = (0x31, 0xa3, 0x54);
+    pub const FALLBACK_THROTTLES: (u8, u8, u8) = (0xcb, 0x18, 0x1d);
 
     pub const IN_FLIGHT: (u8, u8, u8) = (0x08, 0x30, 0x6b);
     pub const SLOTS: (u8, u8, u8) = (0x6b, 0xae, 0xd6);

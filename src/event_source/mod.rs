@@ -18,7 +18,7 @@ use crate::dist::unit_f64;
 use crate::engine::EventQueue;
 use crate::ids::FunctionId;
 use crate::invocation::Arrival;
-use crate::platform::{Advance, Completion, Platform};
+use crate::platform::{Admission, Advance, Completion, Platform};
 use crate::rng::{SimRng, stream};
 use crate::rowlog::{Record, RowLog};
 use crate::scenario::{EventSourceSpec, Scenario};
@@ -339,6 +339,28 @@ impl<P: Platform> EventSources<P> {
         self.sample_until(a.at);
         self.on_request(a);
         self.drain();
+    }
+
+    /// Like [`EventSources::offer`]; for a function with a synchronous source,
+    /// also says what the platform did with the request (a spill-over retries
+    /// its throttles elsewhere). `None` for the other sources.
+    #[inline]
+    pub fn offer_sync(&mut self, a: &Arrival) -> Option<Admission> {
+        if self.passthrough {
+            return Some(self.platform.arrive(a));
+        }
+        if !matches!(self.sources[a.function.index()].kind, Kind::Sync) {
+            self.offer(a);
+            return None;
+        }
+        self.sample_until(a.at);
+        let k = self.clock.index(a.at);
+        let s = &mut self.sources[a.function.index()];
+        s.totals.requests += 1;
+        s.rows.at(k).requests += 1;
+        let adm = self.platform.arrive(a);
+        self.drain();
+        Some(adm)
     }
 
     /// Runs to the horizon; returns the platform's and the sources' results.

@@ -74,6 +74,20 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "default_dlq",
 ];
 
+/// Columns appended to `timeseries.csv` when a function has a spill-over
+/// (absent otherwise, so runs without one keep their bytes): LMI throttles
+/// that spilled (by the throttle's interval) and the fallback's figures (by
+/// its own clock: a retry lands `delay` later).
+pub const SPILL_COLUMNS: &[&str] = &[
+    "spill_spilled",
+    "spill_fallback_served",
+    "spill_fallback_throttled",
+    "spill_fallback_cold_starts",
+    "spill_fallback_concurrency",
+    "spill_fallback_latency_p99_ms",
+    "spill_fallback_cost_usd",
+];
+
 /// Source columns of one platform for one row: queue depth, oldest age,
 /// retries, failed, DLQ. A synchronous source fails exactly its throttles.
 fn source_cols(
@@ -124,7 +138,25 @@ pub fn write_timeseries_csv(
 ) -> std::io::Result<()> {
     let mut out = String::with_capacity(1024);
     out.push_str(&TIMESERIES_COLUMNS.join(","));
+    let spill = run.spill.as_ref().zip(s.spill_over.as_ref());
+    if spill.is_some() {
+        out.push(',');
+        out.push_str(&SPILL_COLUMNS.join(","));
+    }
     out.push('\n');
+    // The fallback's effective GB-s price and request price per admission.
+    let (spill_eff, spill_req) = spill.map_or((0.0, 0.0), |(r, b)| {
+        let n = default_usage(&r.fallback).invocations;
+        let c = &b.fallback_cost;
+        (
+            c.effective_usd_per_gbs,
+            if n > 0 {
+                c.requests_usd / n as f64
+            } else {
+                0.0
+            },
+        )
+    });
     let req = sc.pricing.request_usd_per_million / 1e6;
     let eff = s
         .default
@@ -238,6 +270,29 @@ pub fn write_timeseries_csv(
                 .and_then(|r| r.rows[fi].get(k))
                 .map(|r| r.figures.throttles.total());
             source_cols(&mut out, run.default_sources(), fi, k, dt);
+            if let Some((r, _)) = spill {
+                let spilled = r.spilled_rows[fi].get(k).copied().unwrap_or(0);
+                match r.fallback.rows[fi].get(k) {
+                    Some(row) => {
+                        let fig = &row.figures;
+                        let usd = (row.gbs + row.init_gbs) * spill_eff
+                            + fig.accepted as f64 * spill_req
+                            + cost::provisioned_usd(row.pc_alloc_gbs, row.pc_used_gbs, &sc.pricing);
+                        let _ = write!(
+                            out,
+                            ",{spilled},{},{},{},{},{},{usd:.6}",
+                            fig.served,
+                            fig.throttles.total(),
+                            row.cold_starts,
+                            row.concurrency,
+                            opt(fig.latency_p99_ms),
+                        );
+                    }
+                    None => {
+                        let _ = write!(out, ",{spilled},,,,,,");
+                    }
+                }
+            }
             out.push('\n');
             w.write_all(out.as_bytes())?;
             out.clear();

@@ -28,6 +28,7 @@ pub mod faults;
 pub mod function_cost;
 pub mod html;
 pub mod markdown;
+pub mod spill;
 pub mod tables;
 mod terminal;
 
@@ -365,6 +366,10 @@ pub struct Summary {
     /// The calendar month day by day (`[calendar]`); absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar: Option<crate::calendar::CalendarSummary>,
+    /// LMI with its throttles retried on default Lambda (`[functions.spill_over]`);
+    /// absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spill_over: Option<spill::SpillSummary>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -604,6 +609,16 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         }
         _ => None,
     };
+    let spill_over = match (run.lmi(), &lmi, &run.spill) {
+        (Some(r), Some(l), Some(sp)) => Some(spill::spill_summary(
+            sc,
+            r,
+            sp,
+            l.cost.total_usd,
+            l.cost.monthly_usd,
+        )),
+        _ => None,
+    };
     let mut s = Summary {
         schema: SCHEMA,
         lmi_sim_version: VERSION,
@@ -625,6 +640,7 @@ pub fn summarize(sc: &Scenario, run: &RunResult, platforms: Platforms) -> Summar
         slo: Vec::new(),
         month: crate::calendar::repeated_basis(sc),
         calendar: None,
+        spill_over,
     };
     s.slo = crate::slo::evaluate(&sc.slo, &s);
     s

@@ -404,6 +404,7 @@ pub fn run_tables(s: &Summary) -> Vec<Table> {
     let mut out = vec![cost(&c, s)];
     out.extend(calendar(&c, s));
     out.extend([requests(&c), latency(&c)]);
+    out.extend(spill_over(s));
     if let Some(l) = c.lmi {
         out.push(fleet(l));
     }
@@ -475,4 +476,95 @@ pub fn run_line(s: &Summary) -> String {
         horizon(s.horizon_s),
         fmt_count(s.arrivals)
     )
+}
+
+/// "LMI + spill-over" beside LMI alone (`[functions.spill_over]`; `None`
+/// without one).
+fn spill_over(s: &Summary) -> Option<Table> {
+    let sp = s.spill_over.as_ref()?;
+    let l = s.lmi.as_ref()?;
+    let (lf, f) = (&l.figures, &sp.figures);
+    let b = &f.blend;
+    let pair = |label: &str, a: String, z: String| vec![label.to_string(), a, z];
+    let rows = vec![
+        pair(
+            "invocations",
+            fmt_count(lf.invocations),
+            fmt_count(b.invocations),
+        ),
+        pair("served", fmt_count(lf.served), fmt_count(b.served)),
+        pair(
+            "↳ by the fallback",
+            "-".into(),
+            fmt_count(f.served_by_fallback),
+        ),
+        pair("throttled", fmt_count(lf.throttled), fmt_count(b.throttled)),
+        pair(
+            "↳ spilled (LMI throttles retried)",
+            "-".into(),
+            fmt_count(f.spilled),
+        ),
+        pair(
+            "↳ throttles avoided",
+            "-".into(),
+            fmt_count(f.throttles_avoided),
+        ),
+        pair(
+            "↳ throttled by the fallback",
+            "-".into(),
+            fmt_count(f.fallback_throttled),
+        ),
+        pair(
+            "throttle rate",
+            fmt_pct(lf.throttle_rate),
+            fmt_pct(b.throttle_rate),
+        ),
+        pair(
+            "cold starts (fallback)",
+            "-".into(),
+            fmt_count(f.fallback_cold_starts),
+        ),
+        pair(
+            "latency p50",
+            fmt_ms(lf.latency.p50_ms),
+            fmt_ms(b.latency.p50_ms),
+        ),
+        pair(
+            "latency p99",
+            fmt_ms(lf.latency.p99_ms),
+            fmt_ms(b.latency.p99_ms),
+        ),
+        pair(
+            "spilled requests p99",
+            "-".into(),
+            fmt_ms(f.spilled_latency.p99_ms),
+        ),
+        pair(
+            "cost for the horizon",
+            fmt_usd(l.cost.total_usd),
+            fmt_usd(sp.blended_total_usd),
+        ),
+        pair(
+            &format!("cost {}", super::terminal::month_label(s)),
+            fmt_usd(l.cost.monthly_usd),
+            fmt_usd(sp.blended_monthly_usd),
+        ),
+    ];
+    let highlight = Some(rows.len() - 1);
+    Some(Table {
+        title: "LMI + spill-over to default Lambda".into(),
+        columns: vec![String::new(), "LMI".into(), "LMI + spill-over".into()],
+        rows,
+        note: Some(format!(
+            "LMI's throttles retried on a default-Lambda fallback ({}); spilled latency from the first try on LMI; the blended bill is LMI's plus the fallback's ({} per month).",
+            sp.config
+                .iter()
+                .map(|c| format!("{} after {:.0} ms", c.function, c.delay_s * 1000.0))
+                .collect::<Vec<_>>()
+                .join(", "),
+            fmt_usd(sp.extra_monthly_usd)
+        )),
+        highlight,
+        all_text: false,
+    })
 }

@@ -265,6 +265,9 @@ pub fn terminal(s: &Summary) -> String {
         let _ = writeln!(o, "    (compares the {})", c.compares);
     }
     let _ = writeln!(o, "  month: {}", s.month.basis);
+    if let Some(sp) = &s.spill_over {
+        spill_block(&mut o, sp, &row, &month_label(s));
+    }
     if let Some(cal) = &s.calendar {
         calendar_block(&mut o, cal, &row);
     }
@@ -282,6 +285,97 @@ pub fn terminal(s: &Summary) -> String {
     }
     slo_block(&mut o, s);
     o
+}
+
+/// "LMI + spill-over": the LMI column with its throttles retried on the
+/// default-Lambda fallback. A block of its own (a third column would not fit
+/// 80 columns); its figures sit in the LMI column.
+fn spill_block(
+    o: &mut String,
+    sp: &super::spill::SpillSummary,
+    row: &dyn Fn(&mut String, &str, String, String),
+    month: &str,
+) {
+    let f = &sp.figures;
+    let b = &f.blend;
+    let e = String::new;
+    row(o, "", "LMI + spill-over".into(), "".into());
+    for c in &sp.config {
+        let _ = writeln!(
+            o,
+            "  {} → default Lambda ({} MB{}{}) after {:.0} ms",
+            c.function,
+            c.memory_mb,
+            c.reserved_concurrency
+                .map(|r| format!(", reserved {r}"))
+                .unwrap_or_default(),
+            if c.provisioned_concurrency > 0 {
+                format!(", provisioned {}", c.provisioned_concurrency)
+            } else {
+                String::new()
+            },
+            c.delay_s * 1000.0
+        );
+        let _ = writeln!(o, "    spills {}", c.reasons.join(", "));
+    }
+    row(o, "invocations", b.invocations.to_string(), e());
+    row(o, "served by LMI", f.served_by_lmi.to_string(), e());
+    row(
+        o,
+        "served by the fallback",
+        f.served_by_fallback.to_string(),
+        e(),
+    );
+    row(o, "LMI throttles spilled", f.spilled.to_string(), e());
+    row(o, "throttles avoided", f.throttles_avoided.to_string(), e());
+    row(o, "throttled", b.throttled.to_string(), e());
+    row(o, "  not spilled (LMI)", f.not_spilled.to_string(), e());
+    for (r, n) in &f.fallback_throttles {
+        if *n > 0 {
+            row(o, &format!("  {r} (fallback)"), n.to_string(), e());
+        }
+    }
+    row(
+        o,
+        "throttle rate",
+        format!("{:.3}%", b.throttle_rate * 100.0),
+        e(),
+    );
+    row(
+        o,
+        "fallback cold starts",
+        f.fallback_cold_starts.to_string(),
+        e(),
+    );
+    row(o, "latency p50 (all)", ms(b.latency.p50_ms), e());
+    row(o, "latency p99 (all)", ms(b.latency.p99_ms), e());
+    row(o, "spilled latency p50", ms(f.spilled_latency.p50_ms), e());
+    row(o, "spilled latency p99", ms(f.spilled_latency.p99_ms), e());
+    row(o, "spilled latency max", ms(f.spilled_latency.max_ms), e());
+    row(
+        o,
+        "  fallback bill, horizon",
+        fmt_usd(sp.fallback_cost.total_usd),
+        e(),
+    );
+    row(
+        o,
+        "  blended bill, horizon",
+        fmt_usd(sp.blended_total_usd),
+        e(),
+    );
+    row(
+        o,
+        &format!("  blended, {month}"),
+        fmt_usd(sp.blended_monthly_usd),
+        e(),
+    );
+    row(
+        o,
+        "  of which the fallback",
+        fmt_usd(sp.extra_monthly_usd),
+        e(),
+    );
 }
 
 /// One block per function (with two functions or more; with one, the

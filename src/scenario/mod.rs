@@ -116,7 +116,7 @@ pub struct CapacityProvider {
 }
 
 /// Per-function default-Lambda settings (docs/model.md, "Default Lambda").
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DefaultFunction {
     /// `MemorySize` on default Lambda, 128–10240 MB.
     pub memory_mb: u32,
@@ -254,6 +254,30 @@ pub struct FunctionSpec {
     pub default_lambda: DefaultFunction,
     /// Invocation source (synchronous unless set).
     pub event_source: EventSourceSpec,
+    /// `[functions.spill_over]` (enabled): where LMI's throttles go.
+    pub spill_over: Option<SpillOver>,
+}
+
+/// A client-side spill-over of LMI throttles to a default-Lambda function
+/// (docs/model.md, "Spill-over to default Lambda").
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpillOver {
+    /// The fallback function's `MemorySize`, `ReservedConcurrentExecutions`
+    /// and `ProvisionedConcurrentExecutions`.
+    pub fallback: DefaultFunction,
+    /// The LMI throttle reasons that spill, by
+    /// [`crate::invocation::ThrottleReason`] index.
+    pub reasons: [bool; crate::invocation::ThrottleReason::COUNT],
+    /// Client-side wait between the LMI throttle and the fallback call.
+    pub delay: SimDuration,
+}
+
+impl SpillOver {
+    /// Whether an LMI throttle of reason `r` spills.
+    #[inline]
+    pub fn spills(&self, r: crate::invocation::ThrottleReason) -> bool {
+        self.reasons[r as usize]
+    }
 }
 
 impl FunctionSpec {

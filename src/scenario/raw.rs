@@ -176,6 +176,23 @@ pub struct RawFunction {
     pub source: Option<toml::Table>,
     /// The EEs Ready at t = 0 of a warm start.
     pub warm: Option<RawFunctionWarm>,
+    /// A client-side fallback of LMI throttles to a default-Lambda function.
+    pub spill_over: Option<RawSpillOver>,
+}
+
+/// `[functions.spill_over]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpillOver {
+    pub enabled: Option<bool>,
+    #[serde(rename = "MemorySize")]
+    pub memory_size: Option<i64>,
+    #[serde(rename = "ReservedConcurrentExecutions")]
+    pub reserved: Option<i64>,
+    #[serde(rename = "ProvisionedConcurrentExecutions")]
+    pub provisioned: Option<i64>,
+    pub reasons: Option<Vec<String>>,
+    pub delay: Option<RawDuration>,
 }
 
 /// `[functions.warm]`.

@@ -49,6 +49,7 @@ pub(crate) fn throttles(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Resul
     let lt = d.lmi.as_ref().map(|l| l.throttles.as_slice());
     let dt = d.default.as_ref().map(|x| x.throttles.as_slice());
     let ymax = vmax(lt.unwrap_or(&[])).max(vmax(dt.unwrap_or(&[])));
+    let sp = d.spill.as_ref().filter(|_| lt.is_some());
     let mut chart = builder(area, true, false)
         .build_cartesian_2d(x, 0.0..top(ymax))
         .de()?;
@@ -103,6 +104,43 @@ pub(crate) fn throttles(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Resul
         let n: f64 = v.iter().sum();
         notes.push((
             format!("default: {} throttled ({})", fmt_count(n), share(n)),
+            false,
+        ));
+    }
+    if let Some(sp) = sp {
+        // Spill-over: the LMI throttles retried on default Lambda, and those
+        // the fallback throttled in turn (still lost).
+        chart
+            .draw_series(LineSeries::new(
+                steps(d, &sp.spilled),
+                line(colors::SPILLED, 3),
+            ))
+            .de()?;
+        chart
+            .draw_series(LineSeries::new(
+                steps(d, &sp.fallback_throttled),
+                line(colors::FALLBACK_THROTTLES, 2),
+            ))
+            .de()?;
+        items.push(item(
+            "spilled to default Lambda",
+            colors::SPILLED,
+            Swatch::Line,
+        ));
+        items.push(item(
+            "throttled there too",
+            colors::FALLBACK_THROTTLES,
+            Swatch::Line,
+        ));
+        let n: f64 = sp.spilled.iter().sum();
+        let lost: f64 = sp.fallback_throttled.iter().sum();
+        notes.push((
+            format!(
+                "spilled: {} ({}), {} lost",
+                fmt_count(n),
+                share(n),
+                fmt_count(lost)
+            ),
             false,
         ));
     }

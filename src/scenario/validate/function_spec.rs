@@ -224,6 +224,16 @@ impl Cx<'_> {
                 ),
             )?,
         };
+        let default_lambda = DefaultFunction {
+            memory_mb: dl_mem,
+            reserved_concurrency: reserved,
+            provisioned_concurrency: provisioned,
+        };
+        let event_source = self.event_source(&format!("{key}.source"), f.source.as_ref())?;
+        let spill_over = match &f.spill_over {
+            None => None,
+            Some(s) => self.spill_over(&key, s, &default_lambda, &event_source, dl)?,
+        };
         Ok(FunctionSpec {
             name,
             runtime,
@@ -236,12 +246,9 @@ impl Cx<'_> {
             work,
             memory,
             traffic,
-            default_lambda: DefaultFunction {
-                memory_mb: dl_mem,
-                reserved_concurrency: reserved,
-                provisioned_concurrency: provisioned,
-            },
-            event_source: self.event_source(&format!("{key}.source"), f.source.as_ref())?,
+            default_lambda,
+            event_source,
+            spill_over,
         })
     }
 

@@ -2,10 +2,11 @@
 //! default-Lambda fallback ("LMI + spill-over"), for all functions and per
 //! function, with the blended bill. Figures only; rendering is elsewhere.
 //!
-//! Conservation: `invocations = served + throttled + in_flight_at_end` of the
-//! blend, where `served = served_by_lmi + served_by_fallback`, `throttled =
-//! not_spilled + fallback_throttled` and `in_flight_at_end` counts LMI's, the
-//! fallback's and the retries still in their delay.
+//! Conservation: `invocations = served + failed + throttled +
+//! in_flight_at_end` of the blend (`failed`: lost to a fault on LMI), where
+//! `served = served_by_lmi + served_by_fallback`, `throttled = not_spilled +
+//! fallback_throttled` and `in_flight_at_end` counts LMI's, the fallback's
+//! and the retries still in their delay.
 
 use super::{Latency, PlatformFigures, rate};
 use crate::cost::DefaultCost;
@@ -93,13 +94,14 @@ fn figures(lmi: &LmiResult, run: &SpillRun, idx: &[usize]) -> SpillFigures {
     let mut spilled = ThrottleCounts::default();
     let mut fb_thr = ThrottleCounts::default();
     let (mut fb_lat, mut all_lat) = (Sketch::new(), Sketch::new());
-    let (mut invocations, mut lmi_in_flight) = (0, 0);
+    let (mut invocations, mut lmi_in_flight, mut lmi_failed) = (0, 0, 0);
     let mut lmi_peak = 0;
     for &i in idx {
         let l = &lmi.functions[i];
         let f = &fb.functions[i];
         invocations += l.ledger.arrivals;
         lmi_in_flight += lmi.in_flight_at_end[i] as u64;
+        lmi_failed += l.ledger.failed_by_fault;
         lmi_peak += l.peak_in_flight as u64;
         lmi_thr.add(&l.ledger.throttles);
         spilled.add(&run.spilled[i]);
@@ -126,6 +128,8 @@ fn figures(lmi: &LmiResult, run: &SpillRun, idx: &[usize]) -> SpillFigures {
     let mut b = PlatformFigures {
         invocations,
         served: s.served_by_lmi + s.served_by_fallback,
+        // Lost to a fault on LMI (`[[faults]]`): not retried on the fallback.
+        failed: lmi_failed,
         in_flight_at_end: lmi_in_flight + s.fallback_in_flight_at_end + s.waiting_at_end,
         throttled: s.not_spilled + s.fallback_throttled,
         cold_starts: s.fallback_cold_starts,

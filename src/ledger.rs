@@ -31,12 +31,14 @@ pub struct IntervalFigures {
     pub throttles: ThrottleCounts,
     pub latency_p50_ms: Option<f64>,
     pub latency_p99_ms: Option<f64>,
+    /// Admitted invocations lost to a fault in the interval.
+    pub failed_by_fault: u64,
 }
 
 impl IntervalFigures {
     /// Words [`IntervalFigures::write`] takes for a platform with `reasons`.
     pub const fn words(reasons: &[ThrottleReason]) -> usize {
-        4 + reasons.len()
+        5 + reasons.len()
     }
 
     /// Encodes the figures (only `reasons`' counts) into the front of `w`.
@@ -45,15 +47,16 @@ impl IntervalFigures {
         w[1] = self.accepted;
         w[2] = opt_f64(self.latency_p50_ms);
         w[3] = opt_f64(self.latency_p99_ms);
+        w[4] = self.failed_by_fault;
         for (i, r) in reasons.iter().enumerate() {
-            w[4 + i] = self.throttles[*r];
+            w[5 + i] = self.throttles[*r];
         }
     }
 
     pub fn read(reasons: &[ThrottleReason], w: &[u64]) -> Self {
         let mut throttles = ThrottleCounts::default();
         for (i, r) in reasons.iter().enumerate() {
-            throttles[*r] = w[4 + i];
+            throttles[*r] = w[5 + i];
         }
         IntervalFigures {
             served: w[0],
@@ -61,6 +64,7 @@ impl IntervalFigures {
             throttles,
             latency_p50_ms: f64_opt(w[2]),
             latency_p99_ms: f64_opt(w[3]),
+            failed_by_fault: w[4],
         }
     }
 }
@@ -114,6 +118,7 @@ impl<R: Record> Ledger<R> {
 
     /// `n` admitted invocations were lost to a fault.
     pub fn fail(&mut self, n: u64) {
+        self.cur.failed_by_fault += n;
         self.totals.failed_by_fault += n;
     }
 
@@ -169,6 +174,7 @@ mod tests {
         l.close(Row);
         l.served(4_000);
         l.throttle(ThrottleReason::ScalingRate);
+        l.fail(3);
         l.close(Row);
         l.served(8_000);
         let (t, rows) = l.finish();
@@ -183,6 +189,8 @@ mod tests {
         let second = rows.get(1).unwrap().0;
         assert_eq!(second.throttles[ThrottleReason::ScalingRate], 1);
         assert_eq!(second.accepted, 0);
+        assert_eq!((first.failed_by_fault, second.failed_by_fault), (0, 3));
+        assert_eq!(t.failed_by_fault, 3);
         // The codec keeps every field.
         let mut w = [0u64; Row::WORDS];
         second.write(&R, &mut w);

@@ -110,10 +110,31 @@ fn az_outage_loses_the_in_flight_invocations_of_its_instance_and_relaunches_else
     assert!(took > 1.0 && took < 300.0, "seed {seed}: took {took} s");
     assert!(o.recovery_cost_usd > 0.0, "seed {seed}: {o:?}");
     let s = summarize(&sc, &r, Platforms::Lmi);
-    let fs = s.lmi.unwrap().faults.unwrap();
+    let fs = s.lmi.as_ref().unwrap().faults.as_ref().unwrap();
     assert_eq!(fs.invocations_failed, 1, "seed {seed}");
     assert_eq!(fs.failed_by_reason["az_outage"], 1, "seed {seed}");
     assert_eq!(fs.entries[0].kind, "az_outage");
+    // timeseries.csv: the one failure in the 600–660 s row, nowhere else.
+    let ts = lmi_sim::report::timeseries_csv(&sc, &r, &s);
+    let mut lines = ts.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(head.last(), Some(&"lmi_failed_by_fault"), "seed {seed}");
+    let failed: Vec<(f64, u64)> = lines
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].parse().unwrap(), c[c.len() - 1].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(failed.len(), 30, "seed {seed}: 30 one-minute rows");
+    for (t, n) in failed {
+        assert_eq!(n, u64::from(t == 600.0), "seed {seed}: row at {t} s");
+    }
+    // Without faults the column is absent (the bytes of a run without).
+    let plain = micro(seed, "");
+    let rp = lmi(&plain);
+    let sp = summarize(&plain, &rp, Platforms::Lmi);
+    let tp = lmi_sim::report::timeseries_csv(&plain, &rp, &sp);
+    assert!(!tp.contains("failed_by_fault"), "seed {seed}");
 }
 
 #[test]

@@ -475,4 +475,120 @@ fn a_sweep_axis_can_toggle_spill_over() {
         3,
         "{csv}"
     );
+    // results.csv carries the blend (LMI + spill-over) beside LMI alone.
+    let mut lines = csv.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let cell = |row: usize, name: &str| -> f64 {
+        let c = head
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {head:?}"));
+        rows[row][c]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} = {:?}", rows[row][c]))
+    };
+    for m in [
+        "throttle_rate",
+        "p99_ms",
+        "cold_start_rate",
+        "monthly_usd",
+        "peak_instances",
+        "monthly_invocations",
+    ] {
+        let (l, b) = (
+            cell(0, &format!("lmi_{m}_mean")),
+            cell(0, &format!("blend_{m}_mean")),
+        );
+        assert_eq!(l, b, "seed 5: point 0 (spill-over off): blend {m} is LMI's");
+    }
+    let (l, b) = (
+        cell(1, "lmi_throttle_rate_mean"),
+        cell(1, "blend_throttle_rate_mean"),
+    );
+    assert!(l > 0.0 && b < l, "seed 5: point 1: blend {b} < LMI {l}");
+    let (l, b) = (
+        cell(1, "lmi_monthly_usd_mean"),
+        cell(1, "blend_monthly_usd_mean"),
+    );
+    assert!(
+        b > l,
+        "seed 5: point 1: the fallback's bill adds: {b} > {l}"
+    );
+    assert_eq!(
+        cell(1, "lmi_peak_instances_mean"),
+        cell(1, "blend_peak_instances_mean")
+    );
+    let sj: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("sw").join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        sj["blend"], true,
+        "summary.json says results.csv has blend columns"
+    );
+    // The sweep's report tables show the blend too.
+    let md = std::fs::read_to_string(out.join("sw").join("summary.md")).unwrap();
+    assert!(md.contains("LMI + spill-over $/month"), "{md}");
+}
+
+/// A goal on the blend picks the cheapest point whose LMI + spill-over meets
+/// it; without a spill-over at any point, `goal.platform = "blend"` is an
+/// input error.
+#[test]
+fn a_sweep_goal_can_be_on_the_blend() {
+    let d = tempfile::tempdir().unwrap();
+    let scen = d.path().join("s.toml");
+    std::fs::write(&scen, format!("{BASE}[functions.spill_over]\n")).unwrap();
+    let plain = d.path().join("plain.toml");
+    std::fs::write(&plain, BASE).unwrap();
+    let sweep = |base: &str, name: &str, axis: &str| {
+        let p = d.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &p,
+            format!(
+                "name = \"{name}\"\nseed = 5\nreplications = 1\nplatforms = \"lmi\"\nbase = \"{base}\"\n[goal]\nplatform = \"blend\"\nmax_throttle_rate = 0.0\n[[axes]]\n{axis}\n"
+            ),
+        )
+        .unwrap();
+        let out = d.path().join("out");
+        bin()
+            .args([
+                "sweep",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = sweep(
+        "s.toml",
+        "on",
+        "key = \"functions[0].spill_over.enabled\"\nvalues = [false, true]",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sj: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("out/on/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sj["goal"]["platform"], "blend");
+    assert_eq!(sj["goal"]["pick"]["point"], 1, "{}", sj["goal"]);
+    assert_eq!(
+        sj["goal"]["feasible_points"], 1,
+        "seed 5: LMI alone throttles"
+    );
+    assert_eq!(sj["pareto_platform"], "blend");
+    let o = sweep(
+        "plain.toml",
+        "off",
+        "key = \"functions[0].MemorySize\"\nvalues = [2048, 4096]",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("goal.platform = \"blend\"") && e.contains("no point"),
+        "{e}"
+    );
 }

@@ -110,6 +110,9 @@ pub struct LmiSeries {
     /// (fault, end of its recovery or the horizon, recovered); empty
     /// without faults.
     pub faults: Vec<(f64, f64, bool)>,
+    /// AZ outages, in the time unit: (start, end — clamped to the horizon —,
+    /// AZ); empty without one.
+    pub outages: Vec<(f64, f64, u32)>,
 }
 
 /// Series of default Lambda, one value per bucket.
@@ -495,6 +498,21 @@ pub fn build(sc: &Scenario, run: &RunResult, summary: &Summary, sel: Selection) 
                     let end = o.recovered_at.map_or(horizon_s, |t| t.as_secs_f64());
                     (o.at.as_secs_f64() / us, end / us, o.recovered_at.is_some())
                 })
+                .collect(),
+            outages: r
+                .faults
+                .iter()
+                .filter_map(|f| match f.spec.kind {
+                    crate::scenario::FaultKind::AzOutage { az, duration } => {
+                        Some(f.occurrences.iter().map(move |o| {
+                            let a = o.at.as_secs_f64();
+                            let b = (a + duration.as_secs_f64()).min(horizon_s);
+                            (a / us, b / us, az)
+                        }))
+                    }
+                    _ => None,
+                })
+                .flatten()
                 .collect(),
         }
     });

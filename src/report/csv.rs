@@ -88,6 +88,13 @@ pub const SPILL_COLUMNS: &[&str] = &[
     "spill_fallback_cost_usd",
 ];
 
+/// Columns appended to `timeseries.csv` when the scenario has `[[faults]]`
+/// and LMI ran (absent otherwise): LMI invocations lost to a fault in the
+/// interval (admitted, in flight on an instance or EE that failed; by reason
+/// in `summary.json`'s `lmi.faults`). Not counted in `lmi_failed`, which is
+/// the event source's.
+pub const FAULT_COLUMNS: &[&str] = &["lmi_failed_by_fault"];
+
 /// Source columns of one platform for one row: queue depth, oldest age,
 /// retries, failed, DLQ. A synchronous source fails exactly its throttles.
 fn source_cols(
@@ -142,6 +149,11 @@ pub fn write_timeseries_csv(
     if spill.is_some() {
         out.push(',');
         out.push_str(&SPILL_COLUMNS.join(","));
+    }
+    let faults = !sc.faults.is_empty() && run.lmi().is_some();
+    if faults {
+        out.push(',');
+        out.push_str(&FAULT_COLUMNS.join(","));
     }
     out.push('\n');
     // The fallback's effective GB-s price and request price per admission.
@@ -291,6 +303,14 @@ pub fn write_timeseries_csv(
                     None => {
                         let _ = write!(out, ",{spilled},,,,,,");
                     }
+                }
+            }
+            if faults {
+                match run.lmi().and_then(|r| r.rows[fi].get(k)) {
+                    Some(row) => {
+                        let _ = write!(out, ",{}", row.figures.failed_by_fault);
+                    }
+                    None => out.push(','),
                 }
             }
             out.push('\n');

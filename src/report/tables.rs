@@ -43,9 +43,13 @@ pub fn fmt_count(n: u64) -> String {
     thousands(n)
 }
 
-/// Display name of a platform key ("lmi", "default").
+/// Display name of a platform key ("lmi", "default", "blend").
 pub fn platform_name(p: &str) -> &'static str {
-    if p == "lmi" { "LMI" } else { "default Lambda" }
+    match p {
+        "lmi" => "LMI",
+        "blend" => "LMI + spill-over",
+        _ => "default Lambda",
+    }
 }
 
 /// The platforms a run simulated, in column order.

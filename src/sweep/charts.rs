@@ -1,6 +1,7 @@
 //! A sweep's charts, in the style of `src/charts` (same size, font, colours,
 //! legend column on the right): `crossover.png` (monthly cost against monthly
-//! invocations, log-log, both platforms, the crossover marked), `heatmap.png`
+//! invocations, log-log, both platforms — and LMI + spill-over when a point
+//! spills — the crossover marked), `heatmap.png`
 //! (throttle rate over the first two axes) and `pareto.png` (cost against
 //! throttle rate, the Pareto front and the goal's pick).
 //!
@@ -46,6 +47,17 @@ fn c(t: (u8, u8, u8)) -> RGBColor {
 }
 const LMI: (u8, u8, u8) = colors::LMI_EC2;
 const DEFAULT: (u8, u8, u8) = colors::DEFAULT_DURATION;
+/// LMI + spill-over (the spilled traffic's colour on a run's charts).
+const BLEND: (u8, u8, u8) = colors::SPILLED;
+
+/// A platform key's colour.
+fn platform_color(p: &str) -> (u8, u8, u8) {
+    match p {
+        "lmi" => LMI,
+        "blend" => BLEND,
+        _ => DEFAULT,
+    }
+}
 
 trait Ctx<T> {
     fn de(self) -> Result<T, String>;
@@ -228,7 +240,7 @@ fn fmt_pct(v: f64) -> String {
 }
 
 fn platform_name(p: &str) -> &'static str {
-    if p == "lmi" { "LMI" } else { "default Lambda" }
+    crate::report::tables::platform_name(p)
 }
 
 /// A value cell shown on a chart: list brackets and quotes dropped.

@@ -104,6 +104,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, with_charts: bool) -> Result<Outcome,
             &text,
             &f.axis_keys(),
             &f.functions,
+            f.blend,
             &rp.display().to_string(),
             Some(&verify),
         )

@@ -60,7 +60,12 @@ pub(super) fn finish(
     files.push(("summary.json".into(), summary.json().into_bytes()));
     files.push((
         "results.csv".into(),
-        results::csv_bytes(&summary.axis_keys(), &summary.functions, rows),
+        results::csv_bytes(
+            &summary.axis_keys(),
+            &summary.functions,
+            summary.blend,
+            rows,
+        ),
     ));
     files.push((
         results::CHECKSUMS.into(),
@@ -68,6 +73,7 @@ pub(super) fn finish(
             &summary.fingerprint,
             &summary.axis_keys(),
             &summary.functions,
+            summary.blend,
             rows,
         ),
     ));

@@ -29,6 +29,9 @@ fn platforms(rows: &[(PointResult, Vec<String>)]) -> Vec<&'static str> {
     if rows.iter().any(|(r, _)| r.default.is_some()) {
         p.push("default");
     }
+    if rows.iter().any(|(r, _)| r.blend.is_some()) {
+        p.push("blend");
+    }
     p
 }
 
@@ -81,7 +84,11 @@ pub fn results_table(
     let mut columns = vec!["point".to_string(), "".to_string()];
     columns.extend(short_keys(s));
     for p in &plats {
-        let n = if *p == "lmi" { "LMI" } else { "default" };
+        let n = match *p {
+            "lmi" => "LMI",
+            "blend" => "LMI + spill-over",
+            _ => "default",
+        };
         columns.push(format!("{n} $/month"));
         columns.push(format!("{n} throttle rate"));
         columns.push(format!("{n} p99"));

@@ -40,6 +40,10 @@ pub struct FnRep {
 pub struct RepResult {
     pub lmi: Option<RepFigures>,
     pub default: Option<RepFigures>,
+    /// LMI with its throttles spilled over to default Lambda
+    /// (`[functions.spill_over]`); without spill-over in the run, LMI's own
+    /// figures (nothing spills). `None` when LMI was not simulated.
+    pub blend: Option<RepFigures>,
     /// Per function, in scenario order; empty with one function (its figures
     /// are the platform's).
     pub functions: Vec<FnRep>,
@@ -68,17 +72,29 @@ impl RepResult {
                 })
                 .collect()
         };
+        let lmi = s.lmi.as_ref().map(|l| RepFigures {
+            throttle_rate: l.figures.throttle_rate,
+            p99_ms: l.figures.latency.p99_ms,
+            cold_start_rate: l.figures.cold_start_rate,
+            monthly_usd: l.cost.monthly_usd,
+            monthly_invocations: crate::calendar::month_invocations(s, true)
+                .unwrap_or_else(|| per_month(l.figures.invocations)),
+            peak_instances: Some(l.fleet.peak_instances as f64),
+        });
+        let blend = match (&lmi, &s.spill_over) {
+            (Some(l), Some(sp)) => Some(RepFigures {
+                throttle_rate: sp.figures.blend.throttle_rate,
+                p99_ms: sp.figures.blend.latency.p99_ms,
+                cold_start_rate: sp.figures.blend.cold_start_rate,
+                monthly_usd: sp.blended_monthly_usd,
+                ..l.clone()
+            }),
+            (l, _) => l.clone(),
+        };
         RepResult {
             functions,
-            lmi: s.lmi.as_ref().map(|l| RepFigures {
-                throttle_rate: l.figures.throttle_rate,
-                p99_ms: l.figures.latency.p99_ms,
-                cold_start_rate: l.figures.cold_start_rate,
-                monthly_usd: l.cost.monthly_usd,
-                monthly_invocations: crate::calendar::month_invocations(s, true)
-                    .unwrap_or_else(|| per_month(l.figures.invocations)),
-                peak_instances: Some(l.fleet.peak_instances as f64),
-            }),
+            lmi,
+            blend,
             default: s.default.as_ref().map(|d| RepFigures {
                 throttle_rate: d.figures.throttle_rate,
                 p99_ms: d.figures.latency.p99_ms,
@@ -223,6 +239,9 @@ pub struct PointResult {
     pub point: usize,
     pub lmi: Option<PlatformStats>,
     pub default: Option<PlatformStats>,
+    /// LMI + spill-over (see [`RepResult::blend`]); read from `results.csv`
+    /// only when it has the `blend_*` columns.
+    pub blend: Option<PlatformStats>,
     /// Per function, in scenario order (empty with one function).
     pub functions: Vec<FnPoint>,
 }
@@ -231,6 +250,7 @@ impl PointResult {
     pub fn of(point: usize, reps: &[RepResult]) -> PointResult {
         let l: Vec<&RepFigures> = reps.iter().filter_map(|r| r.lmi.as_ref()).collect();
         let d: Vec<&RepFigures> = reps.iter().filter_map(|r| r.default.as_ref()).collect();
+        let b: Vec<&RepFigures> = reps.iter().filter_map(|r| r.blend.as_ref()).collect();
         let nf = reps.iter().map(|r| r.functions.len()).max().unwrap_or(0);
         let functions = (0..nf)
             .map(|i| {
@@ -252,15 +272,17 @@ impl PointResult {
             point,
             lmi: (!l.is_empty()).then(|| PlatformStats::of(&l)),
             default: (!d.is_empty()).then(|| PlatformStats::of(&d)),
+            blend: (!b.is_empty()).then(|| PlatformStats::of(&b)),
             functions,
         }
     }
 
+    /// `name`: "lmi", "default" or "blend" (LMI + spill-over).
     pub fn platform(&self, name: &str) -> Option<&PlatformStats> {
-        if name == "lmi" {
-            self.lmi.as_ref()
-        } else {
-            self.default.as_ref()
+        match name {
+            "lmi" => self.lmi.as_ref(),
+            "blend" => self.blend.as_ref(),
+            _ => self.default.as_ref(),
         }
     }
 
@@ -288,13 +310,25 @@ fn has_metric(platform: &str, m: &str) -> bool {
     !(platform == "default" && m == "peak_instances")
 }
 
+/// The platform column groups of `results.csv`, in order: LMI, default
+/// Lambda, and with `blend` (a sweep with spill-over at some point) LMI +
+/// spill-over.
+fn platform_groups(blend: bool) -> &'static [&'static str] {
+    if blend {
+        &["lmi", "default", "blend"]
+    } else {
+        &["lmi", "default"]
+    }
+}
+
 /// The header of `results.csv`: the point, the axes, each platform's
-/// metrics, then (with two functions or more) each function's
-/// (`fn.<name>.lmi_p99_ms_mean`, …; `functions` are their names).
-pub fn header(axis_keys: &[String], functions: &[String]) -> Vec<String> {
+/// metrics (`blend_*` too with `blend`), then (with two functions or more)
+/// each function's (`fn.<name>.lmi_p99_ms_mean`, …; `functions` are their
+/// names).
+pub fn header(axis_keys: &[String], functions: &[String], blend: bool) -> Vec<String> {
     let mut h = vec!["point".to_string()];
     h.extend(axis_keys.iter().cloned());
-    for p in ["lmi", "default"] {
+    for &p in platform_groups(blend) {
         for m in METRICS {
             if has_metric(p, m) {
                 h.push(format!("{p}_{m}_mean"));
@@ -318,13 +352,13 @@ fn cell(x: Option<f64>) -> String {
 }
 
 /// One row of `results.csv` (`functions`: how many function column groups
-/// the header has).
-pub fn row(r: &PointResult, labels: &[String], functions: usize) -> Vec<String> {
+/// the header has; `blend`: whether it has the `blend_*` columns).
+pub fn row(r: &PointResult, labels: &[String], functions: usize, blend: bool) -> Vec<String> {
     let mut out = vec![r.point.to_string()];
     out.extend(labels.iter().cloned());
-    for (name, p) in [("lmi", &r.lmi), ("default", &r.default)] {
+    for &name in platform_groups(blend) {
         let blank = PlatformStats::default();
-        let s = p.as_ref().unwrap_or(&blank);
+        let s = r.platform(name).unwrap_or(&blank);
         for (m, st) in METRICS.iter().zip(s.stats()) {
             if has_metric(name, m) {
                 out.push(cell(st.mean));
@@ -359,11 +393,12 @@ pub fn record_bytes(fields: &[String]) -> Vec<u8> {
 pub fn csv_bytes(
     axis_keys: &[String],
     functions: &[String],
+    blend: bool,
     rows: &[(PointResult, Vec<String>)],
 ) -> Vec<u8> {
-    let mut out = record_bytes(&header(axis_keys, functions));
+    let mut out = record_bytes(&header(axis_keys, functions, blend));
     for (r, labels) in rows {
-        out.extend(record_bytes(&row(r, labels, functions.len())));
+        out.extend(record_bytes(&row(r, labels, functions.len(), blend)));
     }
     out
 }
@@ -387,15 +422,19 @@ pub fn checksums(
     fingerprint: &str,
     axis_keys: &[String],
     functions: &[String],
+    blend: bool,
     rows: &[(PointResult, Vec<String>)],
 ) -> Vec<u8> {
     let mut out = String::new();
-    out.push_str(&record_checksum(fingerprint, &header(axis_keys, functions)));
+    out.push_str(&record_checksum(
+        fingerprint,
+        &header(axis_keys, functions, blend),
+    ));
     out.push('\n');
     for (r, labels) in rows {
         out.push_str(&record_checksum(
             fingerprint,
-            &row(r, labels, functions.len()),
+            &row(r, labels, functions.len(), blend),
         ));
         out.push('\n');
     }
@@ -418,6 +457,7 @@ pub fn parse_csv(
     text: &str,
     axis_keys: &[String],
     functions: &[String],
+    blend: bool,
     what: &str,
     verify: Option<&Verify>,
 ) -> Result<Vec<(PointResult, Vec<String>)>, String> {
@@ -425,7 +465,7 @@ pub fn parse_csv(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let want = header(axis_keys, functions);
+    let want = header(axis_keys, functions, blend);
     let check = |index: usize, line: u64, fields: &[String]| -> Result<(), String> {
         let Some(v) = verify else {
             return Ok(());
@@ -497,7 +537,7 @@ pub fn parse_csv(
             point,
             ..Default::default()
         };
-        for name in ["lmi", "default"] {
+        for &name in platform_groups(blend) {
             let mut s = PlatformStats::default();
             let mut any = false;
             for (m, st) in METRICS.iter().zip(s.stats_mut()) {
@@ -509,10 +549,10 @@ pub fn parse_csv(
                 }
             }
             if any {
-                if name == "lmi" {
-                    r.lmi = Some(s);
-                } else {
-                    r.default = Some(s);
+                match name {
+                    "lmi" => r.lmi = Some(s),
+                    "blend" => r.blend = Some(s),
+                    _ => r.default = Some(s),
                 }
             }
         }
@@ -752,6 +792,7 @@ mod tests {
                     peak_instances: Some(3.0),
                 }),
                 default: None,
+                blend: None,
                 functions: vec![],
             },
             RepResult {
@@ -764,32 +805,60 @@ mod tests {
                     peak_instances: Some(4.0),
                 }),
                 default: None,
+                blend: None,
                 functions: vec![],
             },
         ];
         let r = PointResult::of(7, &reps);
         let keys = vec!["a.b".to_string()];
-        let bytes = csv_bytes(&keys, &[], &[(r.clone(), vec!["x,y".into()])]);
+        let bytes = csv_bytes(&keys, &[], false, &[(r.clone(), vec!["x,y".into()])]);
         let text = String::from_utf8(bytes.clone()).unwrap();
-        let back = parse_csv(&text, &keys, &[], "t", None).unwrap();
-        let sums = String::from_utf8(checksums("fp", &keys, &[], &back)).unwrap();
+        let back = parse_csv(&text, &keys, &[], false, "t", None).unwrap();
+        let sums = String::from_utf8(checksums("fp", &keys, &[], false, &back)).unwrap();
         let v = Verify {
             fingerprint: "fp",
             sums: sums.lines().collect(),
             what: "s",
         };
-        assert!(parse_csv(&text, &keys, &[], "t", Some(&v)).is_ok());
+        assert!(parse_csv(&text, &keys, &[], false, "t", Some(&v)).is_ok());
         // An edited number, NaN and inf are refused with file:line.
         let edited = text.replacen("205.062", "105.062", 1);
         assert_ne!(edited, text);
-        let e = parse_csv(&edited, &keys, &[], "t", Some(&v)).unwrap_err();
+        let e = parse_csv(&edited, &keys, &[], false, "t", Some(&v)).unwrap_err();
         assert!(e.starts_with("t:2: this row does not match"), "{e}");
         for bad in ["NaN", "inf"] {
             let t = text.replacen("205.062", bad, 1);
-            let e = parse_csv(&t, &keys, &[], "t", None).unwrap_err();
+            let e = parse_csv(&t, &keys, &[], false, "t", None).unwrap_err();
             assert!(e.starts_with("t:2: column `lmi_monthly_usd_mean`"), "{e}");
         }
         assert_eq!(back[0].0, r);
-        assert_eq!(csv_bytes(&keys, &[], &back), bytes);
+        assert_eq!(csv_bytes(&keys, &[], false, &back), bytes);
+        // With the blend columns: LMI + spill-over reads back as written, and
+        // a file without them is refused by its header.
+        let mut rb = r.clone();
+        rb.blend = Some(PlatformStats {
+            throttle_rate: Stat {
+                mean: Some(0.0),
+                ci95: None,
+            },
+            monthly_usd: Stat {
+                mean: Some(321.5),
+                ci95: Some(1.25),
+            },
+            ..PlatformStats::default()
+        });
+        let bb = csv_bytes(&keys, &[], true, &[(rb.clone(), vec!["x,y".into()])]);
+        let tb = String::from_utf8(bb.clone()).unwrap();
+        assert!(
+            tb.lines()
+                .next()
+                .unwrap()
+                .ends_with(",blend_monthly_invocations_ci95")
+        );
+        let back = parse_csv(&tb, &keys, &[], true, "t", None).unwrap();
+        assert_eq!(back[0].0, rb);
+        assert_eq!(csv_bytes(&keys, &[], true, &back), bb);
+        let e = parse_csv(&text, &keys, &[], true, "t", None).unwrap_err();
+        assert!(e.starts_with("t:1: the header does not match"), "{e}");
     }
 }

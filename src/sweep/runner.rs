@@ -111,6 +111,7 @@ fn read_partial(
         &text,
         keys,
         &sw.function_columns(),
+        sw.blend_columns(),
         &cp.display().to_string(),
         None,
     )
@@ -166,6 +167,7 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
     }
     let keys: Vec<String> = sw.axes.iter().map(|a| a.path.text.clone()).collect();
     let fn_cols = sw.function_columns();
+    let blend = sw.blend_columns();
     let labels = |p: usize| -> Vec<String> {
         sw.axes
             .iter()
@@ -203,8 +205,10 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
         let mut f = f;
         std::io::Seek::seek(&mut f, std::io::SeekFrom::End(0)).map_err(|e| out_err(&pdir, e))?;
         if len == 0 {
-            f.write_all(&results::record_bytes(&results::header(&keys, &fn_cols)))
-                .map_err(|e| out_err(&pdir, e))?;
+            f.write_all(&results::record_bytes(&results::header(
+                &keys, &fn_cols, blend,
+            )))
+            .map_err(|e| out_err(&pdir, e))?;
         }
         f
     } else {
@@ -228,9 +232,11 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             crate::output::claim(&pdir, PARTIAL_INFO).map_err(pe)?;
             crate::output::claim(&pdir, PARTIAL_CSV).map_err(pe)?;
             let mut f = std::fs::File::create(&partial_path).map_err(|e| out_err(&pdir, e))?;
-            f.write_all(&results::record_bytes(&results::header(&keys, &fn_cols)))
-                .and_then(|_| f.flush())
-                .map_err(|e| out_err(&pdir, e))?;
+            f.write_all(&results::record_bytes(&results::header(
+                &keys, &fn_cols, blend,
+            )))
+            .and_then(|_| f.flush())
+            .map_err(|e| out_err(&pdir, e))?;
             Ok::<_, SweepError>(f)
         })?
     };
@@ -321,7 +327,8 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             if st.remaining[k] == 0 {
                 let rs: Vec<RepResult> = st.reps[k].iter_mut().filter_map(Option::take).collect();
                 let pr = PointResult::of(p, &rs);
-                let line = results::record_bytes(&results::row(&pr, &labels(p), fn_cols.len()));
+                let line =
+                    results::record_bytes(&results::row(&pr, &labels(p), fn_cols.len(), blend));
                 // A whole line or none: an interrupt waits for the write.
                 let w = crate::output::uninterrupted(|| {
                     st.partial.write_all(&line).and_then(|_| st.partial.flush())

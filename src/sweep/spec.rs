@@ -50,11 +50,7 @@ impl Goal {
         if let Some(p) = self.max_p99_ms {
             parts.push(format!("p99 ≤ {p} ms"));
         }
-        let name = if self.platform == "lmi" {
-            "LMI"
-        } else {
-            "default Lambda"
-        };
+        let name = crate::report::tables::platform_name(&self.platform);
         let of = match &self.function {
             Some(f) if !parts.is_empty() => format!(" for function `{f}`"),
             _ => String::new(),
@@ -112,6 +108,16 @@ impl Sweep {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Whether `results.csv` has the `blend_*` columns (LMI + spill-over):
+    /// LMI runs and some point spills some function's throttles over.
+    pub fn blend_columns(&self) -> bool {
+        self.platforms.lmi()
+            && self
+                .points
+                .iter()
+                .any(|sc| sc.functions.iter().any(|f| f.spill_over.is_some()))
     }
 
     /// The seed of replication `rep` of `point`.
@@ -416,9 +422,9 @@ pub fn from_str_with(
                 .platform
                 .clone()
                 .unwrap_or_else(|| if platforms.lmi() { "lmi" } else { "default" }.into());
-            if platform != "lmi" && platform != "default" {
+            if !["lmi", "default", "blend"].contains(&platform.as_str()) {
                 return Err(e(format!(
-                    "goal.platform = {platform:?}: \"lmi\" (default when LMI runs) or \"default\""
+                    "goal.platform = {platform:?}: \"lmi\" (default when LMI runs), \"default\" or \"blend\" (LMI + spill-over)"
                 )));
             }
             if !platforms_has(platforms, &platform) {
@@ -659,6 +665,23 @@ pub fn from_str_with(
         Some(id) => format!("{:016x}", fnv64(&[fingerprint.as_bytes(), id.as_bytes()])),
     };
     let mut goal = goal;
+    if let Some(g) = &goal
+        && g.platform == "blend"
+    {
+        if !points
+            .iter()
+            .any(|sc| sc.functions.iter().any(|f| f.spill_over.is_some()))
+        {
+            return Err(e(
+                "goal.platform = \"blend\" (LMI + spill-over), but no point of the sweep has spill-over: enable [functions.spill_over] in the base or on an axis, or set goal.platform = \"lmi\"".into(),
+            ));
+        }
+        if g.function.is_some() && functions.len() >= 2 {
+            return Err(e(
+                "goal.function with goal.platform = \"blend\": results.csv has the blend's figures for all functions together, not per function; drop goal.function or set goal.platform = \"lmi\"".into(),
+            ));
+        }
+    }
     if let Some(g) = &mut goal
         && let Some(f) = &g.function
     {
@@ -697,7 +720,7 @@ pub fn from_str_with(
 
 fn platforms_has(p: Platforms, name: &str) -> bool {
     match name {
-        "lmi" => p.lmi(),
+        "lmi" | "blend" => p.lmi(),
         _ => p.default(),
     }
 }

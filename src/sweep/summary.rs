@@ -80,6 +80,10 @@ pub struct SweepSummary {
     /// absent with one function).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub functions: Vec<String>,
+    /// Whether `results.csv` has the `blend_*` columns (LMI + spill-over;
+    /// absent when no point spills over).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blend: bool,
     /// Set in a shard's summary; `null` for a whole (or merged) sweep.
     pub shard: Option<ShardSummary>,
     pub goal: Option<GoalSummary>,
@@ -114,6 +118,7 @@ impl SweepSummary {
                 })
                 .collect(),
             functions: sw.function_columns(),
+            blend: sw.blend_columns(),
             shard,
             goal: sw.goal.clone().map(|spec| GoalSummary {
                 spec,

@@ -125,6 +125,25 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
                 ))
                 .de()?;
         }
+        // AZ outages: a band along the top (in the headroom above the
+        // lines), from the outage to the AZ's return, labelled inside.
+        for &(a, b, az) in &l.outages {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(a, top_ees * 0.92), (b.max(a), top_ees)],
+                    c(colors::FAULT_LINE).filled(),
+                )))
+                .de()?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!(" AZ {} out", crate::scenario::faults::az_name(az)),
+                    (a, top_ees * 0.96),
+                    bold(15)
+                        .color(&WHITE)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                )))
+                .de()?;
+        }
         chart
             .configure_secondary_axes()
             .y_labels(6)
@@ -166,8 +185,12 @@ pub(crate) fn capacity(buf: &mut [u8], s: &Subject<'_>, d: &ChartData) -> Result
         } else {
             "EEs · instances"
         };
-        let mut notes = vec![(level_note.clone(), false), (starting_note, false)];
-        if !l.faults.is_empty() {
+        // Two notes fit under the entries: with faults, the levels' note
+        // (the same as the panel above's) gives way to the faults'.
+        let mut notes = vec![(starting_note, false)];
+        if l.faults.is_empty() {
+            notes.insert(0, (level_note.clone(), false));
+        } else {
             let never = l.faults.iter().filter(|f| !f.2).count();
             notes.push((
                 format!(

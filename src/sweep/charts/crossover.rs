@@ -30,7 +30,14 @@ pub(super) fn crossover(
     )?;
     let lmi = cost_series(rows, "lmi");
     let def = cost_series(rows, "default");
-    let all = lmi.iter().chain(&def);
+    // Points without spill-over have the blend equal to LMI: drawn last,
+    // thinner, so that both stay visible.
+    let blend = if s.blend {
+        cost_series(rows, "blend")
+    } else {
+        Vec::new()
+    };
+    let all = lmi.iter().chain(&def).chain(&blend);
     let (xlo, xhi) = log_range(all.clone().map(|p| p.1));
     let (ylo, yhi) = log_range(all.map(|p| p.2));
     let xt = crate::charts::draw::log_ticks(xlo, xhi, 12);
@@ -64,7 +71,11 @@ pub(super) fn crossover(
     let mut items = Vec::new();
     let pick = pick_point(s);
     let pick_platform = s.goal.as_ref().map(|g| g.spec.platform.clone());
-    for (name, ser, col) in [("default", &def, DEFAULT), ("lmi", &lmi, LMI)] {
+    for (name, ser, col) in [
+        ("default", &def, DEFAULT),
+        ("lmi", &lmi, LMI),
+        ("blend", &blend, BLEND),
+    ] {
         if ser.is_empty() {
             continue;
         }
@@ -74,15 +85,18 @@ pub(super) fn crossover(
             chart
                 .draw_series(LineSeries::new(
                     ser.iter().map(|p| (p.1, p.2)),
-                    c(col).stroke_width(3),
+                    c(col).stroke_width(if name == "blend" { 2 } else { 3 }),
                 ))
                 .de()?;
         }
         chart
-            .draw_series(
-                ser.iter()
-                    .map(|p| Circle::new((p.1, p.2), 5, c(col).filled())),
-            )
+            .draw_series(ser.iter().map(|p| {
+                Circle::new(
+                    (p.1, p.2),
+                    if name == "blend" { 3 } else { 5 },
+                    c(col).filled(),
+                )
+            }))
             .de()?;
         items.push((
             format!("{} ({} points)", platform_name(name), ser.len()),

@@ -58,7 +58,7 @@ pub(super) fn pareto(buf: &mut [u8], s: &SweepSummary, rows: &[PointResult]) -> 
         .axis_style(AXIS)
         .draw()
         .de()?;
-    let col = c(if platform == "lmi" { LMI } else { DEFAULT });
+    let col = c(platform_color(&platform));
     let mut items = vec![];
     if let Some(gt) = goal_t {
         let dash = (0..60).map(|k| {

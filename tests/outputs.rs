@@ -324,6 +324,7 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
     let o = run(&["sweep", &f, "--out", o_s, "-q", "--no-charts"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let results = std::fs::read_to_string(out.join("t/results.csv")).unwrap();
+    let uninterrupted = snapshot(&out.join("t"));
     // An interrupted run's progress: the header and the rows of points 0, 5
     // and 7, the last one cut in the middle (killed while writing it).
     let lines: Vec<&str> = results.lines().collect();
@@ -390,6 +391,36 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
         std::fs::read_to_string(out.join("t/results.csv")).unwrap(),
         results
     );
+    assert!(!pdir.exists());
+
+    // Every point finished (stopped while writing the outputs): the resumed
+    // run computes nothing, and every output (the reports too, which are
+    // drawn from the rows read back) equals the uninterrupted run's.
+    std::fs::create_dir_all(&pdir).unwrap();
+    std::fs::write(
+        pdir.join(".lmi-sim"),
+        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pdir.join("sweep.json"),
+        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
+    )
+    .unwrap();
+    std::fs::write(pdir.join("results.partial.csv"), &results).unwrap();
+    let o = run(&["sweep", &f, "--out", o_s, "--resume", "--no-charts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("resumed: 12 of 12 point(s) kept"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let resumed = snapshot(&out.join("t"));
+    for ((n, a), (m, b)) in resumed.iter().zip(&uninterrupted) {
+        assert_eq!(n, m);
+        assert!(a == b, "{n} differs after a resume that kept every point");
+    }
+    assert_eq!(resumed.len(), uninterrupted.len());
     assert!(!pdir.exists());
 
     // Progress of another sweep (another fingerprint) is refused with the fix.

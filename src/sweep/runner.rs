@@ -326,7 +326,12 @@ pub fn run(sw: &Sweep, o: &RunOptions) -> Result<Outcome, SweepError> {
             st.remaining[k] -= 1;
             if st.remaining[k] == 0 {
                 let rs: Vec<RepResult> = st.reps[k].iter_mut().filter_map(Option::take).collect();
-                let pr = PointResult::of(p, &rs);
+                let mut pr = PointResult::of(p, &rs);
+                if !blend {
+                    // Without the `blend_*` columns a resumed or merged row
+                    // has no blend: neither does a computed one.
+                    pr.blend = None;
+                }
                 let line =
                     results::record_bytes(&results::row(&pr, &labels(p), fn_cols.len(), blend));
                 // A whole line or none: an interrupt waits for the write.

@@ -47,6 +47,22 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// An interrupted sweep's progress directory `pdir` (no rows yet) for the
+/// sweep of fingerprint `fp`, as lmi-sim leaves it.
+fn progress_dir(pdir: &Path, fp: &str) {
+    std::fs::create_dir_all(pdir).unwrap();
+    std::fs::write(
+        pdir.join(".lmi-sim"),
+        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        pdir.join("sweep.json"),
+        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
+    )
+    .unwrap();
+}
+
 /// A small deterministic generator for interrupt delays (xorshift64*).
 struct Delays(u64);
 
@@ -329,21 +345,11 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
     // and 7, the last one cut in the middle (killed while writing it).
     let lines: Vec<&str> = results.lines().collect();
     let pdir = out.join("t.partial");
-    std::fs::create_dir_all(&pdir).unwrap();
-    std::fs::write(
-        pdir.join(".lmi-sim"),
-        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
-    )
-    .unwrap();
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("t/summary.json")).unwrap())
             .unwrap();
     let fp = summary["fingerprint"].as_str().unwrap().to_string();
-    std::fs::write(
-        pdir.join("sweep.json"),
-        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
-    )
-    .unwrap();
+    progress_dir(&pdir, &fp);
     // Point 5's row with a different (wrong) cost: if it is kept, it shows.
     let edited5 = {
         let cells: Vec<&str> = lines[6].split(',').collect();
@@ -374,17 +380,7 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
     assert!(!pdir.exists());
 
     // Stopped before its first row: a fingerprint and no rows file yet.
-    std::fs::create_dir_all(&pdir).unwrap();
-    std::fs::write(
-        pdir.join(".lmi-sim"),
-        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
-    )
-    .unwrap();
-    std::fs::write(
-        pdir.join("sweep.json"),
-        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
-    )
-    .unwrap();
+    progress_dir(&pdir, &fp);
     let o = run(&["sweep", &f, "--out", o_s, "--resume", "-q", "--no-charts"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
@@ -396,17 +392,7 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
     // Every point finished (stopped while writing the outputs): the resumed
     // run computes nothing, and every output (the reports too, which are
     // drawn from the rows read back) equals the uninterrupted run's.
-    std::fs::create_dir_all(&pdir).unwrap();
-    std::fs::write(
-        pdir.join(".lmi-sim"),
-        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
-    )
-    .unwrap();
-    std::fs::write(
-        pdir.join("sweep.json"),
-        format!("{{\"fingerprint\": \"{fp}\", \"shard\": null}}"),
-    )
-    .unwrap();
+    progress_dir(&pdir, &fp);
     std::fs::write(pdir.join("results.partial.csv"), &results).unwrap();
     let o = run(&["sweep", &f, "--out", o_s, "--resume", "--no-charts"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -424,17 +410,7 @@ fn resume_keeps_finished_points_and_checks_the_sweep() {
     assert!(!pdir.exists());
 
     // Progress of another sweep (another fingerprint) is refused with the fix.
-    std::fs::create_dir_all(&pdir).unwrap();
-    std::fs::write(
-        pdir.join(".lmi-sim"),
-        "lmi-sim output directory\nsweep.json\nresults.partial.csv\n",
-    )
-    .unwrap();
-    std::fs::write(
-        pdir.join("sweep.json"),
-        "{\"fingerprint\": \"0123456789abcdef\", \"shard\": null}",
-    )
-    .unwrap();
+    progress_dir(&pdir, "0123456789abcdef");
     std::fs::write(pdir.join("results.partial.csv"), format!("{}\n", lines[0])).unwrap();
     let o = run(&["sweep", &f, "--out", o_s, "--resume", "-q", "--no-charts"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

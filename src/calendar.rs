@@ -61,6 +61,10 @@ pub struct CalendarDay {
     pub arrivals: u64,
     pub lmi: Option<DayFigures>,
     pub default: Option<DayFigures>,
+    /// LMI + spill-over (with a `[functions.spill_over]`): the blend's
+    /// figures; its costs are LMI's plus the fallback's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blend: Option<DayFigures>,
 }
 
 /// One platform's figures for one kind of day.
@@ -89,6 +93,8 @@ pub struct DayRun {
     pub horizon_s: f64,
     pub summary: Summary,
     pub default_usage: Option<DefaultUsage>,
+    /// The spill-over fallback's usage, with a `[functions.spill_over]`.
+    pub fallback_usage: Option<DefaultUsage>,
 }
 
 /// The basis of the monthly figures of a scenario without a calendar.
@@ -201,7 +207,15 @@ fn day_run(
         horizon_s: day.horizon.as_secs_f64(),
         summary: report::summarize(day, run, platforms),
         default_usage: run.default().map(report::default_usage),
+        fallback_usage: fallback_usage(run),
     }
+}
+
+/// The spill-over fallback's default-Lambda usage in `run`, if it spilled.
+fn fallback_usage(run: &RunResult) -> Option<DefaultUsage> {
+    run.spill
+        .as_ref()
+        .map(|r| report::default_usage(&r.fallback))
 }
 
 fn scaled(u: &DefaultUsage, w: f64) -> DefaultUsage {
@@ -245,6 +259,10 @@ fn entry(name: &str, days: f64, set: &[String], horizon_s: f64, s: &Summary) -> 
             .as_ref()
             .map(|l| figures(&l.figures, Some(l.fleet.peak_instances))),
         default: s.default.as_ref().map(|d| figures(&d.figures, None)),
+        blend: s
+            .spill_over
+            .as_ref()
+            .map(|sp| figures(&sp.figures.blend, None)),
     }
 }
 
@@ -325,8 +343,54 @@ pub fn apply(s: &mut Summary, sc: &Scenario, typical: &RunResult, days: &[DayRun
         month.total_usd
     });
 
+    // LMI + spill-over: LMI's month plus the fallback's, which is default
+    // Lambda priced like the platform, once on the month's usage.
+    let fallback_month = match (lmi_month, &typical.spill) {
+        (Some(_), Some(spill)) => {
+            let mut usage = DefaultUsage::default();
+            let usages = std::iter::once(fallback_usage(typical))
+                .chain(days.iter().map(|d| d.fallback_usage));
+            for (u, w) in usages.zip(&weights) {
+                if let Some(u) = u {
+                    add(&mut usage, &scaled(&u, *w));
+                }
+            }
+            let mut p = spill.scenario.pricing.clone();
+            p.month_hours = hours;
+            let month = cost::default_cost(
+                usage,
+                spill.scenario.provider.architecture,
+                SimDuration::from_secs_f64(hours * 3600.0),
+                &p,
+            );
+            let raw: Vec<f64> = runs
+                .iter()
+                .map(|(w, r)| {
+                    w * r
+                        .spill_over
+                        .as_ref()
+                        .map_or(0.0, |sp| sp.fallback_cost.total_usd)
+                })
+                .collect();
+            let sum: f64 = raw.iter().sum();
+            let parts = apportion_shares(month.total_usd, &raw, sum);
+            for (i, e) in entries.iter_mut().enumerate() {
+                if let (Some(b), Some(l)) = (&mut e.blend, &e.lmi) {
+                    b.month_usd = l.month_usd + parts[i];
+                    b.day_usd = l.day_usd + if e.days > 0.0 { parts[i] / e.days } else { 0.0 };
+                }
+            }
+            Some(month.total_usd)
+        }
+        _ => None,
+    };
     if let (Some(m), Some(l)) = (lmi_month, s.lmi.as_mut()) {
         l.cost.monthly_usd = m;
+    }
+    if let (Some(lm), Some(f), Some(sp)) = (lmi_month, fallback_month, s.spill_over.as_mut()) {
+        sp.fallback_cost.monthly_usd = f;
+        sp.extra_monthly_usd = f;
+        sp.blended_monthly_usd = lm + f;
     }
     if let (Some(m), Some(d)) = (default_month, s.default.as_mut()) {
         d.cost.monthly_usd = m;

@@ -411,3 +411,107 @@ values = [2048, 4096]
         );
     }
 }
+
+/// The API of `scenario` with a spill-over to a 2 GB default-Lambda fallback.
+fn spilling(calendar: &str) -> String {
+    scenario("", calendar).replacen(
+        "MinExecutionEnvironments = 2\n",
+        "MinExecutionEnvironments = 2\n[functions.spill_over]\nMemorySize = 2048\n",
+        1,
+    )
+}
+
+/// With a `[functions.spill_over]`, LMI + spill-over's month is LMI's month
+/// plus the fallback's, each day's blend as run alone weighted by its count;
+/// a special day may not turn the spill-over on or off.
+#[test]
+fn a_spill_over_month_adds_up_the_days_blends() {
+    let month = ok_run(&case(&spilling(&calendar())), &["--platform", "lmi"]);
+    let typical = ok_run(&case(&spilling("")), &["--platform", "lmi"]);
+    let launch = ok_run(
+        &case(&spilling("")),
+        &[
+            "--platform",
+            "lmi",
+            "--set",
+            SPIKE,
+            "--set",
+            "functions[worker].traffic.rate=30",
+        ],
+    );
+    // The launch day's spike is throttled on LMI and spills; the blend
+    // throttles less.
+    let spilled = f(&launch, "spill_over.spilled");
+    assert!(spilled > 0.0, "seed {SEED}: the launch day spilled nothing");
+    assert!(
+        f(&launch, "spill_over.blend.throttled") < f(&launch, "lmi.throttled"),
+        "seed {SEED}"
+    );
+    let (wt, wl) = (29.5 * 48.0, 1.0 * 48.0);
+    let lmi = wt * f(&typical, "lmi.cost.total_usd") + wl * f(&launch, "lmi.cost.total_usd");
+    close(f(&month, "lmi.cost.monthly_usd"), lmi, "LMI month");
+    // Without a free tier and below the first tier the fallback is linear.
+    let fb = wt * f(&typical, "spill_over.fallback_cost.total_usd")
+        + wl * f(&launch, "spill_over.fallback_cost.total_usd");
+    assert!(fb > 0.0, "seed {SEED}: the fallback cost nothing");
+    let got = f(&month, "spill_over.extra_monthly_usd");
+    assert!(
+        (got - fb).abs() < 1e-6 * fb,
+        "seed {SEED}: fallback month {got} != {fb}"
+    );
+    close(
+        f(&month, "spill_over.fallback_cost.monthly_usd"),
+        got,
+        "fallback month",
+    );
+    close(
+        f(&month, "spill_over.blended_monthly_usd"),
+        lmi + got,
+        "blended month",
+    );
+    // The typical day's block is the typical run's, but for its month.
+    assert_eq!(
+        month["spill_over"]["spilled"], typical["spill_over"]["spilled"],
+        "seed {SEED}"
+    );
+    // Entries: each day's blend as run alone; they sum to the month.
+    let e = &month["calendar"]["entries"];
+    assert_eq!(
+        e[1]["blend"]["throttled"], launch["spill_over"]["blend"]["throttled"],
+        "seed {SEED}"
+    );
+    assert_eq!(
+        e[1]["lmi"]["throttled"], launch["lmi"]["throttled"],
+        "seed {SEED}"
+    );
+    close(
+        f(e, "0.blend.month_usd") + f(e, "1.blend.month_usd"),
+        f(&month, "spill_over.blended_monthly_usd"),
+        "blend entries sum to the month",
+    );
+    close(
+        f(e, "1.blend.day_usd"),
+        48.0 * (f(&launch, "lmi.cost.total_usd")
+            + f(&launch, "spill_over.fallback_cost.total_usd")),
+        "one launch day, blended",
+    );
+    // The terminal's calendar block has the blend's rows.
+    let c = case(&spilling(&calendar()));
+    let o = run(&["run", &c.file, "--out", &c.out, "--platform", "lmi"]);
+    let out = text(&o.stdout);
+    assert!(out.contains("with spill-over: throttled"), "{out}");
+
+    // A special day that turns the spill-over off is refused.
+    let off = spilling(
+        "[calendar]\n[[calendar.special]]\nname = \"x\"\ndays = 1\nset = [\"functions[0].spill_over.enabled=false\"]\n",
+    );
+    let c = case(&off);
+    let o = run(&["run", &c.file, "--out", &c.out]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("calendar.special[0].set") && err.contains("spill-over on or off"),
+        "{err}"
+    );
+    assert!(!Path::new(&c.out).exists(), "nothing written: {err}");
+}

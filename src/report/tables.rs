@@ -364,6 +364,21 @@ fn calendar(c: &Cols, s: &Summary) -> Option<Table> {
         rows.push(c.split("↳ cost of one day", a, b));
         let (a, b) = cell(&|x| fmt_usd(x.month_usd));
         rows.push(c.split("↳ these days in the month", a, b));
+        if let Some(x) = &e.blend {
+            // LMI + spill-over, in the LMI column.
+            let t = format!("{} ({})", fmt_count(x.throttled), fmt_pct(x.throttle_rate));
+            rows.push(c.split("↳ LMI + spill-over: throttled", Some(t), None));
+            rows.push(c.split(
+                "↳ LMI + spill-over: cost of one day",
+                Some(fmt_usd(x.day_usd)),
+                None,
+            ));
+            rows.push(c.split(
+                "↳ LMI + spill-over: these days in the month",
+                Some(fmt_usd(x.month_usd)),
+                None,
+            ));
+        }
     }
     Some(Table {
         title: "Calendar month".into(),

@@ -364,12 +364,15 @@ fn spill_block(
         fmt_usd(sp.blended_total_usd),
         e(),
     );
-    row(
-        o,
-        &format!("  blended, {month}"),
-        fmt_usd(sp.blended_monthly_usd),
-        e(),
-    );
+    // "per calendar month (720 h)" is too long for the column: the hours
+    // are on the `month:` line.
+    let mut label = format!("  blended, {month}");
+    if label.chars().count() > 32
+        && let Some((short, _)) = label.rsplit_once(" (")
+    {
+        label = short.to_string();
+    }
+    row(o, &label, fmt_usd(sp.blended_monthly_usd), e());
     row(
         o,
         "  of which the fallback",
@@ -516,6 +519,18 @@ fn calendar_block(
         row(o, "  cost of one day", a, b);
         let (a, b) = col(&|x| fmt_usd(x.month_usd));
         row(o, "  these days in the month", a, b);
+        if let Some(x) = &e.blend {
+            // LMI + spill-over, in the LMI column.
+            let t = format!("{} ({:.3}%)", x.throttled, x.throttle_rate * 100.0);
+            row(o, "  with spill-over: throttled", t, "-".into());
+            row(o, "    cost of one day", fmt_usd(x.day_usd), "-".into());
+            row(
+                o,
+                "    these days in the month",
+                fmt_usd(x.month_usd),
+                "-".into(),
+            );
+        }
     }
 }
 

@@ -151,13 +151,6 @@ pub fn from_toml_str(text: &str, file: &str, base_dir: Option<&Path>) -> Result<
     let cx = Cx { file, base_dir };
     let mut sc = cx.scenario(raw)?;
     if let Some(v) = calendar {
-        if let Some(i) = sc.functions.iter().position(|f| f.spill_over.is_some()) {
-            return Err(cx.bad(
-                format!("functions[{i}].spill_over"),
-                "(a table)",
-                "not together with [calendar] yet: spill-over figures are for one horizon; remove one of them (or set spill_over.enabled = false)",
-            ));
-        }
         sc.calendar = Some(cx.calendar(&v, text, &sc)?);
     }
     Ok(sc)

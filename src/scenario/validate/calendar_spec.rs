@@ -166,6 +166,19 @@ impl Cx<'_> {
                 ),
             ));
         }
+        let spills = |s: &Scenario| {
+            s.functions
+                .iter()
+                .map(|f| f.spill_over.is_some())
+                .collect::<Vec<_>>()
+        };
+        if spills(&scenario) != spills(sc) {
+            return Err(self.bad(
+                format!("{key}.set"),
+                format!("{:?}", overrides::records(&sets)),
+                "edits that keep each function's spill-over on or off as the scenario has it (the month's LMI + spill-over adds up every day's blend)",
+            ));
+        }
         Ok(SpecialDay {
             name,
             days,

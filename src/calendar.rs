@@ -218,6 +218,40 @@ fn fallback_usage(run: &RunResult) -> Option<DefaultUsage> {
         .map(|r| report::default_usage(&r.fallback))
 }
 
+/// A default-Lambda month of `hours`: the runs' `usages` (one per run, in
+/// `weights`' order; `None`: nothing used) weighted and priced once at
+/// `sc`'s rates, so the tiers and the free tier apply to the month; and
+/// each run's part of that bill, in proportion to its own horizon's `bills`
+/// times its weight (its usage at the month's average rate).
+fn price_default_month(
+    sc: &Scenario,
+    hours: f64,
+    usages: impl Iterator<Item = Option<DefaultUsage>>,
+    weights: &[f64],
+    bills: &[f64],
+) -> (f64, Vec<f64>) {
+    let mut usage = DefaultUsage::default();
+    for (u, w) in usages.zip(weights) {
+        if let Some(u) = u {
+            add(&mut usage, &scaled(&u, *w));
+        }
+    }
+    let mut p = sc.pricing.clone();
+    p.month_hours = hours;
+    let month = cost::default_cost(
+        usage,
+        sc.provider.architecture,
+        SimDuration::from_secs_f64(hours * 3600.0),
+        &p,
+    );
+    let raw: Vec<f64> = bills.iter().zip(weights).map(|(b, w)| w * b).collect();
+    let sum: f64 = raw.iter().sum();
+    (
+        month.total_usd,
+        apportion_shares(month.total_usd, &raw, sum),
+    )
+}
+
 fn scaled(u: &DefaultUsage, w: f64) -> DefaultUsage {
     DefaultUsage {
         invocations: (u.invocations as f64 * w).round() as u64,
@@ -308,79 +342,45 @@ pub fn apply(s: &mut Summary, sc: &Scenario, typical: &RunResult, days: &[DayRun
     });
     // Default Lambda: tiers and the free tier on the month's usage.
     let default_month = s.default.as_ref().map(|_| {
-        let mut usage = DefaultUsage::default();
-        let typical_usage = typical.default().map(report::default_usage);
-        let usages: Vec<Option<DefaultUsage>> = std::iter::once(typical_usage)
-            .chain(days.iter().map(|d| d.default_usage))
-            .collect();
-        for (u, w) in usages.iter().zip(&weights) {
-            if let Some(u) = u {
-                add(&mut usage, &scaled(u, *w));
-            }
-        }
-        let mut p = sc.pricing.clone();
-        p.month_hours = hours;
-        let month = cost::default_cost(
-            usage,
-            sc.provider.architecture,
-            SimDuration::from_secs_f64(hours * 3600.0),
-            &p,
-        );
-        // Each day's part at the month's rates: in proportion to its usage
-        // priced at the month's average cost per weighted dollar.
-        let raw: Vec<f64> = runs
+        let usages = std::iter::once(typical.default().map(report::default_usage))
+            .chain(days.iter().map(|d| d.default_usage));
+        let bills: Vec<f64> = runs
             .iter()
-            .map(|(w, r)| w * r.default.as_ref().map_or(0.0, |d| d.cost.total_usd))
+            .map(|(_, r)| r.default.as_ref().map_or(0.0, |d| d.cost.total_usd))
             .collect();
-        let sum: f64 = raw.iter().sum();
-        let parts = apportion_shares(month.total_usd, &raw, sum);
+        let (month, parts) = price_default_month(sc, hours, usages, &weights, &bills);
         for (i, e) in entries.iter_mut().enumerate() {
             if let Some(f) = &mut e.default {
                 f.month_usd = parts[i];
                 f.day_usd = if e.days > 0.0 { parts[i] / e.days } else { 0.0 };
             }
         }
-        month.total_usd
+        month
     });
 
     // LMI + spill-over: LMI's month plus the fallback's, which is default
     // Lambda priced like the platform, once on the month's usage.
     let fallback_month = match (lmi_month, &typical.spill) {
         (Some(_), Some(spill)) => {
-            let mut usage = DefaultUsage::default();
             let usages = std::iter::once(fallback_usage(typical))
                 .chain(days.iter().map(|d| d.fallback_usage));
-            for (u, w) in usages.zip(&weights) {
-                if let Some(u) = u {
-                    add(&mut usage, &scaled(&u, *w));
-                }
-            }
-            let mut p = spill.scenario.pricing.clone();
-            p.month_hours = hours;
-            let month = cost::default_cost(
-                usage,
-                spill.scenario.provider.architecture,
-                SimDuration::from_secs_f64(hours * 3600.0),
-                &p,
-            );
-            let raw: Vec<f64> = runs
+            let bills: Vec<f64> = runs
                 .iter()
-                .map(|(w, r)| {
-                    w * r
-                        .spill_over
+                .map(|(_, r)| {
+                    r.spill_over
                         .as_ref()
                         .map_or(0.0, |sp| sp.fallback_cost.total_usd)
                 })
                 .collect();
-            let sum: f64 = raw.iter().sum();
-            let parts = apportion_shares(month.total_usd, &raw, sum);
+            let (month, parts) =
+                price_default_month(&spill.scenario, hours, usages, &weights, &bills);
             for (i, e) in entries.iter_mut().enumerate() {
                 if let (Some(b), Some(l)) = (&mut e.blend, &e.lmi) {
                     b.month_usd = l.month_usd + parts[i];
                     b.day_usd = l.day_usd + if e.days > 0.0 { parts[i] / e.days } else { 0.0 };
                 }
             }
-            Some(month.total_usd)
+            Some(month)
         }
         _ => None,
     };

@@ -266,7 +266,14 @@ pub fn terminal(s: &Summary) -> String {
     }
     let _ = writeln!(o, "  month: {}", s.month.basis);
     if let Some(sp) = &s.spill_over {
-        spill_block(&mut o, sp, &row, &month_label(s));
+        // "per calendar month (720 h)" would not fit the label column: the
+        // hours are on the `month:` line.
+        let month = if s.calendar.is_some() {
+            "per calendar month".to_string()
+        } else {
+            month_label(s)
+        };
+        spill_block(&mut o, sp, &row, &month);
     }
     if let Some(cal) = &s.calendar {
         calendar_block(&mut o, cal, &row);
@@ -364,15 +371,12 @@ fn spill_block(
         fmt_usd(sp.blended_total_usd),
         e(),
     );
-    // "per calendar month (720 h)" is too long for the column: the hours
-    // are on the `month:` line.
-    let mut label = format!("  blended, {month}");
-    if label.chars().count() > 32
-        && let Some((short, _)) = label.rsplit_once(" (")
-    {
-        label = short.to_string();
-    }
-    row(o, &label, fmt_usd(sp.blended_monthly_usd), e());
+    row(
+        o,
+        &format!("  blended, {month}"),
+        fmt_usd(sp.blended_monthly_usd),
+        e(),
+    );
     row(
         o,
         "  of which the fallback",

@@ -21,7 +21,7 @@ fn opt(x: Option<f64>, f: &dyn Fn(f64) -> String) -> String {
 }
 
 /// Which platforms the rows hold, in column order.
-fn platforms(s: &SweepSummary, rows: &[(PointResult, Vec<String>)]) -> Vec<&'static str> {
+fn platforms(rows: &[(PointResult, Vec<String>)]) -> Vec<&'static str> {
     let mut p = Vec::new();
     if rows.iter().any(|(r, _)| r.lmi.is_some()) {
         p.push("lmi");
@@ -29,7 +29,7 @@ fn platforms(s: &SweepSummary, rows: &[(PointResult, Vec<String>)]) -> Vec<&'sta
     if rows.iter().any(|(r, _)| r.default.is_some()) {
         p.push("default");
     }
-    if s.blend && rows.iter().any(|(r, _)| r.blend.is_some()) {
+    if rows.iter().any(|(r, _)| r.blend.is_some()) {
         p.push("blend");
     }
     p
@@ -80,7 +80,7 @@ pub fn results_table(
     rows: &[(PointResult, Vec<String>)],
     only: Option<&[usize]>,
 ) -> Table {
-    let plats = platforms(s, rows);
+    let plats = platforms(rows);
     let mut columns = vec!["point".to_string(), "".to_string()];
     columns.extend(short_keys(s));
     for p in &plats {
